@@ -1,0 +1,311 @@
+//! Dates in text: the article's own date line, and dates inside a sentence, made absolute.
+//!
+//! Input: a [`Document`] and a token range. Output: ISO dates (`YYYY-MM-DD`, or `YYYY-MM`
+//! when the day is not given). Forms read: "August 15", "15 August", "Aug. 15, 2025",
+//! "2025-08-15", "17.07.2025" (day first), and weekdays ("on Monday"), which need the
+//! article's date. A date without a year takes the article's year, or the year before when
+//! that would put it more than a week after the article.
+
+use std::ops::Range;
+
+use crate::text::{Document, TokenKind};
+
+/// A calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    /// Year.
+    pub year: i32,
+    /// Month, 1-12.
+    pub month: u32,
+    /// Day, 1-31.
+    pub day: u32,
+}
+
+impl Date {
+    /// A valid date, or `None`.
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        let ok = (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
+        ok.then_some(Date { year, month, day })
+    }
+
+    /// Days since 1970-01-01 (proleptic Gregorian).
+    pub fn days(self) -> i64 {
+        let (y, m, d) = (self.year as i64, self.month as i64, self.day as i64);
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146097 + doe - 719468
+    }
+
+    /// The date `n` days from this one.
+    pub fn add_days(self, n: i64) -> Date {
+        let z = self.days() + n + 719468;
+        let era = z.div_euclid(146097);
+        let doe = z - era * 146097;
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// 0 = Monday ... 6 = Sunday.
+    pub fn weekday(self) -> u32 {
+        (self.days() + 3).rem_euclid(7) as u32
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// A date as written: some parts may be missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Written {
+    Full { year: Option<i32>, month: u32, day: Option<u32> },
+    Weekday(u32),
+}
+
+fn month_number(word: &str) -> Option<u32> {
+    let w = word.trim_end_matches('.');
+    const MONTHS: [&str; 12] = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december",
+    ];
+    MONTHS
+        .iter()
+        .position(|m| *m == w || (w.len() >= 3 && m.starts_with(w) && (w.len() == 3 || w == "sept")))
+        .map(|p| p as u32 + 1)
+}
+
+fn weekday_number(word: &str) -> Option<u32> {
+    const DAYS: [&str; 7] = [
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    ];
+    DAYS.iter().position(|d| *d == word).map(|p| p as u32)
+}
+
+fn number(doc: &Document, i: usize) -> Option<u32> {
+    let t = doc.tokens.get(i)?;
+    if t.kind != TokenKind::Number || t.norm.len() > 4 {
+        return None;
+    }
+    t.norm.parse().ok()
+}
+
+/// Whether tokens `i` and `i + 1` touch (no space between).
+fn glued(doc: &Document, i: usize) -> bool {
+    doc.tokens.get(i + 1).is_some_and(|t| !t.space_before)
+}
+
+/// Reads the written dates in `tokens`, in order, with the token range each covers.
+fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Written)> {
+    let mut out = Vec::new();
+    let mut i = tokens.start;
+    let end = tokens.end.min(doc.tokens.len());
+    let year_at = |k: usize| number(doc, k).filter(|y| (1800..=2200).contains(y));
+    while i < end {
+        let t = &doc.tokens[i];
+        // 2025-08-15
+        if let (Some(y), Some(m), Some(d)) = (year_at(i), number(doc, i + 2), number(doc, i + 4))
+        {
+            let dashes = [i + 1, i + 3]
+                .iter()
+                .all(|&k| doc.tokens.get(k).is_some_and(|t| t.norm == "-"));
+            if dashes && glued(doc, i) && glued(doc, i + 2) && Date::new(y as i32, m, d).is_some()
+            {
+                out.push((i..i + 5, Written::Full { year: Some(y as i32), month: m, day: Some(d) }));
+                i += 5;
+                continue;
+            }
+        }
+        // 17.07.2025 (day first, as outside the US)
+        if let (Some(d), Some(m), Some(y)) = (number(doc, i), number(doc, i + 2), year_at(i + 4)) {
+            let dots = [i + 1, i + 3]
+                .iter()
+                .all(|&k| doc.tokens.get(k).is_some_and(|t| t.norm == "." || t.norm == "/"));
+            if dots && glued(doc, i) && glued(doc, i + 2) && Date::new(y as i32, m, d).is_some() {
+                out.push((i..i + 5, Written::Full { year: Some(y as i32), month: m, day: Some(d) }));
+                i += 5;
+                continue;
+            }
+        }
+        if t.kind == TokenKind::Word {
+            // Month first: "August 15", "Aug. 15, 2025", "October 2025".
+            if let Some(m) = month_number(&t.norm).filter(|_| t.capitalized) {
+                let mut k = i + 1;
+                if doc.tokens.get(k).is_some_and(|t| t.norm == "." && !t.space_before) {
+                    k += 1;
+                }
+                if let Some(d) = number(doc, k).filter(|d| (1..=31).contains(d)) {
+                    let mut e = k + 1;
+                    if doc.tokens.get(e).is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th")) {
+                        e += 1;
+                    }
+                    let mut year = None;
+                    if doc.tokens.get(e).is_some_and(|t| t.norm == ",") {
+                        if let Some(y) = year_at(e + 1) {
+                            year = Some(y as i32);
+                            e += 2;
+                        }
+                    } else if let Some(y) = year_at(e) {
+                        year = Some(y as i32);
+                        e += 1;
+                    }
+                    out.push((i..e, Written::Full { year, month: m, day: Some(d) }));
+                    i = e;
+                    continue;
+                }
+                if let Some(y) = year_at(k) {
+                    out.push((i..k + 1, Written::Full { year: Some(y as i32), month: m, day: None }));
+                    i = k + 1;
+                    continue;
+                }
+                // A bare "May" is too often a verb or name to be a date.
+            }
+            if let Some(w) = weekday_number(&t.norm).filter(|_| t.capitalized) {
+                out.push((i..i + 1, Written::Weekday(w)));
+                i += 1;
+                continue;
+            }
+        }
+        // Day first: "15 August 2025", "15th of August".
+        if let Some(d) = number(doc, i).filter(|d| (1..=31).contains(d)) {
+            let mut k = i + 1;
+            if doc.tokens.get(k).is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th")) {
+                k += 1;
+            }
+            if doc.tokens.get(k).is_some_and(|t| t.norm == "of") {
+                k += 1;
+            }
+            if let Some(m) = doc
+                .tokens
+                .get(k)
+                .filter(|t| t.capitalized)
+                .and_then(|t| month_number(&t.norm))
+            {
+                let mut e = k + 1;
+                let mut year = None;
+                if let Some(y) = year_at(e) {
+                    year = Some(y as i32);
+                    e += 1;
+                }
+                out.push((i..e, Written::Full { year, month: m, day: Some(d) }));
+                i = e;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The article's own date: the first full date (with a year) near its top, where wire copy
+/// puts its date line ("Updated: Wednesday, October 01, 2025", "LONDON 1996-08-30").
+pub fn document_date(doc: &Document) -> Option<Date> {
+    let limit = doc
+        .tokens
+        .iter()
+        .position(|t| t.start > 800)
+        .unwrap_or(doc.tokens.len());
+    written_dates(doc, 0..limit)
+        .into_iter()
+        .find_map(|(_, w)| match w {
+            Written::Full { year: Some(y), month, day: Some(d) } => Date::new(y, month, d),
+            _ => None,
+        })
+}
+
+/// The first date written in `tokens`, made absolute with the article's date where needed:
+/// `YYYY-MM-DD`, or `YYYY-MM` for a month.
+pub fn first_date(doc: &Document, tokens: Range<usize>, article: Option<Date>) -> Option<String> {
+    for (_, w) in written_dates(doc, tokens) {
+        match w {
+            Written::Full { year: Some(y), month, day: Some(d) } => {
+                if let Some(date) = Date::new(y, month, d) {
+                    return Some(date.to_string());
+                }
+            }
+            Written::Full { year: Some(y), month, day: None } => {
+                return Some(format!("{y:04}-{month:02}"));
+            }
+            Written::Full { year: None, month, day: Some(d) } => {
+                let a = article?;
+                let mut date = Date::new(a.year, month, d)?;
+                if date.days() > a.days() + 7 {
+                    date = Date::new(a.year - 1, month, d)?;
+                }
+                return Some(date.to_string());
+            }
+            Written::Full { year: None, day: None, .. } => {}
+            Written::Weekday(w) => {
+                // Wire copy speaks of the past days: the latest such weekday on or before
+                // the article's date.
+                let a = article?;
+                let back = (a.weekday() + 7 - w) % 7;
+                return Some(a.add_days(-(back as i64)).to_string());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(text: &str, article: Option<Date>) -> Option<String> {
+        let d = Document::new("t", text);
+        first_date(&d, 0..d.tokens.len(), article)
+    }
+
+    #[test]
+    fn calendar_arithmetic() {
+        let d = Date::new(2025, 10, 1).unwrap();
+        assert_eq!(d.weekday(), 2); // a Wednesday
+        assert_eq!(d.add_days(-47).to_string(), "2025-08-15");
+        assert_eq!(Date::new(2024, 2, 29).unwrap().add_days(366).to_string(), "2025-03-01");
+        assert!(Date::new(2025, 2, 29).is_none());
+    }
+
+    #[test]
+    fn date_lines() {
+        let d = Document::new("t", "Title\nIANSUpdated: Wednesday, October 01, 2025, 06:43 PM IST\nText.");
+        assert_eq!(document_date(&d), Date::new(2025, 10, 1));
+        let d = Document::new("t", "CRICKET.\nLONDON 1996-08-30\nText.");
+        assert_eq!(document_date(&d), Date::new(1996, 8, 30));
+        let d = Document::new("t", "ANKARA, 17.07.2025 (AA) - Text.");
+        assert_eq!(document_date(&d), Date::new(2025, 7, 17));
+        assert_eq!(document_date(&Document::new("t", "No date here.")), None);
+    }
+
+    #[test]
+    fn sentence_dates_made_absolute() {
+        let oct1 = Date::new(2025, 10, 1);
+        assert_eq!(first("On August 15, they met.", oct1).as_deref(), Some("2025-08-15"));
+        assert_eq!(first("on 15 August", oct1).as_deref(), Some("2025-08-15"));
+        assert_eq!(first("on Dec. 20", oct1).as_deref(), Some("2024-12-20"));
+        assert_eq!(first("on Monday", oct1).as_deref(), Some("2025-09-29"));
+        assert_eq!(first("on Wednesday", oct1).as_deref(), Some("2025-10-01"));
+        assert_eq!(first("in March 2024", oct1).as_deref(), Some("2024-03"));
+        assert_eq!(first("On August 15", None), None);
+        assert_eq!(first("May I go?", oct1), None);
+    }
+}

@@ -1,0 +1,169 @@
+//! The library's one error type.
+//!
+//! Every failure that user input can cause is an [`Error`]; nothing reachable from input
+//! panics. `Display` is one lowercase line that names the file (and line:column where there
+//! is one), so the CLI can print it as is.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// An error from loading data, compiling rules, reading input or writing output.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}")]
+pub struct Error {
+    kind: ErrorKind,
+}
+
+/// What went wrong, with the context needed to find it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A line of a gazetteer file is malformed or conflicts with another entry.
+    #[error("{}: {message}", Location { path: path, line: *line, column: *column })]
+    Gazetteer {
+        /// The file (or `<bundled>/name` for the embedded gazetteer).
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// 1-based column (in characters), when known.
+        column: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A rule file does not parse or a rule does not compile.
+    #[error("{}: {message}", Location { path: path, line: *line, column: *column })]
+    Rules {
+        /// The rule file.
+        path: PathBuf,
+        /// 1-based line number (0 when the problem concerns the whole file).
+        line: usize,
+        /// 1-based column, when known.
+        column: Option<usize>,
+        /// What is wrong, naming the rule id where there is one.
+        message: String,
+    },
+    /// An input document cannot be used.
+    #[error("{}: {message}", path.display())]
+    Input {
+        /// The input path (`-` for standard input).
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An exporter could not produce its format.
+    #[error("{format}: {message}")]
+    Export {
+        /// The format name.
+        format: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+struct Location<'a> {
+    path: &'a PathBuf,
+    line: usize,
+    column: Option<usize>,
+}
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// The kind of error, with its context.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    pub(crate) fn gazetteer(
+        path: impl Into<PathBuf>,
+        line: usize,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> Error {
+        ErrorKind::Gazetteer {
+            path: path.into(),
+            line,
+            column,
+            message: message.into(),
+        }
+        .into()
+    }
+
+    pub(crate) fn rules(
+        path: impl Into<PathBuf>,
+        line: usize,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> Error {
+        ErrorKind::Rules {
+            path: path.into(),
+            line,
+            column,
+            message: message.into(),
+        }
+        .into()
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn input(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
+        ErrorKind::Input {
+            path: path.into(),
+            message: message.into(),
+        }
+        .into()
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        ErrorKind::Io {
+            path: path.into(),
+            source,
+        }
+        .into()
+    }
+
+    pub(crate) fn export(format: &'static str, message: impl Into<String>) -> Error {
+        ErrorKind::Export {
+            format,
+            message: message.into(),
+        }
+        .into()
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error { kind }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_file_line_and_column() {
+        let e = Error::gazetteer("g/people.tsv", 12, Some(3), "bad type `Persn`");
+        assert_eq!(e.to_string(), "g/people.tsv:12:3: bad type `Persn`");
+        let e = Error::rules("r.ron", 0, None, "empty");
+        assert_eq!(e.to_string(), "r.ron: empty");
+    }
+}

@@ -1,0 +1,327 @@
+//! Graph stage: the knowledge graph, on petgraph.
+//!
+//! Input: the entities and relations of one or more documents. Output: a
+//! [`KnowledgeGraph`]: one node per real-world entity (merged across documents by id), one
+//! edge per distinct (subject, predicate, object) with all its evidence merged. Nodes and
+//! edges keep insertion order, so the same input gives the same output.
+//!
+//! The serialised form (JSON, RON) is the node-link model of `docs/design.md`
+//! ([`GraphData`]), not petgraph's internal layout.
+
+use std::collections::{BTreeMap, HashMap};
+
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::{Deserialize, Serialize};
+
+use crate::gazetteer::EntityType;
+
+/// Format version of the serialised graph.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A mention of a node in a document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mention {
+    /// Document id.
+    pub doc: String,
+    /// Byte offset into the document's UTF-8 text.
+    pub start: usize,
+    /// Byte offset, exclusive.
+    pub end: usize,
+    /// The text of the span.
+    pub text: String,
+    /// How the mention names the entity (`surname`, `pronoun`, ...); absent for the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+/// An entity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// Stable id.
+    pub id: String,
+    /// Canonical name.
+    pub name: String,
+    /// `Person`, `Organization`, `Location` or `Misc`.
+    #[serde(rename = "type")]
+    pub etype: EntityType,
+    /// Finer kind, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtype: Option<String>,
+    /// Other names.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Every mention.
+    #[serde(default)]
+    pub mentions: Vec<Mention>,
+}
+
+/// A piece of evidence for a relation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Document id.
+    pub doc: String,
+    /// Byte offset of the evidence sentence.
+    pub start: usize,
+    /// Byte offset, exclusive.
+    pub end: usize,
+    /// The sentence.
+    pub text: String,
+    /// Id of the rule that found it.
+    pub rule: String,
+}
+
+/// A relation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edge {
+    /// Subject node id.
+    pub source: String,
+    /// Object node id.
+    pub target: String,
+    /// Index among the edges with the same source and target (networkx multigraph key).
+    pub key: usize,
+    /// Predicate.
+    pub predicate: String,
+    /// Attributes (`date`, `location` as a node id).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// All evidence, in order found.
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+}
+
+/// A document the graph was built from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentInfo {
+    /// Document id.
+    pub id: String,
+    /// Length in characters.
+    pub chars: usize,
+}
+
+/// Graph-level attributes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphMeta {
+    /// Always `kgbuild`.
+    pub format: String,
+    /// [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Source documents.
+    pub documents: Vec<DocumentInfo>,
+}
+
+/// The serialised form: networkx node-link, as `docs/design.md` specifies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphData {
+    /// Always true.
+    pub directed: bool,
+    /// Always true.
+    pub multigraph: bool,
+    /// Graph attributes.
+    pub graph: GraphMeta,
+    /// Nodes.
+    pub nodes: Vec<Node>,
+    /// Edges.
+    pub edges: Vec<Edge>,
+}
+
+/// A knowledge graph: entities and relations with their evidence.
+///
+/// ```
+/// let pipeline = kgbuild::Pipeline::new()?;
+/// let graph = pipeline.run("a.txt", "Kremlin spokesman Dmitry Peskov said talks paused.");
+/// let json = serde_json::to_string(&graph).unwrap();
+/// let back: kgbuild::KnowledgeGraph = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back, graph);
+/// # Ok::<(), kgbuild::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(into = "GraphData", try_from = "GraphData")]
+pub struct KnowledgeGraph {
+    graph: DiGraph<Node, Edge>,
+    index: HashMap<String, NodeIndex>,
+    documents: Vec<DocumentInfo>,
+}
+
+impl PartialEq for KnowledgeGraph {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_data() == other.to_data()
+    }
+}
+
+impl KnowledgeGraph {
+    /// An empty graph.
+    pub fn new() -> KnowledgeGraph {
+        KnowledgeGraph::default()
+    }
+
+    /// Records a source document.
+    pub fn add_document(&mut self, info: DocumentInfo) {
+        self.documents.push(info);
+    }
+
+    /// Adds a node, or merges it into the node with the same id (aliases and mentions).
+    pub fn add_node(&mut self, node: Node) -> NodeIndex {
+        if let Some(&ix) = self.index.get(&node.id) {
+            let existing = &mut self.graph[ix];
+            for a in node.aliases {
+                if a != existing.name && !existing.aliases.contains(&a) {
+                    existing.aliases.push(a);
+                }
+            }
+            existing.mentions.extend(node.mentions);
+            if existing.subtype.is_none() {
+                existing.subtype = node.subtype;
+            }
+            return ix;
+        }
+        let id = node.id.clone();
+        let ix = self.graph.add_node(node);
+        self.index.insert(id, ix);
+        ix
+    }
+
+    /// Adds a relation between two existing nodes, merging its evidence into an existing
+    /// edge with the same predicate (attributes first seen are kept, missing ones filled).
+    ///
+    /// Returns `None` when either node id is unknown.
+    pub fn add_relation(
+        &mut self,
+        source: &str,
+        predicate: &str,
+        target: &str,
+        attributes: BTreeMap<String, String>,
+        evidence: Vec<Evidence>,
+    ) -> Option<EdgeIndex> {
+        let (&a, &b) = (self.index.get(source)?, self.index.get(target)?);
+        let existing = self
+            .graph
+            .edges_connecting(a, b)
+            .find(|e| e.weight().predicate == predicate)
+            .map(|e| e.id());
+        if let Some(ix) = existing {
+            let edge = &mut self.graph[ix];
+            for (k, v) in attributes {
+                edge.attributes.entry(k).or_insert(v);
+            }
+            for ev in evidence {
+                if !edge.evidence.contains(&ev) {
+                    edge.evidence.push(ev);
+                }
+            }
+            return Some(ix);
+        }
+        let key = self.graph.edges_connecting(a, b).count();
+        Some(self.graph.add_edge(
+            a,
+            b,
+            Edge {
+                source: source.to_string(),
+                target: target.to_string(),
+                key,
+                predicate: predicate.to_string(),
+                attributes,
+                evidence,
+            },
+        ))
+    }
+
+    /// Merges another graph into this one.
+    pub fn merge(&mut self, other: KnowledgeGraph) {
+        let data = other.to_data();
+        self.documents.extend(data.graph.documents);
+        for n in data.nodes {
+            self.add_node(n);
+        }
+        for e in data.edges {
+            self.add_relation(&e.source, &e.predicate, &e.target, e.attributes, e.evidence);
+        }
+    }
+
+    /// Nodes in insertion order.
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.graph.node_weights()
+    }
+
+    /// Edges in insertion order.
+    pub fn edges(&self) -> impl Iterator<Item = &Edge> {
+        self.graph.edge_weights()
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.index.get(id).map(|&ix| &self.graph[ix])
+    }
+
+    /// Source documents.
+    pub fn documents(&self) -> &[DocumentInfo] {
+        &self.documents
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// The underlying petgraph graph, for graph algorithms.
+    pub fn as_petgraph(&self) -> &DiGraph<Node, Edge> {
+        &self.graph
+    }
+
+    /// The serialised form.
+    pub fn to_data(&self) -> GraphData {
+        GraphData {
+            directed: true,
+            multigraph: true,
+            graph: GraphMeta {
+                format: "kgbuild".to_string(),
+                version: FORMAT_VERSION,
+                documents: self.documents.clone(),
+            },
+            nodes: self.graph.node_weights().cloned().collect(),
+            edges: self.graph.edge_weights().cloned().collect(),
+        }
+    }
+}
+
+impl From<KnowledgeGraph> for GraphData {
+    fn from(g: KnowledgeGraph) -> GraphData {
+        g.to_data()
+    }
+}
+
+impl TryFrom<GraphData> for KnowledgeGraph {
+    type Error = String;
+
+    fn try_from(data: GraphData) -> Result<KnowledgeGraph, String> {
+        if data.graph.version != FORMAT_VERSION {
+            return Err(format!(
+                "unsupported format version {} (this build reads {FORMAT_VERSION})",
+                data.graph.version
+            ));
+        }
+        let mut g = KnowledgeGraph::new();
+        g.documents = data.graph.documents;
+        for n in data.nodes {
+            if g.index.contains_key(&n.id) {
+                return Err(format!("duplicate node id `{}`", n.id));
+            }
+            g.add_node(n);
+        }
+        for e in data.edges {
+            let (Some(&a), Some(&b)) = (g.index.get(&e.source), g.index.get(&e.target)) else {
+                return Err(format!(
+                    "edge {} -> {} names an unknown node",
+                    e.source, e.target
+                ));
+            };
+            g.graph.add_edge(a, b, e);
+        }
+        Ok(g)
+    }
+}

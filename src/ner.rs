@@ -1,0 +1,533 @@
+//! Mention stage: where the text names entities, and where it uses lexicon words.
+//!
+//! Input: a [`Document`] and the compiled gazetteer matchers. Output: [`Tagged`], holding
+//! entity mentions (gazetteer hits, plus names found by rules: a person after a title or an
+//! honorific, an organisation ending in a suffix such as "Ltd" or headed by "Ministry of")
+//! and lexicon hits. Entity mentions are sorted and never overlap; lexicon hits are sorted
+//! and never overlap each other, but may overlap entity mentions (the engine prefers the
+//! entity).
+
+use std::ops::Range;
+
+use crate::gazetteer::{EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher};
+use crate::text::{Document, TokenKind};
+
+/// How a mention names its entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Via {
+    /// The canonical name.
+    Name,
+    /// A gazetteer alias.
+    Alias,
+    /// A demonym or adjective ("Russian").
+    Demonym,
+    /// A name found after a title or honorific ("spokesman X Y").
+    Title,
+    /// An organisation found by its suffix or head word.
+    Suffix,
+    /// A surname or first name of a person named in full elsewhere in the document.
+    Surname,
+    /// A personal pronoun.
+    Pronoun,
+    /// A plural reference ("the two diplomats").
+    Group,
+    /// An acronym defined in the text.
+    Acronym,
+}
+
+impl Via {
+    /// The name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Name => "name",
+            Via::Alias => "alias",
+            Via::Demonym => "demonym",
+            Via::Title => "title",
+            Via::Suffix => "suffix",
+            Via::Surname => "surname",
+            Via::Pronoun => "pronoun",
+            Via::Group => "group",
+            Via::Acronym => "acronym",
+        }
+    }
+}
+
+/// What a mention refers to, before resolution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A gazetteer entry (index into the gazetteer), with other entries sharing the form.
+    Entry {
+        /// The chosen entry.
+        entry: usize,
+        /// Other candidates, most likely first.
+        alternatives: Vec<usize>,
+    },
+    /// A name the gazetteer lacks, found by a rule.
+    Found {
+        /// The name as written (whitespace normalised).
+        name: String,
+        /// Its type.
+        etype: EntityType,
+    },
+}
+
+/// An entity mention.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mention {
+    /// Byte span.
+    pub span: Range<usize>,
+    /// Token range.
+    pub tokens: Range<usize>,
+    /// What it refers to.
+    pub target: Target,
+    /// How.
+    pub via: Via,
+}
+
+/// A lexicon hit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LexHit {
+    /// Byte span.
+    pub span: Range<usize>,
+    /// Token range.
+    pub tokens: Range<usize>,
+    /// Candidate lexicon entries (all entries sharing this surface form).
+    pub entries: Vec<usize>,
+}
+
+/// A document with its mentions and lexicon hits.
+#[derive(Clone, Debug)]
+pub struct Tagged<'d> {
+    /// The document.
+    pub doc: &'d Document,
+    /// Entity mentions, sorted, non-overlapping.
+    pub mentions: Vec<Mention>,
+    /// Lexicon hits, sorted, non-overlapping.
+    pub lexicon: Vec<LexHit>,
+}
+
+impl Tagged<'_> {
+    /// Whether lexicon hit `h` has an entry of `category`.
+    pub fn lex_is(&self, gazetteer: &Gazetteer, h: &LexHit, category: &str) -> bool {
+        h.entries
+            .iter()
+            .any(|&e| gazetteer.entries()[e].subtype == category)
+    }
+}
+
+/// The compiled matchers the mention stage needs.
+#[derive(Clone, Debug)]
+pub struct Recognizer {
+    names: Matcher,
+    lexicon: Matcher,
+}
+
+impl Recognizer {
+    /// Compiles the entity and lexicon automata of `gazetteer`.
+    ///
+    /// # Errors
+    /// If an automaton exceeds aho-corasick's limits.
+    pub fn new(gazetteer: &Gazetteer) -> Result<Recognizer, crate::Error> {
+        Ok(Recognizer {
+            names: Matcher::build(gazetteer, |e| matches!(e.kind, EntryKind::Entity(_)))?,
+            lexicon: Matcher::build(gazetteer, |e| e.kind == EntryKind::Lexicon)?,
+        })
+    }
+
+    /// Finds mentions and lexicon hits in `doc`.
+    pub fn tag<'d>(&self, gazetteer: &Gazetteer, doc: &'d Document) -> Tagged<'d> {
+        let to_tokens = |start: usize, end: usize| -> Range<usize> {
+            let a = doc.token_starting_at(start).unwrap_or(0);
+            let b = doc.token_ending_at(end).map_or(a + 1, |b| b + 1);
+            a..b
+        };
+        let lexicon: Vec<LexHit> = self
+            .lexicon
+            .find(doc)
+            .into_iter()
+            .map(|h| LexHit {
+                span: h.start..h.end,
+                tokens: to_tokens(h.start, h.end),
+                entries: std::iter::once(h.entry).chain(h.alternatives).collect(),
+            })
+            .collect();
+        let mut mentions: Vec<Mention> = self
+            .names
+            .find(doc)
+            .into_iter()
+            .map(|h: Hit| Mention {
+                span: h.start..h.end,
+                tokens: to_tokens(h.start, h.end),
+                target: Target::Entry {
+                    entry: h.entry,
+                    alternatives: h.alternatives,
+                },
+                via: match h.via {
+                    HitVia::Name => Via::Name,
+                    HitVia::Alias => Via::Alias,
+                    HitVia::Demonym => Via::Demonym,
+                },
+            })
+            .collect();
+        let mut tagged = Tagged {
+            doc,
+            mentions: Vec::new(),
+            lexicon,
+        };
+        let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, found_orgs);
+        let found_people = find_people_after_cues(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, found_people);
+        tagged.mentions = mentions;
+        tagged
+    }
+}
+
+/// Adds `found` mentions, replacing the gazetteer mentions they cover wholly (an organisation
+/// name swallows the place in "University of Tokyo").
+fn merge_found(mentions: &mut Vec<Mention>, found: Vec<Mention>) {
+    for m in found {
+        let overlaps_partly = mentions.iter().any(|x| {
+            x.tokens.start < m.tokens.end
+                && m.tokens.start < x.tokens.end
+                && !(m.tokens.start <= x.tokens.start && x.tokens.end <= m.tokens.end)
+        });
+        if overlaps_partly {
+            continue;
+        }
+        mentions.retain(|x| !(m.tokens.start <= x.tokens.start && x.tokens.end <= m.tokens.end));
+        mentions.push(m);
+    }
+    mentions.sort_by_key(|m| m.tokens.start);
+}
+
+/// The lexicon hit starting at token `i`, if any.
+fn lex_at<'a>(tagged: &'a Tagged<'_>, i: usize) -> Option<&'a LexHit> {
+    let k = tagged.lexicon.partition_point(|h| h.tokens.start < i);
+    tagged.lexicon.get(k).filter(|h| h.tokens.start == i)
+}
+
+fn mention_covering(mentions: &[Mention], i: usize) -> Option<&Mention> {
+    let k = mentions.partition_point(|m| m.tokens.end <= i);
+    mentions.get(k).filter(|m| m.tokens.start <= i)
+}
+
+/// Particles that may stand inside a personal name in lowercase.
+const NAME_PARTICLES: &[&str] = &[
+    "de", "da", "do", "dos", "das", "del", "della", "di", "du", "des", "van", "von", "der",
+    "den", "ter", "la", "le", "bin", "ibn", "bint", "al", "el", "abu", "ben", "y", "zu",
+];
+
+/// Whether token `i` can be part of a name: a capitalised word that is not a lexicon word
+/// (title, verb, month, function word), or an initial ("S.").
+fn name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
+    let doc = tagged.doc;
+    let Some(t) = doc.tokens.get(i) else {
+        return false;
+    };
+    if t.kind != TokenKind::Word || !t.capitalized {
+        return false;
+    }
+    if let Some(h) = lex_at(tagged, i) {
+        // A lexicon word that is only ever a lexicon word stops the name; names such as
+        // "Mark" or "Chair" are rare enough after a title to accept the loss.
+        if h.tokens.len() > 1
+            || h.entries.iter().any(|&e| {
+                matches!(
+                    gazetteer.entries()[e].subtype.as_str(),
+                    "function_word"
+                        | "date_word"
+                        | "reporting_verb"
+                        | "title"
+                        | "honorific"
+                        | "meeting_verb"
+                        | "meeting_noun"
+                        | "hedge"
+                        | "negation"
+                        | "org_suffix"
+                        | "former"
+                )
+            })
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// Persons named right after a title or honorific: "Kremlin spokesman Dmitry Peskov",
+/// "Mr. Smith", "Deputy Foreign Minister S. Jaishankar".
+fn find_people_after_cues(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let mut found = Vec::new();
+    for h in &tagged.lexicon {
+        let is_cue = h.entries.iter().any(|&e| {
+            let entry = &gazetteer.entries()[e];
+            entry.subtype == "honorific" || entry.subtype == "title"
+        });
+        if !is_cue {
+            continue;
+        }
+        let mut i = h.tokens.end;
+        // "spokesman, Dmitry Peskov," is as good a cue as "spokesman Dmitry Peskov".
+        if doc.tokens.get(i).is_some_and(|t| t.norm == ",") {
+            i += 1;
+        }
+        if mention_covering(mentions, i).is_some() {
+            continue;
+        }
+        let end = scan_name(gazetteer, tagged, mentions, i);
+        if end > i {
+            found.push(found_mention(doc, i..end, EntityType::Person, Via::Title));
+        }
+    }
+    found
+}
+
+/// Scans a personal name starting at token `i`; returns the token index after it (`i` if
+/// there is none). Names are capitalised words, initials, particles inside the name and
+/// hyphen or apostrophe joins without spaces.
+fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i: usize) -> usize {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let mut j = i;
+    let mut words = 0;
+    let mut last_word_end = i;
+    while j < toks.len() && words < 5 {
+        if mention_covering(mentions, j).is_some() {
+            break;
+        }
+        let t = &toks[j];
+        if j > i && toks[j].space_before && doc.sentence_of_token(j) != doc.sentence_of_token(i)
+        {
+            break;
+        }
+        if name_token(gazetteer, tagged, j) {
+            j += 1;
+            words += 1;
+            // An initial: "S." belongs to the name.
+            if t.norm.chars().count() == 1
+                && toks.get(j).is_some_and(|n| n.norm == "." && !n.space_before)
+            {
+                j += 1;
+            }
+            // Hyphen joins: "al-Baghdadi", "Jean-Yves".
+            while toks.get(j).is_some_and(|n| n.norm == "-" && !n.space_before)
+                && toks.get(j + 1).is_some_and(|n| n.kind == TokenKind::Word && !n.space_before)
+            {
+                j += 2;
+            }
+            last_word_end = j;
+            continue;
+        }
+        if words > 0
+            && t.kind == TokenKind::Word
+            && NAME_PARTICLES.contains(&t.norm.as_str())
+            && toks.get(j + 1).is_some_and(|n| n.capitalized || n.norm == "-")
+        {
+            j += 1;
+            continue;
+        }
+        if words == 0
+            && t.kind == TokenKind::Word
+            && NAME_PARTICLES.contains(&t.norm.as_str())
+            && toks.get(j + 1).is_some_and(|n| n.norm == "-")
+        {
+            // "al-Sudani" after a title.
+            j += 1;
+            continue;
+        }
+        break;
+    }
+    if words == 0 { i } else { last_word_end }
+}
+
+fn found_mention(doc: &Document, tokens: Range<usize>, etype: EntityType, via: Via) -> Mention {
+    let start = doc.tokens[tokens.start].start;
+    let end = doc.tokens[tokens.end - 1].end;
+    let name = doc.text[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Mention {
+        span: start..end,
+        tokens,
+        target: Target::Found { name, etype },
+        via,
+    }
+}
+
+/// Organisations the gazetteer lacks: a capitalised phrase ending in a suffix ("Tata Sons
+/// Ltd", "Kyiv School of Economics") or starting with a head ("Ministry of Ecology").
+fn find_organizations(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let has = |h: &LexHit, cat: &str| {
+        h.entries
+            .iter()
+            .any(|&e| gazetteer.entries()[e].subtype == cat)
+    };
+    // A token that may stand inside an organisation's name.
+    let org_word = |i: usize| -> bool {
+        let t = &toks[i];
+        if !(t.capitalized && t.kind == TokenKind::Word) && t.kind != TokenKind::Number {
+            return false;
+        }
+        match lex_at(tagged, i) {
+            Some(h) => {
+                has(h, "org_suffix")
+                    || has(h, "org_head")
+                    || !h.entries.iter().any(|&e| {
+                        matches!(
+                            gazetteer.entries()[e].subtype.as_str(),
+                            "function_word" | "date_word" | "reporting_verb" | "honorific"
+                        )
+                    })
+            }
+            None => true,
+        }
+    };
+    let connector = |i: usize| matches!(toks[i].norm.as_str(), "of" | "for" | "and" | "&" | "on");
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if !org_word(i) || mention_covering(mentions, i).is_some_and(|m| m.via != Via::Demonym)
+        {
+            i += 1;
+            continue;
+        }
+        // Extend a run of capitalised words, connectors and place names.
+        let sentence = doc.sentence_of_token(i);
+        let start = i;
+        let mut j = i;
+        let mut last_good = None;
+        while j < toks.len() && doc.sentence_of_token(j) == sentence {
+            if let Some(m) = mention_covering(mentions, j) {
+                // Places and demonyms may sit inside an organisation's name; people may not.
+                let ok = match &m.target {
+                    Target::Entry { entry, .. } => {
+                        gazetteer.entries()[*entry].entity_type() == Some(EntityType::Location)
+                    }
+                    Target::Found { .. } => false,
+                };
+                if !ok {
+                    break;
+                }
+                j = m.tokens.end;
+                last_good = last_good.or(None);
+                continue;
+            }
+            if org_word(j) {
+                if let Some(h) = lex_at(tagged, j) {
+                    if has(h, "org_suffix") && j > start {
+                        last_good = Some(h.tokens.end);
+                    }
+                    j = h.tokens.end.max(j + 1);
+                } else {
+                    j += 1;
+                }
+                continue;
+            }
+            if connector(j) && j + 1 < toks.len() && (org_word(j + 1) || toks[j + 1].norm == "the")
+            {
+                j += if toks[j + 1].norm == "the" { 2 } else { 1 };
+                continue;
+            }
+            break;
+        }
+        // Head words: "Ministry of X" reaches to the end of the run.
+        let head = lex_at(tagged, start).is_some_and(|h| has(h, "org_head"));
+        let end = if head && j > start + 2 {
+            // Do not end on a connector.
+            let mut e = j;
+            while e > start && (connector(e - 1) || toks[e - 1].norm == "the") {
+                e -= 1;
+            }
+            Some(e)
+        } else {
+            last_good
+        };
+        if let Some(end) = end {
+            // A leading demonym belongs to the name only when the gazetteer has no better
+            // reading; keep it ("Nigerian National Petroleum Company").
+            found.push(found_mention(doc, start..end, EntityType::Organization, Via::Suffix));
+            i = end;
+        } else {
+            i = start + 1;
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn tag_names(text: &str) -> Vec<(String, String)> {
+        let mut g = Gazetteer::new();
+        for (name, src) in crate::gazetteer::BUNDLED_GAZETTEER {
+            if name.ends_with("lexicon.tsv") {
+                g.add_source(src, Path::new(name)).unwrap();
+            }
+        }
+        g.add_source(
+            "russia\tLocation\tcountry\tRussia\t@Russian\t\n\
+             tokyo\tLocation\tcity\tTokyo\t\t\n\
+             kremlin\tOrganization\tgovernment_body\tKremlin\t\t\n",
+            Path::new("t.tsv"),
+        )
+        .unwrap();
+        let r = Recognizer::new(&g).unwrap();
+        let doc = Document::new("d", text);
+        let t = r.tag(&g, &doc);
+        t.mentions
+            .iter()
+            .map(|m| {
+                let what = match &m.target {
+                    Target::Entry { entry, .. } => g.entries()[*entry].id.clone(),
+                    Target::Found { etype, .. } => etype.as_str().to_string(),
+                };
+                (text[m.span.clone()].to_string(), what)
+            })
+            .collect()
+    }
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn people_after_titles_and_honorifics() {
+        assert_eq!(
+            tag_names("Kremlin spokesman Dmitry Peskov said on Monday."),
+            pairs(&[("Kremlin", "kremlin"), ("Dmitry Peskov", "Person")])
+        );
+        assert_eq!(
+            tag_names("Russian Deputy Foreign Minister S. Ryabkov Says Talks Stalled"),
+            pairs(&[("Russian", "russia"), ("S. Ryabkov", "Person")])
+        );
+        assert_eq!(
+            tag_names("Mr. Mark O'Brien and Dr. Abu Bakr al-Baghdadi left."),
+            pairs(&[("Mark O'Brien", "Person"), ("Abu Bakr al-Baghdadi", "Person")])
+        );
+        assert!(tag_names("The president said in May that").is_empty());
+    }
+
+    #[test]
+    fn organizations_by_suffix_and_head() {
+        assert_eq!(
+            tag_names("Shares of Tata Sons Ltd rose at the University of Tokyo."),
+            pairs(&[("Tata Sons Ltd", "Organization"), ("University of Tokyo", "Organization")])
+        );
+        assert!(tag_names("The Party said.").is_empty());
+    }
+}

@@ -1,0 +1,268 @@
+//! The whole pipeline, configured once and run per document.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::gazetteer::Gazetteer;
+use crate::graph::{DocumentInfo, Evidence, KnowledgeGraph, Mention, Node};
+use crate::ner::{Recognizer, Via};
+use crate::resolve::{self, Resolved};
+use crate::rules::{Found, RuleSet, RuleSources};
+use crate::text::Document;
+
+/// Configures a [`Pipeline`]: which gazetteer and which rules.
+///
+/// ```
+/// let pipeline = kgbuild::PipelineBuilder::new()
+///     .gazetteer_source("acme", "acme\tOrganization\tcompany\tAcme Corp\t\t")
+///     .build()?;
+/// let graph = pipeline.run("doc", "Acme Corp spokesman John Doe said so.");
+/// assert!(graph.node("acme").is_some());
+/// # Ok::<(), kgbuild::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PipelineBuilder {
+    default_gazetteer: bool,
+    default_rules: bool,
+    gazetteer_paths: Vec<PathBuf>,
+    gazetteer_sources: Vec<(String, String)>,
+    rule_paths: Vec<PathBuf>,
+    rule_sources: Vec<(String, String)>,
+}
+
+impl Default for PipelineBuilder {
+    fn default() -> Self {
+        PipelineBuilder {
+            default_gazetteer: true,
+            default_rules: true,
+            gazetteer_paths: Vec::new(),
+            gazetteer_sources: Vec::new(),
+            rule_paths: Vec::new(),
+            rule_sources: Vec::new(),
+        }
+    }
+}
+
+impl PipelineBuilder {
+    /// The defaults: bundled gazetteer and rules.
+    pub fn new() -> PipelineBuilder {
+        PipelineBuilder::default()
+    }
+
+    /// Whether to start from the bundled gazetteer (default `true`).
+    pub fn default_gazetteer(&mut self, yes: bool) -> &mut PipelineBuilder {
+        self.default_gazetteer = yes;
+        self
+    }
+
+    /// Whether to start from the bundled rules (default `true`).
+    pub fn default_rules(&mut self, yes: bool) -> &mut PipelineBuilder {
+        self.default_rules = yes;
+        self
+    }
+
+    /// Adds a gazetteer file, or a folder of `*.tsv` files.
+    pub fn gazetteer_path(&mut self, path: impl Into<PathBuf>) -> &mut PipelineBuilder {
+        self.gazetteer_paths.push(path.into());
+        self
+    }
+
+    /// Adds gazetteer entries from text (`name` appears in errors).
+    pub fn gazetteer_source(&mut self, name: &str, text: &str) -> &mut PipelineBuilder {
+        self.gazetteer_sources
+            .push((name.to_string(), text.to_string()));
+        self
+    }
+
+    /// Adds a RON rule file.
+    pub fn rules_path(&mut self, path: impl Into<PathBuf>) -> &mut PipelineBuilder {
+        self.rule_paths.push(path.into());
+        self
+    }
+
+    /// Adds rules from RON text (`name` appears in errors).
+    pub fn rules_source(&mut self, name: &str, text: &str) -> &mut PipelineBuilder {
+        self.rule_sources.push((name.to_string(), text.to_string()));
+        self
+    }
+
+    /// Loads everything and compiles the matchers and rules.
+    ///
+    /// # Errors
+    /// Unreadable or malformed gazetteer or rule files (with file and line), rules that
+    /// refer to unknown slots, predicates or lexicon categories.
+    pub fn build(&self) -> Result<Pipeline, Error> {
+        let mut gazetteer = if self.default_gazetteer {
+            Gazetteer::bundled().clone()
+        } else {
+            Gazetteer::new()
+        };
+        for p in &self.gazetteer_paths {
+            gazetteer.add_path(p)?;
+        }
+        for (name, text) in &self.gazetteer_sources {
+            gazetteer.add_source(text, name.as_ref())?;
+        }
+        let mut sources = if self.default_rules {
+            RuleSources::bundled()
+        } else {
+            RuleSources::new()
+        };
+        for p in &self.rule_paths {
+            sources.add_path(p)?;
+        }
+        for (name, text) in &self.rule_sources {
+            sources.add_source(text, name.as_ref())?;
+        }
+        let rules = sources.compile(&gazetteer)?;
+        let recognizer = Recognizer::new(&gazetteer)?;
+        Ok(Pipeline {
+            inner: Arc::new(Inner {
+                gazetteer,
+                recognizer,
+                rules,
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    gazetteer: Gazetteer,
+    recognizer: Recognizer,
+    rules: RuleSet,
+}
+
+/// A configured pipeline: cheap to clone, `Send + Sync`, reusable for any number of
+/// documents.
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    inner: Arc<Inner>,
+}
+
+/// One document's analysis: its entities, mentions and relations, before they become a
+/// graph.
+#[derive(Clone, Debug)]
+pub struct Analysis<'d> {
+    /// Entities and mentions.
+    pub resolved: Resolved<'d>,
+    /// Relations found by the rules.
+    pub relations: Vec<Found>,
+}
+
+impl Pipeline {
+    /// The bundled gazetteer and rules.
+    ///
+    /// # Errors
+    /// Never for the bundled data (a test checks it); the `Result` keeps the signature the
+    /// same as [`PipelineBuilder::build`].
+    pub fn new() -> Result<Pipeline, Error> {
+        PipelineBuilder::new().build()
+    }
+
+    /// The gazetteer in use.
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.inner.gazetteer
+    }
+
+    /// The compiled rules.
+    pub fn rules(&self) -> &RuleSet {
+        &self.inner.rules
+    }
+
+    /// Analyses one document.
+    pub fn analyze<'d>(&self, doc: &'d Document) -> Analysis<'d> {
+        let tagged = self.inner.recognizer.tag(&self.inner.gazetteer, doc);
+        let resolved = resolve::resolve(&self.inner.gazetteer, tagged);
+        let relations = self.inner.rules.run(&self.inner.gazetteer, &resolved);
+        Analysis {
+            resolved,
+            relations,
+        }
+    }
+
+    /// Builds the knowledge graph of one document.
+    ///
+    /// ```
+    /// let pipeline = kgbuild::Pipeline::new()?;
+    /// let g = pipeline.run(
+    ///     "a.txt",
+    ///     "Russian President Vladimir Putin and US President Donald Trump met in Alaska.",
+    /// );
+    /// let met = g.edges().find(|e| e.predicate == "met_with").unwrap();
+    /// assert_eq!(met.attributes["location"], "alaska");
+    /// # Ok::<(), kgbuild::Error>(())
+    /// ```
+    pub fn run(&self, doc_id: &str, text: &str) -> KnowledgeGraph {
+        let doc = Document::new(doc_id, text);
+        let analysis = self.analyze(&doc);
+        self.to_graph(&analysis)
+    }
+
+    /// Turns an analysis into a graph.
+    pub fn to_graph(&self, analysis: &Analysis<'_>) -> KnowledgeGraph {
+        let r = &analysis.resolved;
+        let doc = r.doc;
+        let mut g = KnowledgeGraph::new();
+        g.add_document(DocumentInfo {
+            id: doc.id.clone(),
+            chars: doc.text.chars().count(),
+        });
+        let mut mentions: Vec<Vec<Mention>> = vec![Vec::new(); r.entities.len()];
+        for m in &r.mentions {
+            for &e in &m.entities {
+                mentions[e].push(Mention {
+                    doc: doc.id.clone(),
+                    start: m.span.start,
+                    end: m.span.end,
+                    text: doc.text[m.span.clone()].to_string(),
+                    via: (m.via != Via::Name).then(|| m.via.as_str().to_string()),
+                });
+            }
+        }
+        for (i, e) in r.entities.iter().enumerate() {
+            let mut aliases: Vec<String> = Vec::new();
+            if let Some(entry) = e.entry.map(|x| &self.inner.gazetteer.entries()[x]) {
+                aliases.extend(
+                    entry
+                        .aliases
+                        .iter()
+                        .filter(|a| !a.demonym)
+                        .map(|a| a.text.clone()),
+                );
+            }
+            for a in &e.aliases {
+                if !aliases.contains(a) && *a != e.name {
+                    aliases.push(a.clone());
+                }
+            }
+            g.add_node(Node {
+                id: e.id.clone(),
+                name: e.name.clone(),
+                etype: e.etype,
+                subtype: (!e.subtype.is_empty()).then(|| e.subtype.clone()),
+                aliases,
+                mentions: std::mem::take(&mut mentions[i]),
+            });
+        }
+        for f in &analysis.relations {
+            let attributes: BTreeMap<String, String> = f.attributes.clone();
+            g.add_relation(
+                &r.entities[f.subject].id,
+                &f.predicate,
+                &r.entities[f.object].id,
+                attributes,
+                vec![Evidence {
+                    doc: doc.id.clone(),
+                    start: f.evidence.start,
+                    end: f.evidence.end,
+                    text: doc.text[f.evidence.clone()].to_string(),
+                    rule: f.rule.clone(),
+                }],
+            );
+        }
+        g
+    }
+}

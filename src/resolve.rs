@@ -1,0 +1,662 @@
+//! Resolution stage: mentions to entities, within one document.
+//!
+//! Input: [`Tagged`] mentions. Output: [`Resolved`]: one [`Entity`] per real-world thing the
+//! document names, and every mention pointing at its entities. Besides the gazetteer's own
+//! aliases ("Zelensky" = "Zelenskyy") and demonyms ("Russian" -> Russia), it links:
+//! - a surname or first name to the person named in full elsewhere ("Peskov");
+//! - an acronym defined in brackets ("Ministry of External Affairs (MEA)") to its entity;
+//! - "he", "she", "his", "her" to the most salient fitting person before them;
+//! - plural references ("the two top diplomats", "both leaders") to the two people they mean,
+//!   chosen by the role the text or the gazetteer gives them.
+//!
+//! Invariants: mentions are sorted by position and never overlap; a group mention points at
+//! two or more entities, every other mention at exactly one.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+
+use crate::gazetteer::{EntityType, Gazetteer};
+use crate::ner::{LexHit, Mention, Tagged, Target, Via};
+use crate::text::{Document, TokenKind};
+
+/// An entity of one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entity {
+    /// Stable id: the gazetteer id, else the slug of the name.
+    pub id: String,
+    /// Canonical name.
+    pub name: String,
+    /// Type.
+    pub etype: EntityType,
+    /// Subtype (`country`, `news_agency`, `politician`...), empty when unknown.
+    pub subtype: String,
+    /// Other names the document or the gazetteer gives it.
+    pub aliases: BTreeSet<String>,
+    /// Index of its gazetteer entry, if any.
+    pub entry: Option<usize>,
+    /// Role classes the text or gazetteer gives a person (`diplomat`, `head_of_state`...).
+    pub role_classes: BTreeSet<String>,
+    /// Gender from the gazetteer (`m`/`f`), if known.
+    pub gender: Option<char>,
+}
+
+/// A mention after resolution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedMention {
+    /// Byte span.
+    pub span: Range<usize>,
+    /// Token range.
+    pub tokens: Range<usize>,
+    /// Indices into [`Resolved::entities`]: one, or several for a group.
+    pub entities: Vec<usize>,
+    /// How the text names them.
+    pub via: Via,
+}
+
+/// One document's entities and mentions.
+#[derive(Clone, Debug)]
+pub struct Resolved<'d> {
+    /// The document.
+    pub doc: &'d Document,
+    /// Entities in order of first mention.
+    pub entities: Vec<Entity>,
+    /// Mentions, sorted.
+    pub mentions: Vec<ResolvedMention>,
+    /// Lexicon hits, as tagged.
+    pub lexicon: Vec<LexHit>,
+}
+
+/// Makes a stable id from a name: lowercase, runs of other characters become `-`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            out.push(c);
+            dash = false;
+        } else if c != '\'' && c != '\u{2019}' && c != '.' {
+            dash = true;
+        }
+    }
+    if out.is_empty() { "entity".to_string() } else { out }
+}
+
+/// Resolves the mentions of one document.
+pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
+    let doc = tagged.doc;
+    let mut r = Resolver {
+        gazetteer,
+        doc,
+        entities: Vec::new(),
+        by_id: HashMap::new(),
+        mentions: Vec::new(),
+    };
+    for m in &tagged.mentions {
+        r.add_named(m);
+    }
+    r.merge_partial_names();
+    r.link_acronyms(&tagged);
+    r.link_name_parts(&tagged);
+    r.mentions.sort_by_key(|m| m.tokens.start);
+    r.assign_roles(&tagged);
+    r.link_groups(&tagged);
+    r.link_pronouns(&tagged);
+    r.mentions.sort_by_key(|m| m.tokens.start);
+    Resolved {
+        doc,
+        entities: r.entities,
+        mentions: r.mentions,
+        lexicon: tagged.lexicon,
+    }
+}
+
+struct Resolver<'g, 'd> {
+    gazetteer: &'g Gazetteer,
+    doc: &'d Document,
+    entities: Vec<Entity>,
+    by_id: HashMap<String, usize>,
+    mentions: Vec<ResolvedMention>,
+}
+
+impl Resolver<'_, '_> {
+    fn entity_for_entry(&mut self, entry: usize) -> usize {
+        let e = &self.gazetteer.entries()[entry];
+        if let Some(&i) = self.by_id.get(&e.id) {
+            return i;
+        }
+        let etype = e.entity_type().unwrap_or(EntityType::Misc);
+        let mut role_classes = BTreeSet::new();
+        if let Some(roles) = e.attr("role") {
+            for role in roles.split(',') {
+                let predicate = role.split(':').next().unwrap_or("");
+                role_classes.extend(self.classes_of_predicate(predicate));
+            }
+        }
+        self.push_entity(Entity {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            etype,
+            subtype: e.subtype.clone(),
+            aliases: BTreeSet::new(),
+            entry: Some(entry),
+            role_classes,
+            gender: e.attr("gender").and_then(|g| g.chars().next()),
+        })
+    }
+
+    fn push_entity(&mut self, e: Entity) -> usize {
+        let i = self.entities.len();
+        self.by_id.insert(e.id.clone(), i);
+        self.entities.push(e);
+        i
+    }
+
+    /// The role classes of titles that give `predicate` (from the lexicon).
+    fn classes_of_predicate(&self, predicate: &str) -> Vec<String> {
+        self.gazetteer
+            .entries()
+            .iter()
+            .filter(|e| e.subtype == "title" && e.attr("predicate") == Some(predicate))
+            .filter_map(|e| e.attr("class").map(str::to_string))
+            .collect()
+    }
+
+    fn add_named(&mut self, m: &Mention) {
+        let text = &self.doc.text[m.span.clone()];
+        let idx = match &m.target {
+            Target::Entry { entry, .. } => self.entity_for_entry(*entry),
+            Target::Found { name, etype } => {
+                let key = slug(name);
+                match self.by_id.get(&key) {
+                    Some(&i) if self.entities[i].etype == *etype => i,
+                    Some(_) => {
+                        let key = format!("{key}-{}", etype.as_str().to_lowercase());
+                        match self.by_id.get(&key) {
+                            Some(&i) => i,
+                            None => self.push_entity(new_entity(key, name, *etype)),
+                        }
+                    }
+                    None => self.push_entity(new_entity(key, name, *etype)),
+                }
+            }
+        };
+        if m.via != Via::Demonym && text != self.entities[idx].name {
+            let alias = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            self.entities[idx].aliases.insert(alias);
+        }
+        self.mentions.push(ResolvedMention {
+            span: m.span.clone(),
+            tokens: m.tokens.clone(),
+            entities: vec![idx],
+            via: m.via,
+        });
+    }
+
+    /// A found person whose name is a part of a known person's full name ("Jaishankar"
+    /// found after a title, "Subrahmanyam Jaishankar" in the gazetteer) is that person.
+    fn merge_partial_names(&mut self) {
+        let full: Vec<(usize, Vec<String>)> = self
+            .entities
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.etype == EntityType::Person)
+            .map(|(i, e)| (i, name_words(&e.name)))
+            .collect();
+        let mut remap: HashMap<usize, usize> = HashMap::new();
+        for (i, e) in self.entities.iter().enumerate() {
+            if e.etype != EntityType::Person || e.entry.is_some() {
+                continue;
+            }
+            let words = name_words(&e.name);
+            let candidates: Vec<usize> = full
+                .iter()
+                .filter(|(j, fw)| *j != i && fw.len() > words.len() && is_subname(&words, fw))
+                .map(|(j, _)| *j)
+                .collect();
+            if let [j] = candidates[..] {
+                remap.insert(i, j);
+            }
+        }
+        if remap.is_empty() {
+            return;
+        }
+        for m in &mut self.mentions {
+            for e in &mut m.entities {
+                if let Some(&j) = remap.get(e) {
+                    *e = j;
+                    if m.via == Via::Title {
+                        m.via = Via::Surname;
+                    }
+                }
+            }
+        }
+        for (&from, &to) in &remap {
+            let name = self.entities[from].name.clone();
+            self.entities[to].aliases.insert(name);
+        }
+        self.compact();
+    }
+
+    /// Drops entities no mention points at, renumbering the rest.
+    fn compact(&mut self) {
+        let mut used = vec![false; self.entities.len()];
+        for m in &self.mentions {
+            for &e in &m.entities {
+                used[e] = true;
+            }
+        }
+        let mut new_index = vec![usize::MAX; self.entities.len()];
+        let mut kept = Vec::new();
+        for (i, e) in std::mem::take(&mut self.entities).into_iter().enumerate() {
+            if used[i] {
+                new_index[i] = kept.len();
+                kept.push(e);
+            }
+        }
+        self.entities = kept;
+        self.by_id = self
+            .entities
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        for m in &mut self.mentions {
+            for e in &mut m.entities {
+                *e = new_index[*e];
+            }
+        }
+    }
+
+    fn covered(&self, tok: usize) -> bool {
+        self.mentions
+            .iter()
+            .any(|m| m.tokens.start <= tok && tok < m.tokens.end)
+    }
+
+    /// "the Ministry of External Affairs (MEA)": later "MEA" is that ministry.
+    fn link_acronyms(&mut self, tagged: &Tagged<'_>) {
+        let toks = &self.doc.tokens;
+        let mut defined: HashMap<String, usize> = HashMap::new();
+        for m in &self.mentions {
+            let (Some(open), Some(acr), Some(close)) = (
+                toks.get(m.tokens.end),
+                toks.get(m.tokens.end + 1),
+                toks.get(m.tokens.end + 2),
+            ) else {
+                continue;
+            };
+            let acr_text = &self.doc.text[acr.start..acr.end];
+            if open.norm == "("
+                && close.norm == ")"
+                && acr_text.len() >= 2
+                && acr_text.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+                && self.is_acronym_of(acr_text, &self.doc.text[m.span.clone()])
+                && m.entities.len() == 1
+            {
+                defined.insert(acr_text.to_string(), m.entities[0]);
+            }
+        }
+        if defined.is_empty() {
+            return;
+        }
+        let _ = tagged;
+        let mut added = Vec::new();
+        for (i, t) in toks.iter().enumerate() {
+            if t.kind != TokenKind::Word || self.covered(i) {
+                continue;
+            }
+            if let Some(&e) = defined.get(&self.doc.text[t.start..t.end]) {
+                added.push(ResolvedMention {
+                    span: t.start..t.end,
+                    tokens: i..i + 1,
+                    entities: vec![e],
+                    via: Via::Acronym,
+                });
+                let a = self.doc.text[t.start..t.end].to_string();
+                self.entities[e].aliases.insert(a);
+            }
+        }
+        self.mentions.extend(added);
+    }
+
+    fn is_acronym_of(&self, acronym: &str, name: &str) -> bool {
+        let initials: String = name
+            .split(|c: char| c.is_whitespace() || c == '-')
+            .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+            .filter_map(|w| w.chars().next())
+            .collect();
+        let all: String = name
+            .split(|c: char| c.is_whitespace() || c == '-')
+            .filter_map(|w| w.chars().next())
+            .flat_map(char::to_uppercase)
+            .collect();
+        initials == acronym || all == acronym
+    }
+
+    /// Surnames and first names of people named in full: "Peskov" is Dmitry Peskov when the
+    /// document names exactly one person with that name part.
+    fn link_name_parts(&mut self, tagged: &Tagged<'_>) {
+        let mut parts: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in self.entities.iter().enumerate() {
+            if e.etype != EntityType::Person {
+                continue;
+            }
+            let mut names: BTreeSet<&str> = BTreeSet::new();
+            names.insert(&e.name);
+            for a in &e.aliases {
+                names.insert(a);
+            }
+            let mut words_seen = BTreeSet::new();
+            for n in names {
+                let words = name_words(n);
+                if words.len() < 2 {
+                    continue;
+                }
+                // The surname, and the given name: a reader links both.
+                words_seen.insert(words[words.len() - 1].clone());
+                words_seen.insert(words[0].clone());
+                // Compound surnames: "da Silva", "von der Leyen".
+                let lower_particle = n
+                    .split_whitespace()
+                    .position(|w| w.chars().next().is_some_and(char::is_lowercase));
+                if let Some(p) = lower_particle {
+                    let tail: Vec<&str> = n.split_whitespace().skip(p).collect();
+                    words_seen.insert(tail.join(" "));
+                }
+            }
+            for w in words_seen {
+                let list = parts.entry(w).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        let doc = self.doc;
+        let toks = &doc.tokens;
+        let lexicon_word = |i: usize| {
+            tagged.lexicon.iter().any(|h| {
+                h.tokens.start <= i
+                    && i < h.tokens.end
+                    && h.entries.iter().any(|&e| {
+                        matches!(
+                            self.gazetteer.entries()[e].subtype.as_str(),
+                            "function_word" | "date_word" | "title" | "honorific"
+                        )
+                    })
+            })
+        };
+        let mut added = Vec::new();
+        let mut i = 0;
+        while i < toks.len() {
+            let t = &toks[i];
+            if t.kind != TokenKind::Word || !t.capitalized || self.covered(i) || lexicon_word(i)
+            {
+                i += 1;
+                continue;
+            }
+            // Longest name part starting here (compound surnames span several tokens).
+            let mut best = None;
+            for len in (1..=4).rev() {
+                if i + len > toks.len() {
+                    continue;
+                }
+                let s = toks[i].start;
+                let e = toks[i + len - 1].end;
+                let text = doc.text[s..e].split_whitespace().collect::<Vec<_>>().join(" ");
+                if (i..i + len).any(|k| self.covered(k)) {
+                    continue;
+                }
+                // The word must end there: "Lee" is not part of "Leeds".
+                if let Some(list) = parts.get(&text) {
+                    if list.len() == 1 {
+                        best = Some((len, list[0]));
+                        break;
+                    }
+                }
+            }
+            match best {
+                Some((len, e)) => {
+                    added.push(ResolvedMention {
+                        span: toks[i].start..toks[i + len - 1].end,
+                        tokens: i..i + len,
+                        entities: vec![e],
+                        via: Via::Surname,
+                    });
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+        for m in &added {
+            let text = doc.text[m.span.clone()].to_string();
+            let e = m.entities[0];
+            if text != self.entities[e].name {
+                self.entities[e].aliases.insert(text);
+            }
+        }
+        self.mentions.extend(added);
+    }
+
+    /// Role classes a title right before a person's mention gives ("Foreign Minister X").
+    fn assign_roles(&mut self, tagged: &Tagged<'_>) {
+        for m in &self.mentions {
+            if m.entities.len() != 1 || self.entities[m.entities[0]].etype != EntityType::Person
+            {
+                continue;
+            }
+            let mut k = m.tokens.start;
+            if k > 0 && self.doc.tokens[k - 1].norm == "," {
+                k -= 1;
+            }
+            let title = tagged.lexicon.iter().find(|h| h.tokens.end == k);
+            let Some(h) = title else { continue };
+            let classes: Vec<String> = h
+                .entries
+                .iter()
+                .map(|&e| &self.gazetteer.entries()[e])
+                .filter(|e| e.subtype == "title")
+                .filter_map(|e| e.attr("class").map(str::to_string))
+                .collect();
+            let idx = m.entities[0];
+            self.entities[idx].role_classes.extend(classes);
+        }
+    }
+
+    /// "the two top diplomats", "both leaders": the two most recent people whose role fits.
+    fn link_groups(&mut self, tagged: &Tagged<'_>) {
+        let toks = &self.doc.tokens;
+        let mut added = Vec::new();
+        for h in &tagged.lexicon {
+            let Some(noun) = h
+                .entries
+                .iter()
+                .map(|&e| &self.gazetteer.entries()[e])
+                .find(|e| e.subtype == "group_noun")
+            else {
+                continue;
+            };
+            if self.covered(h.tokens.start) {
+                continue;
+            }
+            // Look back over at most two modifiers for "the two" / "both".
+            let mut start = None;
+            let lo = h.tokens.start.saturating_sub(5);
+            let mut k = h.tokens.start;
+            while k > lo {
+                k -= 1;
+                let n = toks[k].norm.as_str();
+                if n == "both" {
+                    start = Some(k);
+                    break;
+                }
+                if n == "two" {
+                    start = Some(if k > 0 && toks[k - 1].norm == "the" { k - 1 } else { k });
+                    break;
+                }
+                if toks[k].kind != TokenKind::Word || self.covered(k) {
+                    break;
+                }
+            }
+            let Some(start) = start else { continue };
+            let classes: Vec<&str> = noun.attr("class").unwrap_or("any").split(',').collect();
+            let fits = |e: &Entity| {
+                e.etype == EntityType::Person
+                    && (classes.contains(&"any")
+                        || e.role_classes.iter().any(|c| classes.contains(&c.as_str())))
+            };
+            let mut members: Vec<usize> = Vec::new();
+            for m in self.mentions.iter().rev() {
+                if m.tokens.start >= start || m.entities.len() != 1 {
+                    continue;
+                }
+                let e = m.entities[0];
+                if fits(&self.entities[e]) && !members.contains(&e) {
+                    members.push(e);
+                    if members.len() == 2 {
+                        break;
+                    }
+                }
+            }
+            if members.len() == 2 {
+                members.reverse();
+                added.push(ResolvedMention {
+                    span: toks[start].start..h.span.end,
+                    tokens: start..h.tokens.end,
+                    entities: members,
+                    via: Via::Group,
+                });
+            }
+        }
+        self.mentions.extend(added);
+        self.mentions.sort_by_key(|m| m.tokens.start);
+    }
+
+    /// "he", "she", "his", "her", "him": the most salient fitting person before them: in the
+    /// same sentence the nearest speaker or subject, else the speaker of the latest sentence
+    /// that names a person, else its first person.
+    fn link_pronouns(&mut self, tagged: &Tagged<'_>) {
+        let doc = self.doc;
+        let is_speech = |i: usize| {
+            tagged.lexicon.iter().any(|h| {
+                h.tokens.start == i
+                    && h.entries
+                        .iter()
+                        .any(|&e| self.gazetteer.entries()[e].subtype == "reporting_verb")
+            })
+        };
+        let mut added = Vec::new();
+        for (i, t) in doc.tokens.iter().enumerate() {
+            let gender = match t.norm.as_str() {
+                "he" | "him" | "his" => 'm',
+                "she" | "her" => 'f',
+                _ => continue,
+            };
+            let fits = |e: &Entity| {
+                e.etype == EntityType::Person && e.gender.is_none_or(|g| g == gender)
+            };
+            let sent = doc.sentence_of_token(i);
+            let mut choice = None;
+            // Same sentence, before the pronoun.
+            let before: Vec<&ResolvedMention> = self
+                .mentions
+                .iter()
+                .filter(|m| {
+                    m.entities.len() == 1
+                        && m.tokens.end <= i
+                        && doc.sentence_of_token(m.tokens.start) == sent
+                        && fits(&self.entities[m.entities[0]])
+                })
+                .collect();
+            if let Some(m) = before
+                .iter()
+                .find(|m| is_speech(m.tokens.end))
+                .or(before.first())
+            {
+                choice = Some(m.entities[0]);
+            }
+            // Earlier sentences, latest first.
+            let mut s = sent;
+            while choice.is_none() && s > 0 {
+                s -= 1;
+                let in_s: Vec<&ResolvedMention> = self
+                    .mentions
+                    .iter()
+                    .filter(|m| {
+                        m.entities.len() == 1
+                            && doc.sentence_of_token(m.tokens.start) == s
+                            && fits(&self.entities[m.entities[0]])
+                    })
+                    .collect();
+                let speaker = in_s.iter().find(|m| {
+                    is_speech(m.tokens.end)
+                        || (m.tokens.start > 0 && is_speech(m.tokens.start - 1))
+                });
+                if let Some(m) = speaker.or(in_s.first()) {
+                    choice = Some(m.entities[0]);
+                }
+                if sent - s >= 3 {
+                    break;
+                }
+            }
+            if let Some(e) = choice {
+                added.push(ResolvedMention {
+                    span: t.start..t.end,
+                    tokens: i..i + 1,
+                    entities: vec![e],
+                    via: Via::Pronoun,
+                });
+            }
+        }
+        self.mentions.extend(added);
+    }
+}
+
+fn new_entity(id: String, name: &str, etype: EntityType) -> Entity {
+    Entity {
+        id,
+        name: name.to_string(),
+        etype,
+        subtype: String::new(),
+        aliases: BTreeSet::new(),
+        entry: None,
+        role_classes: BTreeSet::new(),
+        gender: None,
+    }
+}
+
+/// The words of a personal name, without initials' periods.
+fn name_words(name: &str) -> Vec<String> {
+    name.split_whitespace()
+        .map(|w| w.trim_end_matches('.').to_string())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether `part` is a contiguous run of the words of `full`.
+fn is_subname(part: &[String], full: &[String]) -> bool {
+    !part.is_empty() && full.windows(part.len()).any(|w| w == part)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_stable_and_readable() {
+        assert_eq!(slug("Vladimir Putin"), "vladimir-putin");
+        assert_eq!(slug("Mark O'Brien"), "mark-obrien");
+        assert_eq!(slug("U.S. State Department"), "us-state-department");
+        assert_eq!(slug("Recep Tayyip Erdoğan"), "recep-tayyip-erdoğan");
+        assert_eq!(slug("\"\""), "entity");
+    }
+
+    #[test]
+    fn subnames() {
+        let full = name_words("Luiz Inacio Lula da Silva");
+        assert!(is_subname(&name_words("Lula da Silva"), &full));
+        assert!(!is_subname(&name_words("Lula Silva"), &full));
+    }
+}

@@ -1,0 +1,415 @@
+//! The rule engine: matches compiled rules against each sentence's units.
+//!
+//! A sentence is a sequence of units: an entity mention (one unit however many tokens it
+//! has), else a lexicon phrase, else a single token. Patterns match units left to right with
+//! backtracking (sentences are short); every start position is tried, so one sentence can
+//! yield several relations.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::dates::{self, Date};
+use crate::gazetteer::{Entry, Gazetteer};
+use crate::resolve::Resolved;
+use crate::rules::compile::Rule;
+use crate::rules::structure::{AttrSource, Element, Scope};
+
+/// A relation found in one document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Subject entity (index into the document's entities).
+    pub subject: usize,
+    /// Predicate.
+    pub predicate: String,
+    /// Object entity.
+    pub object: usize,
+    /// Attributes: entity ids (`location`) or dates.
+    pub attributes: BTreeMap<String, String>,
+    /// Byte span of the evidence sentence.
+    pub evidence: Range<usize>,
+    /// The rule's id.
+    pub rule: String,
+}
+
+#[derive(Clone, Debug)]
+enum Unit {
+    Entity { entities: Vec<usize> },
+    Lex { entries: Vec<usize> },
+    Token,
+}
+
+#[derive(Clone, Debug)]
+struct SentenceUnits {
+    units: Vec<Unit>,
+    /// Lowercase text of each unit.
+    norms: Vec<String>,
+    span: Range<usize>,
+    tokens: Range<usize>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Binds {
+    entities: Vec<(String, Vec<usize>)>,
+    lex: Vec<(String, usize)>,
+}
+
+struct Ctx<'a> {
+    gazetteer: &'a Gazetteer,
+    resolved: &'a Resolved<'a>,
+    s: &'a SentenceUnits,
+}
+
+/// Runs `rules` over every sentence of a resolved document.
+pub fn run(
+    rules: &[Rule],
+    symmetric: &dyn Fn(&str) -> bool,
+    gazetteer: &Gazetteer,
+    resolved: &Resolved<'_>,
+) -> Vec<Found> {
+    let doc = resolved.doc;
+    let article_date = dates::document_date(doc);
+    let mut out = Vec::new();
+    for sentence in &doc.sentences {
+        let s = units_of(gazetteer, resolved, sentence.tokens.clone());
+        s_run(rules, symmetric, gazetteer, resolved, &s, article_date, &mut out);
+        let _ = sentence;
+    }
+    out
+}
+
+fn s_run(
+    rules: &[Rule],
+    symmetric: &dyn Fn(&str) -> bool,
+    gazetteer: &Gazetteer,
+    resolved: &Resolved<'_>,
+    s: &SentenceUnits,
+    article_date: Option<Date>,
+    out: &mut Vec<Found>,
+) {
+    let ctx = Ctx {
+        gazetteer,
+        resolved,
+        s,
+    };
+    let mut sentence_date: Option<Option<String>> = None;
+    for rule in rules {
+        for start in 0..s.units.len() {
+            let mut binds = Binds::default();
+            let Some(end) = match_seq(&ctx, &rule.def.pattern, start, &mut binds) else {
+                continue;
+            };
+            if end == start || guarded(&ctx, rule, start, end) {
+                continue;
+            }
+            for e in &rule.def.emit {
+                let predicate = match e.predicate.strip_prefix('$') {
+                    Some(rest) => {
+                        let (slot, attr) = rest.split_once('.').unwrap_or((rest, ""));
+                        let value = binds
+                            .lex
+                            .iter()
+                            .find(|(n, _)| n == slot)
+                            .and_then(|(_, entry)| gazetteer.entries()[*entry].attr(attr));
+                        match value {
+                            Some(v) => v.to_string(),
+                            None => continue,
+                        }
+                    }
+                    None => e.predicate.clone(),
+                };
+                let get = |slot: &str| {
+                    binds
+                        .entities
+                        .iter()
+                        .find(|(n, _)| n == slot)
+                        .map(|(_, v)| v.clone())
+                };
+                let (Some(subjects), Some(objects)) = (get(&e.subject), get(&e.object)) else {
+                    continue;
+                };
+                let mut attributes = BTreeMap::new();
+                for (name, src) in &e.attributes {
+                    let value = match src {
+                        AttrSource::Slot(slot) => get(slot)
+                            .and_then(|v| v.first().copied())
+                            .map(|i| resolved.entities[i].id.clone()),
+                        AttrSource::SentenceDate => sentence_date
+                            .get_or_insert_with(|| {
+                                dates::first_date(resolved.doc, s.tokens.clone(), article_date)
+                            })
+                            .clone(),
+                    };
+                    if let Some(v) = value {
+                        attributes.insert(name.clone(), v);
+                    }
+                }
+                let mut pairs = Vec::new();
+                if e.subject == e.object {
+                    for (i, &a) in subjects.iter().enumerate() {
+                        for &b in &subjects[i + 1..] {
+                            pairs.push((a, b));
+                        }
+                    }
+                } else {
+                    for &a in &subjects {
+                        for &b in &objects {
+                            pairs.push((a, b));
+                        }
+                    }
+                }
+                for (a, b) in pairs {
+                    if a == b {
+                        continue;
+                    }
+                    let (a, b) = if symmetric(&predicate)
+                        && resolved.entities[a].id > resolved.entities[b].id
+                    {
+                        (b, a)
+                    } else {
+                        (a, b)
+                    };
+                    let found = Found {
+                        subject: a,
+                        predicate: predicate.clone(),
+                        object: b,
+                        attributes: attributes.clone(),
+                        evidence: s.span.clone(),
+                        rule: rule.def.id.clone(),
+                    };
+                    if !out.contains(&found) {
+                        out.push(found);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>) -> SentenceUnits {
+    let doc = resolved.doc;
+    let _ = gazetteer;
+    let mut units = Vec::new();
+    let mut norms = Vec::new();
+    let mut i = tokens.start;
+    let mut mi = resolved.mentions.partition_point(|m| m.tokens.start < i);
+    let mut li = resolved.lexicon.partition_point(|h| h.tokens.start < i);
+    while i < tokens.end {
+        while mi < resolved.mentions.len() && resolved.mentions[mi].tokens.start < i {
+            mi += 1;
+        }
+        while li < resolved.lexicon.len() && resolved.lexicon[li].tokens.start < i {
+            li += 1;
+        }
+        let next_mention_start = resolved
+            .mentions
+            .get(mi)
+            .map_or(usize::MAX, |m| m.tokens.start);
+        if let Some(m) = resolved.mentions.get(mi).filter(|m| m.tokens.start == i) {
+            let end = m.tokens.end.min(tokens.end).max(i + 1);
+            units.push(Unit::Entity {
+                entities: m.entities.clone(),
+            });
+            norms.push(doc.tokens[i..end].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" "));
+            i = end;
+            continue;
+        }
+        if let Some(h) = resolved
+            .lexicon
+            .get(li)
+            .filter(|h| h.tokens.start == i && h.tokens.end <= next_mention_start.min(tokens.end))
+        {
+            units.push(Unit::Lex {
+                entries: h.entries.clone(),
+            });
+            norms.push(doc.tokens[i..h.tokens.end].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" "));
+            i = h.tokens.end.max(i + 1);
+            continue;
+        }
+        units.push(Unit::Token);
+        norms.push(doc.tokens[i].norm.clone());
+        i += 1;
+    }
+    let span = if tokens.is_empty() {
+        0..0
+    } else {
+        doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end
+    };
+    SentenceUnits {
+        units,
+        norms,
+        span,
+        tokens,
+    }
+}
+
+fn lex_entry<'a>(ctx: &'a Ctx<'_>, entries: &[usize], category: &str) -> Option<(usize, &'a Entry)> {
+    entries
+        .iter()
+        .map(|&e| (e, &ctx.gazetteer.entries()[e]))
+        .find(|(_, e)| e.subtype == category)
+}
+
+/// Whether a single element matches unit `u` (used by `Skip` and `Not`; binds nothing).
+fn matches_one(ctx: &Ctx<'_>, elem: &Element, u: usize) -> bool {
+    let mut b = Binds::default();
+    match_elem(ctx, elem, u, &mut b) == Some(u + 1)
+}
+
+fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Option<usize> {
+    let unit = ctx.s.units.get(u)?;
+    match elem {
+        Element::Entity {
+            bind,
+            types,
+            subtypes,
+            group,
+        } => {
+            let Unit::Entity { entities } = unit else {
+                return None;
+            };
+            if *group != (entities.len() > 1) {
+                return None;
+            }
+            let ok = entities.iter().all(|&e| {
+                let ent = &ctx.resolved.entities[e];
+                (types.is_empty() || types.contains(&ent.etype))
+                    && (subtypes.is_empty() || subtypes.contains(&ent.subtype))
+            });
+            if !ok {
+                return None;
+            }
+            if let Some(b) = bind {
+                binds.entities.push((b.clone(), entities.clone()));
+            }
+            Some(u + 1)
+        }
+        Element::Lex {
+            category,
+            bind,
+            attr,
+        } => {
+            let Unit::Lex { entries } = unit else {
+                return None;
+            };
+            let (idx, entry) = lex_entry(ctx, entries, category)?;
+            if let Some((key, values)) = attr {
+                let v = entry.attr(key)?;
+                if !values.iter().any(|x| x == v) {
+                    return None;
+                }
+            }
+            if let Some(b) = bind {
+                binds.lex.push((b.clone(), idx));
+            }
+            Some(u + 1)
+        }
+        Element::Word(words) => {
+            if matches!(unit, Unit::Entity { .. }) {
+                return None;
+            }
+            let norm = &ctx.s.norms[u];
+            words.iter().any(|w| w == norm).then_some(u + 1)
+        }
+        Element::Opt(_) | Element::Skip { .. } | Element::Not(_) | Element::Either(_) => {
+            match_seq(ctx, std::slice::from_ref(elem), u, binds)
+        }
+    }
+}
+
+/// Matches `elems` from unit `u`; returns the end unit. Backtracks over `Opt`, `Skip` and
+/// `Either`.
+fn match_seq(ctx: &Ctx<'_>, elems: &[Element], u: usize, binds: &mut Binds) -> Option<usize> {
+    let Some((first, rest)) = elems.split_first() else {
+        return Some(u);
+    };
+    let saved = (binds.entities.len(), binds.lex.len());
+    let restore = |b: &mut Binds| {
+        b.entities.truncate(saved.0);
+        b.lex.truncate(saved.1);
+    };
+    match first {
+        Element::Opt(inner) => {
+            let mut with: Vec<Element> = inner.clone();
+            with.extend_from_slice(rest);
+            if let Some(e) = match_seq(ctx, &with, u, binds) {
+                return Some(e);
+            }
+            restore(binds);
+            match_seq(ctx, rest, u, binds)
+        }
+        Element::Either(alts) => {
+            for alt in alts {
+                let mut seq = alt.clone();
+                seq.extend_from_slice(rest);
+                if let Some(e) = match_seq(ctx, &seq, u, binds) {
+                    return Some(e);
+                }
+                restore(binds);
+            }
+            None
+        }
+        Element::Skip { max, only } => {
+            // Shortest skip first.
+            let mut k = u;
+            loop {
+                if let Some(e) = match_seq(ctx, rest, k, binds) {
+                    return Some(e);
+                }
+                restore(binds);
+                if k - u >= *max || k >= ctx.s.units.len() {
+                    return None;
+                }
+                if !only.is_empty() && !only.iter().any(|o| matches_one(ctx, o, k)) {
+                    return None;
+                }
+                k += 1;
+            }
+        }
+        Element::Not(inner) => {
+            if u < ctx.s.units.len() && matches_one(ctx, inner, u) {
+                return None;
+            }
+            match_seq(ctx, rest, u, binds)
+        }
+        _ => {
+            let next = match_elem(ctx, first, u, binds)?;
+            match match_seq(ctx, rest, next, binds) {
+                Some(e) => Some(e),
+                None => {
+                    restore(binds);
+                    None
+                }
+            }
+        }
+    }
+}
+
+const CLAUSE_BREAKS: &[&str] = &[";", "but", "while", "although", "though", "however", "whereas"];
+
+fn guarded(ctx: &Ctx<'_>, rule: &Rule, start: usize, end: usize) -> bool {
+    let n = ctx.s.units.len();
+    rule.def.unless.iter().any(|g| {
+        let range = match g.scope {
+            Scope::Sentence => 0..n,
+            Scope::Before(k) => start.saturating_sub(k)..end,
+            Scope::Clause => {
+                let mut a = start;
+                while a > 0 && !CLAUSE_BREAKS.contains(&ctx.s.norms[a - 1].as_str()) {
+                    a -= 1;
+                }
+                let mut b = end;
+                while b < n && b < end + 2 && !CLAUSE_BREAKS.contains(&ctx.s.norms[b].as_str()) {
+                    b += 1;
+                }
+                a..b
+            }
+        };
+        range.into_iter().any(|u| match &ctx.s.units[u] {
+            Unit::Lex { entries } => g
+                .categories
+                .iter()
+                .any(|c| lex_entry(ctx, entries, c).is_some()),
+            _ => false,
+        })
+    })
+}
