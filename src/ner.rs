@@ -228,6 +228,15 @@ fn name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
     if t.kind != TokenKind::Word || !t.capitalized {
         return false;
     }
+    // An all-capitals word is an acronym ("PM IST"), not a name, unless the whole sentence
+    // is in capitals (a headline).
+    let raw = &doc.text[t.start..t.end];
+    if raw.chars().count() > 1 && !raw.chars().any(char::is_lowercase) {
+        let s = &doc.sentences[doc.sentence_of_token(i)];
+        if doc.text[s.start..s.end].chars().any(char::is_lowercase) {
+            return false;
+        }
+    }
     if let Some(h) = lex_at(tagged, i) {
         // A lexicon word that is only ever a lexicon word stops the name; names such as
         // "Mark" or "Chair" are rare enough after a title to accept the loss.
@@ -324,22 +333,23 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
             last_word_end = j;
             continue;
         }
-        if words > 0
-            && t.kind == TokenKind::Word
-            && NAME_PARTICLES.contains(&t.norm.as_str())
-            && toks.get(j + 1).is_some_and(|n| n.capitalized || n.norm == "-")
-        {
-            j += 1;
-            continue;
-        }
-        if words == 0
-            && t.kind == TokenKind::Word
-            && NAME_PARTICLES.contains(&t.norm.as_str())
-            && toks.get(j + 1).is_some_and(|n| n.norm == "-")
-        {
-            // "al-Sudani" after a title.
-            j += 1;
-            continue;
+        // Lowercase particles inside a name: "Lula da Silva", "Abu Bakr al-Baghdadi",
+        // "al-Sudani" right after a title.
+        if t.kind == TokenKind::Word && NAME_PARTICLES.contains(&t.norm.as_str()) {
+            let hyphen_join = toks.get(j + 1).is_some_and(|n| n.norm == "-" && !n.space_before)
+                && toks
+                    .get(j + 2)
+                    .is_some_and(|n| n.capitalized && !n.space_before);
+            if hyphen_join {
+                j += 3;
+                words += 1;
+                last_word_end = j;
+                continue;
+            }
+            if words > 0 && toks.get(j + 1).is_some_and(|n| n.capitalized) {
+                j += 1;
+                continue;
+            }
         }
         break;
     }
@@ -442,6 +452,16 @@ fn find_organizations(
                 continue;
             }
             break;
+        }
+        // A sentence-initial word before "of" is seldom part of the name ("Shares of
+        // Tata Sons Ltd").
+        let mut start = start;
+        if doc.sentences[sentence].tokens.start == start
+            && start + 1 < j
+            && connector(start + 1)
+            && last_good.is_some_and(|e| e > start + 2)
+        {
+            start += 2;
         }
         // Head words: "Ministry of X" reaches to the end of the run.
         let head = lex_at(tagged, start).is_some_and(|h| has(h, "org_head"));

@@ -66,8 +66,8 @@ pub struct Document {
 /// separately.
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "sgt", "capt", "cmdr", "adm", "sen",
-    "rep", "gov", "st", "jan", "feb", "aug", "sept", "oct", "nov", "dec", "no", "vs", "jr",
-    "sr", "rev", "hon", "maj", "brig", "insp", "supt", "messrs", "mt", "ft",
+    "rep", "gov", "st", "jan", "feb", "aug", "sept", "oct", "nov", "dec", "vs", "jr",
+    "sr", "rev", "hon", "maj", "brig", "insp", "supt", "messrs", "mt", "ft", "cf",
 ];
 
 impl Document {
@@ -320,7 +320,9 @@ fn ends_sentence(text: &str, tokens: &[Token], i: usize) -> bool {
         let prev = &tokens[term_idx - 1];
         if prev.end == tokens[term_idx].start && prev.kind == TokenKind::Word {
             let single_letter = prev.norm.chars().count() == 1;
-            if single_letter || ABBREVIATIONS.contains(&prev.norm.as_str()) {
+            // "No. 10": a number after "No." continues the sentence.
+            let number_sign = prev.norm == "no" && next.kind == TokenKind::Number;
+            if single_letter || number_sign || ABBREVIATIONS.contains(&prev.norm.as_str()) {
                 return false;
             }
         }

@@ -11,7 +11,7 @@ use crate::graph::KnowledgeGraph;
 /// # Errors
 /// Write errors.
 pub fn write_ron(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), Error> {
-    let config = ron::ser::PrettyConfig::new().struct_names(true);
+    let config = ron::ser::PrettyConfig::new();
     let text = ron::ser::to_string_pretty(graph, config)
         .map_err(|e| Error::export("ron", e.to_string()))?;
     out.write_all(text.as_bytes())

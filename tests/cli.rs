@@ -1,0 +1,136 @@
+//! The command line: formats, stdin, --explain, --help, user gazetteers and rules.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::util::Workdir;
+
+const ARTICLE: &str = "MOSCOW, March 3, 2025 (Reuters) - Kremlin spokesman Dmitry Peskov \
+said on Monday that no meeting had been agreed.\n\nOn March 1, Chinese Foreign Minister Wang Yi \
+and Brazilian Foreign Minister Mauro Vieira met in Beijing, the ministry said.\n";
+
+#[test]
+fn format_follows_extension_and_flag() {
+    let w = Workdir::new();
+    w.write("a.txt", ARTICLE);
+    for (out, start) in [("g.json", "{"), ("g.ron", "("), ("g.dot", "digraph"), ("g.gv", "digraph")] {
+        let o = w.run(&["a.txt", "-o", out]);
+        assert!(o.status.success(), "{out}: {}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(w.path(out)).unwrap();
+        assert!(text.starts_with(start), "{out}: {}", &text[..40.min(text.len())]);
+    }
+    let o = w.run(&["a.txt", "-o", "g.txt", "--format", "json"]);
+    assert!(o.status.success());
+    assert!(std::fs::read_to_string(w.path("g.txt")).unwrap().starts_with('{'));
+    let o = w.run(&["a.txt"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("digraph"));
+}
+
+#[test]
+fn reads_standard_input() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kgbuild"))
+        .args(["-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(ARTICLE.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["graph"]["documents"][0]["id"], "-");
+    let met = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["predicate"] == "met_with")
+        .expect("a meeting");
+    assert_eq!(met["attributes"]["date"], "2025-03-01");
+    assert_eq!(met["attributes"]["location"], "beijing");
+}
+
+#[test]
+fn explain_lists_mentions_evidence_and_rules() {
+    let w = Workdir::new();
+    w.write("a.txt", ARTICLE);
+    let o = w.run(&["a.txt", "--explain", "-o", "g.json"]);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("ENTITIES"), "{table}");
+    assert!(table.contains("Dmitry Peskov"), "{table}");
+    assert!(table.contains("--spokesman_of--> Kremlin"), "{table}");
+    assert!(table.contains("[role.org_title_person]"), "{table}");
+    // With the graph on stdout, the table goes to stderr.
+    let o = w.run(&["a.txt", "--explain"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("digraph"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("RELATIONS"));
+}
+
+#[test]
+fn help_has_examples_and_version_prints() {
+    let w = Workdir::new();
+    let o = w.run(&["--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(help.contains("Examples:") && help.contains("-o graph.dot"), "{help}");
+    let o = w.run(&["--version"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("kgbuild "));
+}
+
+#[test]
+fn user_gazetteer_and_rules_extend_the_defaults() {
+    let w = Workdir::new();
+    w.write("a.txt", "Zorblax Dynamics chief Ana Quill hosted visiting Trade Minister Ben Ruiz in Lisbon. Ana Quill praised Lisbon.");
+    w.write("g.tsv", "zorblax\tOrganization\tcompany\tZorblax Dynamics\tZorblax\t\n");
+    w.write(
+        "r.ron",
+        r#"(
+            predicates: {"praised": (meaning: "spoke well of")},
+            rules: [(
+                id: "mine.praised",
+                pattern: [Entity(bind: "a", types: [Person]), Word(["praised"]), Entity(bind: "b")],
+                emit: [(subject: "a", predicate: "praised", object: "b")],
+            )],
+        )"#,
+    );
+    let o = w.run(&["a.txt", "--gazetteer", "g.tsv", "--rules", "r.ron", "-o", "g.json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("g.json")).unwrap()).unwrap();
+    let edges: Vec<String> = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["source"], e["predicate"], e["target"]).replace('"', ""))
+        .collect();
+    assert!(edges.contains(&"ana-quill leader_of zorblax".to_string()), "{edges:?}");
+    assert!(edges.contains(&"ana-quill met_with ben-ruiz".to_string()) || edges.contains(&"ben-ruiz met_with ana-quill".to_string()), "{edges:?}");
+    assert!(edges.contains(&"ana-quill praised lisbon".to_string()), "{edges:?}");
+
+    // Without the defaults, only the user's data is used.
+    let o = w.run(&[
+        "a.txt", "--no-default-gazetteer", "--no-default-rules", "--gazetteer", "g.tsv", "-o", "h.json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("h.json")).unwrap()).unwrap();
+    assert_eq!(v["edges"].as_array().unwrap().len(), 0);
+    assert_eq!(v["nodes"][0]["id"], "zorblax");
+}
+
+#[test]
+fn jsonl_gives_one_graph_per_line_in_order() {
+    let w = Workdir::new();
+    w.write(
+        "in.jsonl",
+        "{\"id\": \"d1\", \"text\": \"Kremlin spokesman Dmitry Peskov spoke.\"}\n\n{\"id\": 7, \"text\": \"Nothing here.\"}\n",
+    );
+    let o = w.run(&["--jsonl", "in.jsonl", "-o", "out.jsonl"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["graph"]["documents"][0]["id"], "d1");
+    assert_eq!(lines[1]["graph"]["documents"][0]["id"], "7");
+    w.write("bad.jsonl", "{\"id\": \"x\"}\n");
+    let o = w.run(&["--jsonl", "bad.jsonl", "-o", "out2.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad.jsonl:1: bad record"));
+    assert!(!w.path("out2.jsonl").exists());
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: one integration binary, one module per topic.
+
+mod acceptance;
+mod bad_input;
+mod cli;
+mod examples;
+mod export;
+mod util;
