@@ -33,6 +33,10 @@ pub enum Via {
     Group,
     /// An acronym defined in the text.
     Acronym,
+    /// A definite description: "the chancellor".
+    Definite,
+    /// A place found after "in", "at" or "near".
+    Place,
 }
 
 impl Via {
@@ -48,6 +52,8 @@ impl Via {
             Via::Pronoun => "pronoun",
             Via::Group => "group",
             Via::Acronym => "acronym",
+            Via::Definite => "definite",
+            Via::Place => "place",
         }
     }
 }
@@ -176,8 +182,14 @@ impl Recognizer {
         };
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
+        let governments = find_governments(&tagged, &mentions);
+        merge_found(&mut mentions, governments);
         let found_people = find_people_after_cues(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_people);
+        let appositions = find_people_in_appositions(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, appositions);
+        let places = find_places(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, places);
         tagged.mentions = mentions;
         tagged
     }
@@ -297,6 +309,112 @@ fn find_people_after_cues(
     found
 }
 
+/// "German government": a demonym and "government" name that country's government.
+fn find_governments(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let mut found = Vec::new();
+    for m in mentions {
+        if m.via != Via::Demonym {
+            continue;
+        }
+        let Some(next) = doc.tokens.get(m.tokens.end) else {
+            continue;
+        };
+        if next.norm == "government" && next.space_before {
+            found.push(found_mention(
+                doc,
+                m.tokens.start..m.tokens.end + 1,
+                EntityType::Organization,
+                Via::Suffix,
+            ));
+        }
+    }
+    found
+}
+
+/// Persons named before an apposition that gives their role: "Christophe Lemoine, a
+/// spokesman for the French Foreign Ministry", "Celso Amorim, Lula's chief adviser".
+fn find_people_in_appositions(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let mut found = Vec::new();
+    for h in &tagged.lexicon {
+        let is_title = h
+            .entries
+            .iter()
+            .any(|&e| gazetteer.entries()[e].subtype == "title");
+        if !is_title {
+            continue;
+        }
+        // The comma that opens the apposition, at most six tokens back, with no other
+        // comma between.
+        let lo = h.tokens.start.saturating_sub(7);
+        let Some(comma) = (lo..h.tokens.start)
+            .rev()
+            .take_while(|&k| toks[k].norm != "." && toks[k].norm != ";")
+            .find(|&k| toks[k].norm == ",")
+        else {
+            continue;
+        };
+        if comma == 0 || mention_covering(mentions, comma - 1).is_some() {
+            continue;
+        }
+        // The name before the comma: two to four name tokens.
+        let mut start = comma;
+        while start > 0
+            && comma - start < 6
+            && (name_token(gazetteer, tagged, start - 1)
+                || (toks[start - 1].norm == "-" && !toks[start - 1].space_before))
+            && mention_covering(mentions, start - 1).is_none()
+        {
+            start -= 1;
+        }
+        while start < comma && !name_token(gazetteer, tagged, start) {
+            start += 1;
+        }
+        let words = (start..comma)
+            .filter(|&k| toks[k].kind == TokenKind::Word && toks[k].norm != "-")
+            .count();
+        if words < 2 || words > 4 {
+            continue;
+        }
+        let end = scan_name(gazetteer, tagged, mentions, start);
+        if end == comma {
+            found.push(found_mention(doc, start..end, EntityType::Person, Via::Title));
+        }
+    }
+    found
+}
+
+/// Places the gazetteer lacks, named right after "in", "at" or "near": "at Fort de
+/// Brégançon".
+fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let mut found = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if !matches!(t.norm.as_str(), "in" | "at" | "near") || t.capitalized {
+            continue;
+        }
+        let start = i + 1;
+        if mention_covering(mentions, start).is_some() || !name_token(gazetteer, tagged, start) {
+            continue;
+        }
+        let end = scan_name(gazetteer, tagged, mentions, start);
+        // A place name followed by a possessive or a capitalised word we could not read is
+        // something else ("at Reuters' request").
+        let stop = toks.get(end).is_some_and(|n| n.norm == "'s" || n.norm == "'");
+        if end > start && !stop {
+            found.push(found_mention(doc, start..end, EntityType::Location, Via::Place));
+        }
+    }
+    found
+}
+
 /// Scans a personal name starting at token `i`; returns the token index after it (`i` if
 /// there is none). Names are capitalised words, initials, particles inside the name and
 /// hyphen or apostrophe joins without spaces.
@@ -346,7 +464,10 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
                 last_word_end = j;
                 continue;
             }
-            if words > 0 && toks.get(j + 1).is_some_and(|n| n.capitalized) {
+            let next_continues = toks.get(j + 1).is_some_and(|n| {
+                n.capitalized || NAME_PARTICLES.contains(&n.norm.as_str())
+            });
+            if words > 0 && next_continues {
                 j += 1;
                 continue;
             }

@@ -38,6 +38,10 @@ pub struct Entity {
     pub role_classes: BTreeSet<String>,
     /// Gender from the gazetteer (`m`/`f`), if known.
     pub gender: Option<char>,
+    /// Predicates of the titles the text writes before the person's name.
+    pub text_roles: BTreeSet<String>,
+    /// Title lexicon entries the text gives the person (for "the chancellor").
+    pub titles: BTreeSet<usize>,
 }
 
 /// A mention after resolution.
@@ -101,7 +105,9 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
     r.link_acronyms(&tagged);
     r.link_name_parts(&tagged);
     r.mentions.sort_by_key(|m| m.tokens.start);
+    r.link_org_short_names(&tagged);
     r.assign_roles(&tagged);
+    r.link_definite_titles(&tagged);
     r.link_groups(&tagged);
     r.link_pronouns(&tagged);
     r.mentions.sort_by_key(|m| m.tokens.start);
@@ -144,6 +150,8 @@ impl Resolver<'_, '_> {
             entry: Some(entry),
             role_classes,
             gender: e.attr("gender").and_then(|g| g.chars().next()),
+            text_roles: BTreeSet::new(),
+            titles: BTreeSet::new(),
         })
     }
 
@@ -169,6 +177,17 @@ impl Resolver<'_, '_> {
         let idx = match &m.target {
             Target::Entry { entry, .. } => self.entity_for_entry(*entry),
             Target::Found { name, etype } => {
+                if let Some(entry) = self.home_body(name, *etype) {
+                    let idx = self.entity_for_entry(entry);
+                    self.mentions.push(ResolvedMention {
+                        span: m.span.clone(),
+                        tokens: m.tokens.clone(),
+                        entities: vec![idx],
+                        via: Via::Alias,
+                    });
+                    self.entities[idx].aliases.insert(name.clone());
+                    return;
+                }
                 let key = slug(name);
                 match self.by_id.get(&key) {
                     Some(&i) if self.entities[i].etype == *etype => i,
@@ -193,6 +212,48 @@ impl Resolver<'_, '_> {
             entities: vec![idx],
             via: m.via,
         });
+    }
+
+    /// The article's home country: the country of the place its dateline names
+    /// ("TOKYO, May 20 (Kyodo) --", "Moscow:"), found among the first mentions.
+    fn home_country(&self) -> Option<String> {
+        let entries = self.gazetteer.entries();
+        let first_body = self.doc.sentences.iter().position(|s| s.end - s.start > 80)?;
+        let limit = self.doc.sentences[first_body].tokens.start + 4;
+        self.mentions
+            .iter()
+            .filter(|m| m.tokens.start <= limit)
+            .filter_map(|m| self.entities[m.entities[0]].entry)
+            .map(|e| &entries[e])
+            .find(|e| e.entity_type() == Some(EntityType::Location))
+            .and_then(|e| {
+                if e.subtype == "country" {
+                    Some(e.id.clone())
+                } else {
+                    e.attr("country").map(str::to_string)
+                }
+            })
+    }
+
+    /// "Foreign Ministry" with no country named: the body of that name of the article's
+    /// home country, when the gazetteer has it ("Japanese Foreign Ministry" in a Tokyo
+    /// story).
+    fn home_body(&self, name: &str, etype: EntityType) -> Option<usize> {
+        if etype != EntityType::Organization || name.split_whitespace().count() > 3 {
+            return None;
+        }
+        let home = self.home_country()?;
+        let suffix = format!(" {}", name.to_lowercase());
+        let entries = self.gazetteer.entries();
+        let mut found = entries.iter().enumerate().filter(|(_, e)| {
+            e.entity_type() == Some(EntityType::Organization)
+                && e.attr("country") == Some(home.as_str())
+                && std::iter::once(e.name.as_str())
+                    .chain(e.aliases.iter().map(|a| a.text.as_str()))
+                    .any(|n| n.to_lowercase().ends_with(&suffix))
+        });
+        let first = found.next()?;
+        found.next().is_none().then_some(first.0)
     }
 
     /// A found person whose name is a part of a known person's full name ("Jaishankar"
@@ -440,8 +501,10 @@ impl Resolver<'_, '_> {
         self.mentions.extend(added);
     }
 
-    /// Role classes a title right before a person's mention gives ("Foreign Minister X").
+    /// Roles a title right before a person's mention gives ("Foreign Minister X",
+    /// "spokesman, X", "Foreign Minister Sheikh X").
     fn assign_roles(&mut self, tagged: &Tagged<'_>) {
+        let entries = self.gazetteer.entries();
         for m in &self.mentions {
             if m.entities.len() != 1 || self.entities[m.entities[0]].etype != EntityType::Person
             {
@@ -451,18 +514,131 @@ impl Resolver<'_, '_> {
             if k > 0 && self.doc.tokens[k - 1].norm == "," {
                 k -= 1;
             }
-            let title = tagged.lexicon.iter().find(|h| h.tokens.end == k);
-            let Some(h) = title else { continue };
-            let classes: Vec<String> = h
-                .entries
-                .iter()
-                .map(|&e| &self.gazetteer.entries()[e])
-                .filter(|e| e.subtype == "title")
-                .filter_map(|e| e.attr("class").map(str::to_string))
-                .collect();
+            let mut hit = tagged.lexicon.iter().find(|h| h.tokens.end == k);
+            if let Some(h) = hit {
+                if h.entries.iter().all(|&e| entries[e].subtype == "honorific") {
+                    let k = h.tokens.start;
+                    hit = tagged.lexicon.iter().find(|h| h.tokens.end == k);
+                }
+            }
+            let Some(h) = hit else { continue };
             let idx = m.entities[0];
-            self.entities[idx].role_classes.extend(classes);
+            for &e in &h.entries {
+                let entry = &entries[e];
+                if entry.subtype != "title" {
+                    continue;
+                }
+                let ent = &mut self.entities[idx];
+                if let Some(c) = entry.attr("class") {
+                    ent.role_classes.insert(c.to_string());
+                }
+                if let Some(p) = entry.attr("predicate") {
+                    ent.text_roles.insert(p.to_string());
+                }
+                ent.titles.insert(e);
+            }
         }
+    }
+
+    /// "the chancellor", "the president": the latest person before whom the text wrote that
+    /// title. Plurals and "the president of X" are left alone.
+    fn link_definite_titles(&mut self, tagged: &Tagged<'_>) {
+        let toks = &self.doc.tokens;
+        let entries = self.gazetteer.entries();
+        let mut added = Vec::new();
+        for h in &tagged.lexicon {
+            let Some(title) = h.entries.iter().copied().find(|&e| entries[e].subtype == "title")
+            else {
+                continue;
+            };
+            let start = h.tokens.start;
+            if start == 0 || toks[start - 1].norm != "the" || self.covered(start) {
+                continue;
+            }
+            let surface = &self.doc.text[h.span.clone()];
+            let plural = surface.ends_with('s') && !entries[title].name.ends_with('s');
+            let next = toks.get(h.tokens.end);
+            let followed_by_name = next.is_some_and(|t| {
+                t.capitalized || t.norm == "of" || t.norm == "," || t.norm == "-"
+            });
+            if plural || followed_by_name || self.covered(h.tokens.end) {
+                continue;
+            }
+            let person = self
+                .mentions
+                .iter()
+                .rev()
+                .filter(|m| m.tokens.end <= start - 1 && m.entities.len() == 1)
+                .map(|m| m.entities[0])
+                .find(|&e| self.entities[e].titles.contains(&title));
+            if let Some(e) = person {
+                added.push(ResolvedMention {
+                    span: toks[start - 1].start..h.span.end,
+                    tokens: start - 1..h.tokens.end,
+                    entities: vec![e],
+                    via: Via::Definite,
+                });
+            }
+        }
+        self.mentions.extend(added);
+        self.mentions.sort_by_key(|m| m.tokens.start);
+    }
+
+    /// "Samsung" after "Samsung Electronics Co.": the first word of a longer organisation
+    /// name, when it is distinctive and names no other entity.
+    fn link_org_short_names(&mut self, tagged: &Tagged<'_>) {
+        let entries = self.gazetteer.entries();
+        let generic = |w: &str| {
+            let lw = w.to_lowercase();
+            entries.iter().any(|e| {
+                e.kind == crate::gazetteer::EntryKind::Lexicon
+                    && matches!(e.subtype.as_str(), "generic_word" | "function_word" | "org_suffix")
+                    && (e.name == lw || e.aliases.iter().any(|a| a.text == lw || a.text == w))
+            })
+        };
+        let mut short: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in self.entities.iter().enumerate() {
+            if e.etype != EntityType::Organization {
+                continue;
+            }
+            let words: Vec<&str> = e.name.split_whitespace().collect();
+            if words.len() < 2 {
+                continue;
+            }
+            let first = words[0];
+            if first.chars().count() < 3
+                || !first.chars().next().is_some_and(char::is_uppercase)
+                || first.chars().all(|c| c.is_uppercase())
+                || generic(first)
+                || self.by_id.contains_key(&slug(first))
+            {
+                continue;
+            }
+            short.entry(first.to_string()).or_default().push(i);
+        }
+        let _ = tagged;
+        let toks = &self.doc.tokens;
+        let mut added = Vec::new();
+        for (i, t) in toks.iter().enumerate() {
+            if self.covered(i) || t.kind != TokenKind::Word {
+                continue;
+            }
+            let text = &self.doc.text[t.start..t.end];
+            if let Some([e]) = short.get(text).map(|v| &v[..]) {
+                added.push(ResolvedMention {
+                    span: t.start..t.end,
+                    tokens: i..i + 1,
+                    entities: vec![*e],
+                    via: Via::Alias,
+                });
+            }
+        }
+        for m in &added {
+            let text = self.doc.text[m.span.clone()].to_string();
+            self.entities[m.entities[0]].aliases.insert(text);
+        }
+        self.mentions.extend(added);
+        self.mentions.sort_by_key(|m| m.tokens.start);
     }
 
     /// "the two top diplomats", "both leaders": the two most recent people whose role fits.
@@ -624,6 +800,8 @@ fn new_entity(id: String, name: &str, etype: EntityType) -> Entity {
         entry: None,
         role_classes: BTreeSet::new(),
         gender: None,
+        text_roles: BTreeSet::new(),
+        titles: BTreeSet::new(),
     }
 }
 

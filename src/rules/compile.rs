@@ -96,8 +96,9 @@ pub fn compile(
             }
         }
         for e in &def.emit {
-            for slot in [&e.subject, &e.object] {
-                match bound.get(slot.as_str()) {
+            let object_slot = e.object.strip_prefix('$').and_then(|r| r.strip_suffix(".known_role"));
+            for slot in [e.subject.as_str(), object_slot.unwrap_or(&e.object)] {
+                match bound.get(slot) {
                     Some(SlotKind::Entity) => {}
                     Some(SlotKind::Lex) => {
                         return Err(err(format!("slot `{slot}` is a lexicon slot, not an entity")));
@@ -112,9 +113,14 @@ pub fn compile(
                         e.predicate
                     )));
                 };
-                if bound.get(slot) != Some(&SlotKind::Lex) {
+                let ok = match bound.get(slot) {
+                    Some(SlotKind::Lex) => true,
+                    Some(SlotKind::Entity) => rest.ends_with(".role"),
+                    None => false,
+                };
+                if !ok {
                     return Err(err(format!(
-                        "predicate `{}`: `{slot}` is not a lexicon slot of the pattern",
+                        "predicate `{}`: `{slot}` is not a lexicon slot (or an entity slot with `.role`) of the pattern",
                         e.predicate
                     )));
                 }

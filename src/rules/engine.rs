@@ -43,6 +43,8 @@ struct SentenceUnits {
     units: Vec<Unit>,
     /// Lowercase text of each unit.
     norms: Vec<String>,
+    /// Whether each unit starts with a capital letter.
+    caps: Vec<bool>,
     span: Range<usize>,
     tokens: Range<usize>,
 }
@@ -102,21 +104,6 @@ fn s_run(
                 continue;
             }
             for e in &rule.def.emit {
-                let predicate = match e.predicate.strip_prefix('$') {
-                    Some(rest) => {
-                        let (slot, attr) = rest.split_once('.').unwrap_or((rest, ""));
-                        let value = binds
-                            .lex
-                            .iter()
-                            .find(|(n, _)| n == slot)
-                            .and_then(|(_, entry)| gazetteer.entries()[*entry].attr(attr));
-                        match value {
-                            Some(v) => v.to_string(),
-                            None => continue,
-                        }
-                    }
-                    None => e.predicate.clone(),
-                };
                 let get = |slot: &str| {
                     binds
                         .entities
@@ -124,7 +111,41 @@ fn s_run(
                         .find(|(n, _)| n == slot)
                         .map(|(_, v)| v.clone())
                 };
-                let (Some(subjects), Some(objects)) = (get(&e.subject), get(&e.object)) else {
+                let predicate = match e.predicate.strip_prefix('$') {
+                    Some(rest) => {
+                        let (slot, attr) = rest.split_once('.').unwrap_or((rest, ""));
+                        let from_lex = binds
+                            .lex
+                            .iter()
+                            .find(|(n, _)| n == slot)
+                            .and_then(|(_, entry)| gazetteer.entries()[*entry].attr(attr));
+                        let from_entity = || {
+                            let ents = get(slot)?;
+                            let [one] = ents[..] else { return None };
+                            let roles = &resolved.entities[one].text_roles;
+                            (attr == "role" && roles.len() == 1)
+                                .then(|| roles.iter().next().cloned())
+                                .flatten()
+                        };
+                        match from_lex.map(str::to_string).or_else(from_entity) {
+                            Some(v) => v,
+                            None => continue,
+                        }
+                    }
+                    None => e.predicate.clone(),
+                };
+                let objects = match e
+                    .object
+                    .strip_prefix('$')
+                    .and_then(|r| r.strip_suffix(".known_role"))
+                {
+                    Some(slot) => get(slot).and_then(|v| {
+                        let [one] = v[..] else { return None };
+                        known_role_object(gazetteer, resolved, one, &predicate).map(|o| vec![o])
+                    }),
+                    None => get(&e.object),
+                };
+                let (Some(subjects), Some(objects)) = (get(&e.subject), objects) else {
                     continue;
                 };
                 let mut attributes = BTreeMap::new();
@@ -185,11 +206,28 @@ fn s_run(
     }
 }
 
+/// The entity of the document that a person's gazetteer role with `predicate` points at.
+fn known_role_object(
+    gazetteer: &Gazetteer,
+    resolved: &Resolved<'_>,
+    person: usize,
+    predicate: &str,
+) -> Option<usize> {
+    let entry = &gazetteer.entries()[resolved.entities[person].entry?];
+    let roles = entry.attr("role")?;
+    let object = roles.split(',').find_map(|r| {
+        let (p, o) = r.trim().split_once(':')?;
+        (p == predicate).then_some(o)
+    })?;
+    resolved.entities.iter().position(|e| e.id == object)
+}
+
 fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>) -> SentenceUnits {
     let doc = resolved.doc;
     let _ = gazetteer;
     let mut units = Vec::new();
     let mut norms = Vec::new();
+    let mut caps = Vec::new();
     let mut i = tokens.start;
     let mut mi = resolved.mentions.partition_point(|m| m.tokens.start < i);
     let mut li = resolved.lexicon.partition_point(|h| h.tokens.start < i);
@@ -209,6 +247,7 @@ fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>
             units.push(Unit::Entity {
                 entities: m.entities.clone(),
             });
+            caps.push(doc.tokens[i].capitalized);
             norms.push(doc.tokens[i..end].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" "));
             i = end;
             continue;
@@ -221,11 +260,13 @@ fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>
             units.push(Unit::Lex {
                 entries: h.entries.clone(),
             });
+            caps.push(doc.tokens[i].capitalized);
             norms.push(doc.tokens[i..h.tokens.end].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" "));
             i = h.tokens.end.max(i + 1);
             continue;
         }
         units.push(Unit::Token);
+        caps.push(doc.tokens[i].capitalized);
         norms.push(doc.tokens[i].norm.clone());
         i += 1;
     }
@@ -237,6 +278,7 @@ fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>
     SentenceUnits {
         units,
         norms,
+        caps,
         span,
         tokens,
     }
@@ -278,6 +320,13 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
             if !ok {
                 return None;
             }
+            // A relation links two different entities: "his" after "Wadephul met" is not
+            // the other side of the meeting.
+            if entities.len() == 1
+                && binds.entities.iter().any(|(_, v)| v.len() == 1 && v[0] == entities[0])
+            {
+                return None;
+            }
             if let Some(b) = bind {
                 binds.entities.push((b.clone(), entities.clone()));
             }
@@ -302,6 +351,9 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
                 binds.lex.push((b.clone(), idx));
             }
             Some(u + 1)
+        }
+        Element::Cap => {
+            (!matches!(unit, Unit::Entity { .. }) && ctx.s.caps[u]).then_some(u + 1)
         }
         Element::Word(words) => {
             if matches!(unit, Unit::Entity { .. }) {

@@ -85,6 +85,8 @@ pub enum Element {
     },
     /// One unit whose text (lowercase) is one of these.
     Word(Vec<String>),
+    /// One unit that is not an entity mention and starts with a capital letter.
+    Cap,
     /// The elements, or nothing.
     Opt(Vec<Element>),
     /// Up to `max` units, each matching one of `only` (any unit when `only` is empty).
@@ -132,9 +134,13 @@ pub struct EmitDef {
     /// Slot of the subject. A slot bound to a group with `object` the same slot emits the
     /// relation for every pair of its members.
     pub subject: String,
-    /// A predicate name, or `"$slot.attribute"` to read it from a bound lexicon entry.
+    /// A predicate name; or `"$slot.attribute"` to read it from the lexicon entry bound to
+    /// `slot`; or `"$slot.role"` for the role the text gives the person bound to `slot`
+    /// (the predicate of the title written before their name, when there is exactly one).
     pub predicate: String,
-    /// Slot of the object.
+    /// Slot of the object; or `"$slot.known_role"`: the object of the gazetteer role of the
+    /// person bound to `slot` whose predicate is the emitted one, when the document names
+    /// that object ("Prime Minister Shigeru Ishiba" in an article that names Japan).
     pub object: String,
     /// Attributes of the relation.
     #[serde(default)]
