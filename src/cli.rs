@@ -118,7 +118,15 @@ mod tests {
     #[test]
     fn parses_repeatable_and_format_flags() {
         let c = Cli::try_parse_from([
-            "kgbuild", "a.txt", "-", "--gazetteer", "g1", "--gazetteer", "g2", "--format", "ron",
+            "kgbuild",
+            "a.txt",
+            "-",
+            "--gazetteer",
+            "g1",
+            "--gazetteer",
+            "g2",
+            "--format",
+            "ron",
         ])
         .unwrap();
         assert_eq!(c.inputs.len(), 2);

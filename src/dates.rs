@@ -79,25 +79,47 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 /// A date as written: some parts may be missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Written {
-    Full { year: Option<i32>, month: u32, day: Option<u32> },
+    Full {
+        year: Option<i32>,
+        month: u32,
+        day: Option<u32>,
+    },
     Weekday(u32),
 }
 
 fn month_number(word: &str) -> Option<u32> {
     let w = word.trim_end_matches('.');
     const MONTHS: [&str; 12] = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     MONTHS
         .iter()
-        .position(|m| *m == w || (w.len() >= 3 && m.starts_with(w) && (w.len() == 3 || w == "sept")))
+        .position(|m| {
+            *m == w || (w.len() >= 3 && m.starts_with(w) && (w.len() == 3 || w == "sept"))
+        })
         .map(|p| p as u32 + 1)
 }
 
 fn weekday_number(word: &str) -> Option<u32> {
     const DAYS: [&str; 7] = [
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
     ];
     DAYS.iter().position(|d| *d == word).map(|p| p as u32)
 }
@@ -124,25 +146,39 @@ fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Wri
     while i < end {
         let t = &doc.tokens[i];
         // 2025-08-15
-        if let (Some(y), Some(m), Some(d)) = (year_at(i), number(doc, i + 2), number(doc, i + 4))
-        {
+        if let (Some(y), Some(m), Some(d)) = (year_at(i), number(doc, i + 2), number(doc, i + 4)) {
             let dashes = [i + 1, i + 3]
                 .iter()
                 .all(|&k| doc.tokens.get(k).is_some_and(|t| t.norm == "-"));
-            if dashes && glued(doc, i) && glued(doc, i + 2) && Date::new(y as i32, m, d).is_some()
-            {
-                out.push((i..i + 5, Written::Full { year: Some(y as i32), month: m, day: Some(d) }));
+            if dashes && glued(doc, i) && glued(doc, i + 2) && Date::new(y as i32, m, d).is_some() {
+                out.push((
+                    i..i + 5,
+                    Written::Full {
+                        year: Some(y as i32),
+                        month: m,
+                        day: Some(d),
+                    },
+                ));
                 i += 5;
                 continue;
             }
         }
         // 17.07.2025 (day first, as outside the US)
         if let (Some(d), Some(m), Some(y)) = (number(doc, i), number(doc, i + 2), year_at(i + 4)) {
-            let dots = [i + 1, i + 3]
-                .iter()
-                .all(|&k| doc.tokens.get(k).is_some_and(|t| t.norm == "." || t.norm == "/"));
+            let dots = [i + 1, i + 3].iter().all(|&k| {
+                doc.tokens
+                    .get(k)
+                    .is_some_and(|t| t.norm == "." || t.norm == "/")
+            });
             if dots && glued(doc, i) && glued(doc, i + 2) && Date::new(y as i32, m, d).is_some() {
-                out.push((i..i + 5, Written::Full { year: Some(y as i32), month: m, day: Some(d) }));
+                out.push((
+                    i..i + 5,
+                    Written::Full {
+                        year: Some(y as i32),
+                        month: m,
+                        day: Some(d),
+                    },
+                ));
                 i += 5;
                 continue;
             }
@@ -151,12 +187,20 @@ fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Wri
             // Month first: "August 15", "Aug. 15, 2025", "October 2025".
             if let Some(m) = month_number(&t.norm).filter(|_| t.capitalized) {
                 let mut k = i + 1;
-                if doc.tokens.get(k).is_some_and(|t| t.norm == "." && !t.space_before) {
+                if doc
+                    .tokens
+                    .get(k)
+                    .is_some_and(|t| t.norm == "." && !t.space_before)
+                {
                     k += 1;
                 }
                 if let Some(d) = number(doc, k).filter(|d| (1..=31).contains(d)) {
                     let mut e = k + 1;
-                    if doc.tokens.get(e).is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th")) {
+                    if doc
+                        .tokens
+                        .get(e)
+                        .is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th"))
+                    {
                         e += 1;
                     }
                     let mut year = None;
@@ -169,12 +213,26 @@ fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Wri
                         year = Some(y as i32);
                         e += 1;
                     }
-                    out.push((i..e, Written::Full { year, month: m, day: Some(d) }));
+                    out.push((
+                        i..e,
+                        Written::Full {
+                            year,
+                            month: m,
+                            day: Some(d),
+                        },
+                    ));
                     i = e;
                     continue;
                 }
                 if let Some(y) = year_at(k) {
-                    out.push((i..k + 1, Written::Full { year: Some(y as i32), month: m, day: None }));
+                    out.push((
+                        i..k + 1,
+                        Written::Full {
+                            year: Some(y as i32),
+                            month: m,
+                            day: None,
+                        },
+                    ));
                     i = k + 1;
                     continue;
                 }
@@ -189,7 +247,11 @@ fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Wri
         // Day first: "15 August 2025", "15th of August".
         if let Some(d) = number(doc, i).filter(|d| (1..=31).contains(d)) {
             let mut k = i + 1;
-            if doc.tokens.get(k).is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th")) {
+            if doc
+                .tokens
+                .get(k)
+                .is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th"))
+            {
                 k += 1;
             }
             if doc.tokens.get(k).is_some_and(|t| t.norm == "of") {
@@ -207,7 +269,14 @@ fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Wri
                     year = Some(y as i32);
                     e += 1;
                 }
-                out.push((i..e, Written::Full { year, month: m, day: Some(d) }));
+                out.push((
+                    i..e,
+                    Written::Full {
+                        year,
+                        month: m,
+                        day: Some(d),
+                    },
+                ));
                 i = e;
                 continue;
             }
@@ -228,7 +297,11 @@ pub fn document_date(doc: &Document) -> Option<Date> {
     written_dates(doc, 0..limit)
         .into_iter()
         .find_map(|(_, w)| match w {
-            Written::Full { year: Some(y), month, day: Some(d) } => Date::new(y, month, d),
+            Written::Full {
+                year: Some(y),
+                month,
+                day: Some(d),
+            } => Date::new(y, month, d),
             _ => None,
         })
 }
@@ -238,15 +311,27 @@ pub fn document_date(doc: &Document) -> Option<Date> {
 pub fn first_date(doc: &Document, tokens: Range<usize>, article: Option<Date>) -> Option<String> {
     for (_, w) in written_dates(doc, tokens) {
         match w {
-            Written::Full { year: Some(y), month, day: Some(d) } => {
+            Written::Full {
+                year: Some(y),
+                month,
+                day: Some(d),
+            } => {
                 if let Some(date) = Date::new(y, month, d) {
                     return Some(date.to_string());
                 }
             }
-            Written::Full { year: Some(y), month, day: None } => {
+            Written::Full {
+                year: Some(y),
+                month,
+                day: None,
+            } => {
                 return Some(format!("{y:04}-{month:02}"));
             }
-            Written::Full { year: None, month, day: Some(d) } => {
+            Written::Full {
+                year: None,
+                month,
+                day: Some(d),
+            } => {
                 let a = article?;
                 let mut date = Date::new(a.year, month, d)?;
                 if date.days() > a.days() + 7 {
@@ -254,7 +339,11 @@ pub fn first_date(doc: &Document, tokens: Range<usize>, article: Option<Date>) -
                 }
                 return Some(date.to_string());
             }
-            Written::Full { year: None, day: None, .. } => {}
+            Written::Full {
+                year: None,
+                day: None,
+                ..
+            } => {}
             Written::Weekday(w) => {
                 // Wire copy speaks of the past days: the latest such weekday on or before
                 // the article's date.
@@ -281,13 +370,19 @@ mod tests {
         let d = Date::new(2025, 10, 1).unwrap();
         assert_eq!(d.weekday(), 2); // a Wednesday
         assert_eq!(d.add_days(-47).to_string(), "2025-08-15");
-        assert_eq!(Date::new(2024, 2, 29).unwrap().add_days(366).to_string(), "2025-03-01");
+        assert_eq!(
+            Date::new(2024, 2, 29).unwrap().add_days(366).to_string(),
+            "2025-03-01"
+        );
         assert!(Date::new(2025, 2, 29).is_none());
     }
 
     #[test]
     fn date_lines() {
-        let d = Document::new("t", "Title\nIANSUpdated: Wednesday, October 01, 2025, 06:43 PM IST\nText.");
+        let d = Document::new(
+            "t",
+            "Title\nIANSUpdated: Wednesday, October 01, 2025, 06:43 PM IST\nText.",
+        );
         assert_eq!(document_date(&d), Date::new(2025, 10, 1));
         let d = Document::new("t", "CRICKET.\nLONDON 1996-08-30\nText.");
         assert_eq!(document_date(&d), Date::new(1996, 8, 30));
@@ -299,7 +394,10 @@ mod tests {
     #[test]
     fn sentence_dates_made_absolute() {
         let oct1 = Date::new(2025, 10, 1);
-        assert_eq!(first("On August 15, they met.", oct1).as_deref(), Some("2025-08-15"));
+        assert_eq!(
+            first("On August 15, they met.", oct1).as_deref(),
+            Some("2025-08-15")
+        );
         assert_eq!(first("on 15 August", oct1).as_deref(), Some("2025-08-15"));
         assert_eq!(first("on Dec. 20", oct1).as_deref(), Some("2024-12-20"));
         assert_eq!(first("on Monday", oct1).as_deref(), Some("2025-09-29"));

@@ -19,7 +19,7 @@ pub struct Error {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// A line of a gazetteer file is malformed or conflicts with another entry.
-    #[error("{}: {message}", Location { path: path, line: *line, column: *column })]
+    #[error("{}: {message}", Location { path, line: *line, column: *column })]
     Gazetteer {
         /// The file (or `<bundled>/name` for the embedded gazetteer).
         path: PathBuf,
@@ -31,7 +31,7 @@ pub enum ErrorKind {
         message: String,
     },
     /// A rule file does not parse or a rule does not compile.
-    #[error("{}: {message}", Location { path: path, line: *line, column: *column })]
+    #[error("{}: {message}", Location { path, line: *line, column: *column })]
     Rules {
         /// The rule file.
         path: PathBuf,

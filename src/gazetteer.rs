@@ -20,8 +20,9 @@ use crate::text::Document;
 include!(concat!(env!("OUT_DIR"), "/bundled_gazetteer.rs"));
 
 /// The kind of thing an entry names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum EntityType {
     /// A person.
     Person,
@@ -180,7 +181,12 @@ impl Gazetteer {
             let mut files = Vec::new();
             collect_tsv(path, &mut files).map_err(|e| Error::io(path, e))?;
             if files.is_empty() {
-                return Err(Error::gazetteer(path, 0, None, "folder holds no *.tsv file"));
+                return Err(Error::gazetteer(
+                    path,
+                    0,
+                    None,
+                    "folder holds no *.tsv file",
+                ));
             }
             files.sort();
             for f in files {
@@ -272,7 +278,10 @@ fn parse_line(line: &str, path: &Path, line_no: usize) -> Result<Entry, Error> {
         ));
     }
     if fields.len() > 6 {
-        return Err(err(6, format!("expected at most 6 fields, found {}", fields.len())));
+        return Err(err(
+            6,
+            format!("expected at most 6 fields, found {}", fields.len()),
+        ));
     }
     let id = fields[0];
     if id.is_empty()
@@ -315,7 +324,10 @@ fn parse_line(line: &str, path: &Path, line_no: usize) -> Result<Entry, Error> {
         return Err(err(3, "empty name".to_string()));
     }
     if name.starts_with(['=', '@']) {
-        return Err(err(3, "markers `=` and `@` belong on aliases, not on the name".into()));
+        return Err(err(
+            3,
+            "markers `=` and `@` belong on aliases, not on the name".into(),
+        ));
     }
     let mut aliases = Vec::new();
     if let Some(field) = fields.get(4) {
@@ -351,7 +363,10 @@ fn parse_line(line: &str, path: &Path, line_no: usize) -> Result<Entry, Error> {
             };
             let (k, v) = (k.trim(), v.trim());
             if k.is_empty() || v.is_empty() {
-                return Err(err(5, format!("attribute `{pair}` has an empty key or value")));
+                return Err(err(
+                    5,
+                    format!("attribute `{pair}` has an empty key or value"),
+                ));
             }
             attributes.insert(k.to_string(), v.to_string());
         }
@@ -406,10 +421,7 @@ impl Matcher {
     ///
     /// # Errors
     /// Only if the automaton exceeds aho-corasick's size limits.
-    pub fn build(
-        gazetteer: &Gazetteer,
-        select: impl Fn(&Entry) -> bool,
-    ) -> Result<Matcher, Error> {
+    pub fn build(gazetteer: &Gazetteer, select: impl Fn(&Entry) -> bool) -> Result<Matcher, Error> {
         let mut by_surface: HashMap<String, Vec<(usize, HitVia)>> = HashMap::new();
         for (i, e) in gazetteer.entries().iter().enumerate() {
             if !select(e) {
@@ -420,8 +432,8 @@ impl Matcher {
                 exact_case: false,
                 demonym: false,
             };
-            for (alias, via) in std::iter::once((&name, HitVia::Name)).chain(e.aliases.iter().map(
-                |a| {
+            for (alias, via) in
+                std::iter::once((&name, HitVia::Name)).chain(e.aliases.iter().map(|a| {
                     (
                         a,
                         if a.demonym {
@@ -430,8 +442,8 @@ impl Matcher {
                             HitVia::Alias
                         },
                     )
-                },
-            )) {
+                }))
+            {
                 for variant in case_variants(alias) {
                     let list = by_surface.entry(variant).or_default();
                     if !list.iter().any(|&(j, _)| j == i) {
@@ -529,7 +541,12 @@ fn case_variants(alias: &Alias) -> Vec<String> {
         out.push(text.to_uppercase());
         if text.chars().next().is_some_and(char::is_lowercase) {
             out.push(capitalize(text));
-            out.push(text.split(' ').map(capitalize).collect::<Vec<_>>().join(" "));
+            out.push(
+                text.split(' ')
+                    .map(capitalize)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
         }
     }
     // Typographic apostrophes are as common as straight ones in news text.
@@ -567,7 +584,12 @@ mod tests {
         let d = Document::new("d", text);
         m.find(&d)
             .into_iter()
-            .map(|h| (text[h.start..h.end].to_string(), g.entries()[h.entry].id.clone()))
+            .map(|h| {
+                (
+                    text[h.start..h.end].to_string(),
+                    g.entries()[h.entry].id.clone(),
+                )
+            })
             .collect()
     }
 
@@ -579,14 +601,26 @@ mod tests {
 
     #[test]
     fn matches_respect_tokens_case_and_length() {
-        let g = gaz("us\tLocation\tcountry\tUnited States\t=US|U.S.|@American\t\n\
+        let g = gaz(
+            "us\tLocation\tcountry\tUnited States\t=US|U.S.|@American\t\n\
                      ny\tLocation\tcity\tNew York\t\t\n\
                      nyt\tOrganization\tnews_outlet\tNew York Times\t\t\n\
-                     t\tLexicon\ttitle\tforeign minister\t\t\n");
-        let got = hits(&g, "Let us see: US and U.S. officials, the New York Times in New York.");
-        let want = [("US", "us"), ("U.S.", "us"), ("New York Times", "nyt"), ("New York", "ny")];
-        let want: Vec<(String, String)> =
-            want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+                     t\tLexicon\ttitle\tforeign minister\t\t\n",
+        );
+        let got = hits(
+            &g,
+            "Let us see: US and U.S. officials, the New York Times in New York.",
+        );
+        let want = [
+            ("US", "us"),
+            ("U.S.", "us"),
+            ("New York Times", "nyt"),
+            ("New York", "ny"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         assert_eq!(got, want);
         assert!(hits(&g, "USA Americana New Yorker").is_empty());
         assert_eq!(hits(&g, "Foreign Minister")[0].1, "t");
@@ -603,7 +637,10 @@ mod tests {
     fn errors_name_file_line_and_column() {
         let mut g = Gazetteer::new();
         let e = g
-            .add_source("# c\nok\tPerson\tx\tA B\n\nbad id\tPerson\tx\tC\n", Path::new("f.tsv"))
+            .add_source(
+                "# c\nok\tPerson\tx\tA B\n\nbad id\tPerson\tx\tC\n",
+                Path::new("f.tsv"),
+            )
             .unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -612,7 +649,10 @@ mod tests {
         let e = Gazetteer::new()
             .add_source("a\tPersn\tx\tA\n", Path::new("f.tsv"))
             .unwrap_err();
-        assert!(e.to_string().starts_with("f.tsv:1:3: unknown type `Persn`"), "{e}");
+        assert!(
+            e.to_string().starts_with("f.tsv:1:3: unknown type `Persn`"),
+            "{e}"
+        );
         let e = Gazetteer::new()
             .add_source("a\tPerson\tx\tA\t\tnokey\n", Path::new("f.tsv"))
             .unwrap_err();
@@ -620,8 +660,14 @@ mod tests {
         let e = Gazetteer::new()
             .add_source("a\tPerson\tx\tA\na\tPerson\tx\tB\n", Path::new("f.tsv"))
             .unwrap_err();
-        assert!(e.to_string().contains("duplicate id `a` (first defined at f.tsv:1)"), "{e}");
-        let e = Gazetteer::new().add_source("a\tPerson\n", Path::new("f.tsv")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("duplicate id `a` (first defined at f.tsv:1)"),
+            "{e}"
+        );
+        let e = Gazetteer::new()
+            .add_source("a\tPerson\n", Path::new("f.tsv"))
+            .unwrap_err();
         assert!(e.to_string().contains("at least 4"), "{e}");
     }
 }

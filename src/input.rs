@@ -33,7 +33,12 @@ pub fn read_document(path: &Path) -> anyhow::Result<String> {
         let at = e.utf8_error().valid_up_to();
         let before = &e.as_bytes()[..at];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let col = at - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        let col = at
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
         anyhow::anyhow!("{name}:{line}:{col}: not valid UTF-8 (byte offset {at})")
     })?;
     if text.trim().is_empty() {
@@ -63,7 +68,8 @@ pub fn run_jsonl(pipeline: &kgbuild::Pipeline, cli: &Cli) -> anyhow::Result<Exit
             let reader: Box<dyn BufRead> = if path == Path::new("-") {
                 Box::new(std::io::stdin().lock())
             } else {
-                let f = std::fs::File::open(path).map_err(|e| jsonl_err(path, 0, &io_message(&e)))?;
+                let f =
+                    std::fs::File::open(path).map_err(|e| jsonl_err(path, 0, &io_message(&e)))?;
                 Box::new(std::io::BufReader::new(f))
             };
             for (n, line) in reader.lines().enumerate() {

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use kgbuild::export::{self, Format};
 use kgbuild::KnowledgeGraph;
+use kgbuild::export::{self, Format};
 
 use crate::cli::Cli;
 

@@ -226,8 +226,8 @@ fn mention_covering(mentions: &[Mention], i: usize) -> Option<&Mention> {
 
 /// Particles that may stand inside a personal name in lowercase.
 const NAME_PARTICLES: &[&str] = &[
-    "de", "da", "do", "dos", "das", "del", "della", "di", "du", "des", "van", "von", "der",
-    "den", "ter", "la", "le", "bin", "ibn", "bint", "al", "el", "abu", "ben", "y", "zu",
+    "de", "da", "do", "dos", "das", "del", "della", "di", "du", "des", "van", "von", "der", "den",
+    "ter", "la", "le", "bin", "ibn", "bint", "al", "el", "abu", "ben", "y", "zu",
 ];
 
 /// Whether token `i` can be part of a name: a capitalised word that is not a lexicon word
@@ -379,12 +379,17 @@ fn find_people_in_appositions(
         let words = (start..comma)
             .filter(|&k| toks[k].kind == TokenKind::Word && toks[k].norm != "-")
             .count();
-        if words < 2 || words > 4 {
+        if !(2..=4).contains(&words) {
             continue;
         }
         let end = scan_name(gazetteer, tagged, mentions, start);
         if end == comma {
-            found.push(found_mention(doc, start..end, EntityType::Person, Via::Title));
+            found.push(found_mention(
+                doc,
+                start..end,
+                EntityType::Person,
+                Via::Title,
+            ));
         }
     }
     found
@@ -407,9 +412,16 @@ fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention])
         let end = scan_name(gazetteer, tagged, mentions, start);
         // A place name followed by a possessive or a capitalised word we could not read is
         // something else ("at Reuters' request").
-        let stop = toks.get(end).is_some_and(|n| n.norm == "'s" || n.norm == "'");
+        let stop = toks
+            .get(end)
+            .is_some_and(|n| n.norm == "'s" || n.norm == "'");
         if end > start && !stop {
-            found.push(found_mention(doc, start..end, EntityType::Location, Via::Place));
+            found.push(found_mention(
+                doc,
+                start..end,
+                EntityType::Location,
+                Via::Place,
+            ));
         }
     }
     found
@@ -429,8 +441,7 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
             break;
         }
         let t = &toks[j];
-        if j > i && toks[j].space_before && doc.sentence_of_token(j) != doc.sentence_of_token(i)
-        {
+        if j > i && toks[j].space_before && doc.sentence_of_token(j) != doc.sentence_of_token(i) {
             break;
         }
         if name_token(gazetteer, tagged, j) {
@@ -438,13 +449,19 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
             words += 1;
             // An initial: "S." belongs to the name.
             if t.norm.chars().count() == 1
-                && toks.get(j).is_some_and(|n| n.norm == "." && !n.space_before)
+                && toks
+                    .get(j)
+                    .is_some_and(|n| n.norm == "." && !n.space_before)
             {
                 j += 1;
             }
             // Hyphen joins: "al-Baghdadi", "Jean-Yves".
-            while toks.get(j).is_some_and(|n| n.norm == "-" && !n.space_before)
-                && toks.get(j + 1).is_some_and(|n| n.kind == TokenKind::Word && !n.space_before)
+            while toks
+                .get(j)
+                .is_some_and(|n| n.norm == "-" && !n.space_before)
+                && toks
+                    .get(j + 1)
+                    .is_some_and(|n| n.kind == TokenKind::Word && !n.space_before)
             {
                 j += 2;
             }
@@ -454,7 +471,9 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
         // Lowercase particles inside a name: "Lula da Silva", "Abu Bakr al-Baghdadi",
         // "al-Sudani" right after a title.
         if t.kind == TokenKind::Word && NAME_PARTICLES.contains(&t.norm.as_str()) {
-            let hyphen_join = toks.get(j + 1).is_some_and(|n| n.norm == "-" && !n.space_before)
+            let hyphen_join = toks
+                .get(j + 1)
+                .is_some_and(|n| n.norm == "-" && !n.space_before)
                 && toks
                     .get(j + 2)
                     .is_some_and(|n| n.capitalized && !n.space_before);
@@ -464,9 +483,9 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
                 last_word_end = j;
                 continue;
             }
-            let next_continues = toks.get(j + 1).is_some_and(|n| {
-                n.capitalized || NAME_PARTICLES.contains(&n.norm.as_str())
-            });
+            let next_continues = toks
+                .get(j + 1)
+                .is_some_and(|n| n.capitalized || NAME_PARTICLES.contains(&n.norm.as_str()));
             if words > 0 && next_continues {
                 j += 1;
                 continue;
@@ -530,8 +549,7 @@ fn find_organizations(
     let mut found = Vec::new();
     let mut i = 0;
     while i < toks.len() {
-        if !org_word(i) || mention_covering(mentions, i).is_some_and(|m| m.via != Via::Demonym)
-        {
+        if !org_word(i) || mention_covering(mentions, i).is_some_and(|m| m.via != Via::Demonym) {
             i += 1;
             continue;
         }
@@ -599,7 +617,12 @@ fn find_organizations(
         if let Some(end) = end {
             // A leading demonym belongs to the name only when the gazetteer has no better
             // reading; keep it ("Nigerian National Petroleum Company").
-            found.push(found_mention(doc, start..end, EntityType::Organization, Via::Suffix));
+            found.push(found_mention(
+                doc,
+                start..end,
+                EntityType::Organization,
+                Via::Suffix,
+            ));
             i = end;
         } else {
             i = start + 1;
@@ -643,7 +666,9 @@ mod tests {
     }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -658,7 +683,10 @@ mod tests {
         );
         assert_eq!(
             tag_names("Mr. Mark O'Brien and Dr. Abu Bakr al-Baghdadi left."),
-            pairs(&[("Mark O'Brien", "Person"), ("Abu Bakr al-Baghdadi", "Person")])
+            pairs(&[
+                ("Mark O'Brien", "Person"),
+                ("Abu Bakr al-Baghdadi", "Person")
+            ])
         );
         assert!(tag_names("The president said in May that").is_empty());
     }
@@ -667,7 +695,10 @@ mod tests {
     fn organizations_by_suffix_and_head() {
         assert_eq!(
             tag_names("Shares of Tata Sons Ltd rose at the University of Tokyo."),
-            pairs(&[("Tata Sons Ltd", "Organization"), ("University of Tokyo", "Organization")])
+            pairs(&[
+                ("Tata Sons Ltd", "Organization"),
+                ("University of Tokyo", "Organization")
+            ])
         );
         assert!(tag_names("The Party said.").is_empty());
     }

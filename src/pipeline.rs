@@ -266,3 +266,57 @@ impl Pipeline {
         g
     }
 }
+
+impl Pipeline {
+    /// Runs every rule's `examples` through this pipeline and returns one message per
+    /// failed expectation (empty when all pass). Relations are compared as
+    /// `"Subject Name | predicate | Object Name"` (symmetric predicates either way round).
+    pub fn check_rule_examples(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        for rule in self.rules().rules() {
+            for ex in &rule.def.examples {
+                let g = self.run("example", &ex.text);
+                let name = |id: &str| g.node(id).map_or(id.to_string(), |n| n.name.clone());
+                let got: Vec<String> = g
+                    .edges()
+                    .flat_map(|e| {
+                        let (s, o) = (name(&e.source), name(&e.target));
+                        let mut v = vec![format!("{s} | {} | {o}", e.predicate)];
+                        if self.rules().is_symmetric(&e.predicate) {
+                            v.push(format!("{o} | {} | {s}", e.predicate));
+                        }
+                        v
+                    })
+                    .collect();
+                for want in &ex.expect {
+                    if !got.contains(want) {
+                        failures.push(format!(
+                            "{} ({}): {:?} does not give {want:?}; it gives {got:?}",
+                            rule.def.id, rule.origin, ex.text
+                        ));
+                    }
+                }
+                for bad in &ex.reject {
+                    if got.contains(bad) {
+                        failures.push(format!(
+                            "{} ({}): {:?} gives {bad:?}, which it must not",
+                            rule.def.id, rule.origin, ex.text
+                        ));
+                    }
+                }
+            }
+        }
+        failures
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bundled_rules_pass_their_examples() {
+        let p = super::Pipeline::new().unwrap();
+        assert!(p.rules().rules().len() >= 10);
+        let failures = p.check_rule_examples();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}

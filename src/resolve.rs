@@ -85,7 +85,11 @@ pub fn slug(name: &str) -> String {
             dash = true;
         }
     }
-    if out.is_empty() { "entity".to_string() } else { out }
+    if out.is_empty() {
+        "entity".to_string()
+    } else {
+        out
+    }
 }
 
 /// Resolves the mentions of one document.
@@ -218,7 +222,11 @@ impl Resolver<'_, '_> {
     /// ("TOKYO, May 20 (Kyodo) --", "Moscow:"), found among the first mentions.
     fn home_country(&self) -> Option<String> {
         let entries = self.gazetteer.entries();
-        let first_body = self.doc.sentences.iter().position(|s| s.end - s.start > 80)?;
+        let first_body = self
+            .doc
+            .sentences
+            .iter()
+            .position(|s| s.end - s.start > 80)?;
         let limit = self.doc.sentences[first_body].tokens.start + 4;
         self.mentions
             .iter()
@@ -353,7 +361,9 @@ impl Resolver<'_, '_> {
             if open.norm == "("
                 && close.norm == ")"
                 && acr_text.len() >= 2
-                && acr_text.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+                && acr_text
+                    .chars()
+                    .all(|c| c.is_uppercase() || c.is_ascii_digit())
                 && self.is_acronym_of(acr_text, &self.doc.text[m.span.clone()])
                 && m.entities.len() == 1
             {
@@ -453,8 +463,7 @@ impl Resolver<'_, '_> {
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
-            if t.kind != TokenKind::Word || !t.capitalized || self.covered(i) || lexicon_word(i)
-            {
+            if t.kind != TokenKind::Word || !t.capitalized || self.covered(i) || lexicon_word(i) {
                 i += 1;
                 continue;
             }
@@ -466,16 +475,19 @@ impl Resolver<'_, '_> {
                 }
                 let s = toks[i].start;
                 let e = toks[i + len - 1].end;
-                let text = doc.text[s..e].split_whitespace().collect::<Vec<_>>().join(" ");
+                let text = doc.text[s..e]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if (i..i + len).any(|k| self.covered(k)) {
                     continue;
                 }
                 // The word must end there: "Lee" is not part of "Leeds".
-                if let Some(list) = parts.get(&text) {
-                    if list.len() == 1 {
-                        best = Some((len, list[0]));
-                        break;
-                    }
+                if let Some(list) = parts.get(&text)
+                    && list.len() == 1
+                {
+                    best = Some((len, list[0]));
+                    break;
                 }
             }
             match best {
@@ -506,8 +518,7 @@ impl Resolver<'_, '_> {
     fn assign_roles(&mut self, tagged: &Tagged<'_>) {
         let entries = self.gazetteer.entries();
         for m in &self.mentions {
-            if m.entities.len() != 1 || self.entities[m.entities[0]].etype != EntityType::Person
-            {
+            if m.entities.len() != 1 || self.entities[m.entities[0]].etype != EntityType::Person {
                 continue;
             }
             let mut k = m.tokens.start;
@@ -515,11 +526,11 @@ impl Resolver<'_, '_> {
                 k -= 1;
             }
             let mut hit = tagged.lexicon.iter().find(|h| h.tokens.end == k);
-            if let Some(h) = hit {
-                if h.entries.iter().all(|&e| entries[e].subtype == "honorific") {
-                    let k = h.tokens.start;
-                    hit = tagged.lexicon.iter().find(|h| h.tokens.end == k);
-                }
+            if let Some(h) = hit
+                && h.entries.iter().all(|&e| entries[e].subtype == "honorific")
+            {
+                let k = h.tokens.start;
+                hit = tagged.lexicon.iter().find(|h| h.tokens.end == k);
             }
             let Some(h) = hit else { continue };
             let idx = m.entities[0];
@@ -547,7 +558,11 @@ impl Resolver<'_, '_> {
         let entries = self.gazetteer.entries();
         let mut added = Vec::new();
         for h in &tagged.lexicon {
-            let Some(title) = h.entries.iter().copied().find(|&e| entries[e].subtype == "title")
+            let Some(title) = h
+                .entries
+                .iter()
+                .copied()
+                .find(|&e| entries[e].subtype == "title")
             else {
                 continue;
             };
@@ -558,9 +573,8 @@ impl Resolver<'_, '_> {
             let surface = &self.doc.text[h.span.clone()];
             let plural = surface.ends_with('s') && !entries[title].name.ends_with('s');
             let next = toks.get(h.tokens.end);
-            let followed_by_name = next.is_some_and(|t| {
-                t.capitalized || t.norm == "of" || t.norm == "," || t.norm == "-"
-            });
+            let followed_by_name = next
+                .is_some_and(|t| t.capitalized || t.norm == "of" || t.norm == "," || t.norm == "-");
             if plural || followed_by_name || self.covered(h.tokens.end) {
                 continue;
             }
@@ -568,7 +582,7 @@ impl Resolver<'_, '_> {
                 .mentions
                 .iter()
                 .rev()
-                .filter(|m| m.tokens.end <= start - 1 && m.entities.len() == 1)
+                .filter(|m| m.tokens.end < start && m.entities.len() == 1)
                 .map(|m| m.entities[0])
                 .find(|&e| self.entities[e].titles.contains(&title));
             if let Some(e) = person {
@@ -592,7 +606,10 @@ impl Resolver<'_, '_> {
             let lw = w.to_lowercase();
             entries.iter().any(|e| {
                 e.kind == crate::gazetteer::EntryKind::Lexicon
-                    && matches!(e.subtype.as_str(), "generic_word" | "function_word" | "org_suffix")
+                    && matches!(
+                        e.subtype.as_str(),
+                        "generic_word" | "function_word" | "org_suffix"
+                    )
                     && (e.name == lw || e.aliases.iter().any(|a| a.text == lw || a.text == w))
             })
         };
@@ -669,7 +686,11 @@ impl Resolver<'_, '_> {
                     break;
                 }
                 if n == "two" {
-                    start = Some(if k > 0 && toks[k - 1].norm == "the" { k - 1 } else { k });
+                    start = Some(if k > 0 && toks[k - 1].norm == "the" {
+                        k - 1
+                    } else {
+                        k
+                    });
                     break;
                 }
                 if toks[k].kind != TokenKind::Word || self.covered(k) {
@@ -730,9 +751,8 @@ impl Resolver<'_, '_> {
                 "she" | "her" => 'f',
                 _ => continue,
             };
-            let fits = |e: &Entity| {
-                e.etype == EntityType::Person && e.gender.is_none_or(|g| g == gender)
-            };
+            let fits =
+                |e: &Entity| e.etype == EntityType::Person && e.gender.is_none_or(|g| g == gender);
             let sent = doc.sentence_of_token(i);
             let mut choice = None;
             // Same sentence, before the pronoun.
@@ -767,8 +787,7 @@ impl Resolver<'_, '_> {
                     })
                     .collect();
                 let speaker = in_s.iter().find(|m| {
-                    is_speech(m.tokens.end)
-                        || (m.tokens.start > 0 && is_speech(m.tokens.start - 1))
+                    is_speech(m.tokens.end) || (m.tokens.start > 0 && is_speech(m.tokens.start - 1))
                 });
                 if let Some(m) = speaker.or(in_s.first()) {
                     choice = Some(m.entities[0]);

@@ -66,8 +66,8 @@ pub struct Document {
 /// separately.
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "sgt", "capt", "cmdr", "adm", "sen",
-    "rep", "gov", "st", "jan", "feb", "aug", "sept", "oct", "nov", "dec", "vs", "jr",
-    "sr", "rev", "hon", "maj", "brig", "insp", "supt", "messrs", "mt", "ft", "cf",
+    "rep", "gov", "st", "jan", "feb", "aug", "sept", "oct", "nov", "dec", "vs", "jr", "sr", "rev",
+    "hon", "maj", "brig", "insp", "supt", "messrs", "mt", "ft", "cf",
 ];
 
 impl Document {
@@ -384,7 +384,10 @@ mod tests {
     fn quote_after_period_ends_sentence_after_quote() {
         let text = "He said \"no.\" Then he left.";
         let d = Document::new("t", text);
-        assert_eq!(&text[d.sentences[0].start..d.sentences[0].end], "He said \"no.\"");
+        assert_eq!(
+            &text[d.sentences[0].start..d.sentences[0].end],
+            "He said \"no.\""
+        );
     }
 
     #[test]

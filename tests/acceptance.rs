@@ -18,7 +18,11 @@ fn reference_article_scores_perfectly() {
     }
     let w = Workdir::new();
     let out = w.run(&[art.to_str().unwrap(), "-o", "g.json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let scored = Command::new("python3")
         .arg(shared.join("eval/score_graph.py"))
         .arg(&gold)

@@ -46,7 +46,10 @@ const CASES: &[Case] = &[
         name: "gazetteer with a bad type",
         setup: |w| {
             w.write("a.txt", GOOD);
-            w.write("g.tsv", "# mine\nacme\tOrganization\tcompany\tAcme\t\t\nx\tThing\tfoo\tX\t\t\n");
+            w.write(
+                "g.tsv",
+                "# mine\nacme\tOrganization\tcompany\tAcme\t\t\nx\tThing\tfoo\tX\t\t\n",
+            );
             vec!["a.txt".into(), "--gazetteer".into(), "g.tsv".into()]
         },
         expect: &["kgbuild: g.tsv:3:3: unknown type `Thing`"],
@@ -55,7 +58,10 @@ const CASES: &[Case] = &[
         name: "gazetteer with a duplicate id",
         setup: |w| {
             w.write("a.txt", GOOD);
-            w.write("g.tsv", "kremlin\tOrganization\tgovernment_body\tKremlin\t\t\n");
+            w.write(
+                "g.tsv",
+                "kremlin\tOrganization\tgovernment_body\tKremlin\t\t\n",
+            );
             vec!["a.txt".into(), "--gazetteer".into(), "g.tsv".into()]
         },
         expect: &["kgbuild: g.tsv:1:1: duplicate id `kremlin`"],
@@ -72,7 +78,10 @@ const CASES: &[Case] = &[
         name: "rules with a syntax error",
         setup: |w| {
             w.write("a.txt", GOOD);
-            w.write("r.ron", "(\n  rules: [\n    (id: \"x\", pattern: [Word([\"a\"])] emit: []),\n  ],\n)\n");
+            w.write(
+                "r.ron",
+                "(\n  rules: [\n    (id: \"x\", pattern: [Word([\"a\"])] emit: []),\n  ],\n)\n",
+            );
             vec!["a.txt".into(), "--rules".into(), "r.ron".into()]
         },
         expect: &["kgbuild: r.ron:3:"],
@@ -141,9 +150,18 @@ fn each_bad_input_gets_one_clear_line_and_exit_2() {
         let out = w.run(&argv);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{}: {stderr}", case.name);
-        assert_eq!(stderr.lines().count(), 1, "{}: not one line: {stderr}", case.name);
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{}: not one line: {stderr}",
+            case.name
+        );
         for want in case.expect {
-            assert!(stderr.contains(want), "{}: {stderr:?} lacks {want:?}", case.name);
+            assert!(
+                stderr.contains(want),
+                "{}: {stderr:?} lacks {want:?}",
+                case.name
+            );
         }
         assert!(!stderr.contains("panicked"), "{}", case.name);
         if !has_output {
@@ -159,7 +177,10 @@ fn failed_run_keeps_the_previous_output() {
     w.write("bad.txt", b"\xff");
     let out = w.run(&["bad.txt", "-o", "g.json"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(std::fs::read_to_string(w.path("g.json")).unwrap(), "previous");
+    assert_eq!(
+        std::fs::read_to_string(w.path("g.json")).unwrap(),
+        "previous"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(w.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())

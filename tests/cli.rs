@@ -13,15 +13,32 @@ and Brazilian Foreign Minister Mauro Vieira met in Beijing, the ministry said.\n
 fn format_follows_extension_and_flag() {
     let w = Workdir::new();
     w.write("a.txt", ARTICLE);
-    for (out, start) in [("g.json", "{"), ("g.ron", "("), ("g.dot", "digraph"), ("g.gv", "digraph")] {
+    for (out, start) in [
+        ("g.json", "{"),
+        ("g.ron", "("),
+        ("g.dot", "digraph"),
+        ("g.gv", "digraph"),
+    ] {
         let o = w.run(&["a.txt", "-o", out]);
-        assert!(o.status.success(), "{out}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{out}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let text = std::fs::read_to_string(w.path(out)).unwrap();
-        assert!(text.starts_with(start), "{out}: {}", &text[..40.min(text.len())]);
+        assert!(
+            text.starts_with(start),
+            "{out}: {}",
+            &text[..40.min(text.len())]
+        );
     }
     let o = w.run(&["a.txt", "-o", "g.txt", "--format", "json"]);
     assert!(o.status.success());
-    assert!(std::fs::read_to_string(w.path("g.txt")).unwrap().starts_with('{'));
+    assert!(
+        std::fs::read_to_string(w.path("g.txt"))
+            .unwrap()
+            .starts_with('{')
+    );
     let o = w.run(&["a.txt"]);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("digraph"));
 }
@@ -34,7 +51,12 @@ fn reads_standard_input() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(ARTICLE.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ARTICLE.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -70,7 +92,10 @@ fn help_has_examples_and_version_prints() {
     let w = Workdir::new();
     let o = w.run(&["--help"]);
     let help = String::from_utf8_lossy(&o.stdout);
-    assert!(help.contains("Examples:") && help.contains("-o graph.dot"), "{help}");
+    assert!(
+        help.contains("Examples:") && help.contains("-o graph.dot"),
+        "{help}"
+    );
     let o = w.run(&["--version"]);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("kgbuild "));
 }
@@ -79,7 +104,10 @@ fn help_has_examples_and_version_prints() {
 fn user_gazetteer_and_rules_extend_the_defaults() {
     let w = Workdir::new();
     w.write("a.txt", "Zorblax Dynamics chief Ana Quill hosted visiting Trade Minister Ben Ruiz in Lisbon. Ana Quill praised Lisbon.");
-    w.write("g.tsv", "zorblax\tOrganization\tcompany\tZorblax Dynamics\tZorblax\t\n");
+    w.write(
+        "g.tsv",
+        "zorblax\tOrganization\tcompany\tZorblax Dynamics\tZorblax\t\n",
+    );
     w.write(
         "r.ron",
         r#"(
@@ -91,25 +119,51 @@ fn user_gazetteer_and_rules_extend_the_defaults() {
             )],
         )"#,
     );
-    let o = w.run(&["a.txt", "--gazetteer", "g.tsv", "--rules", "r.ron", "-o", "g.json"]);
+    let o = w.run(&[
+        "a.txt",
+        "--gazetteer",
+        "g.tsv",
+        "--rules",
+        "r.ron",
+        "-o",
+        "g.json",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("g.json")).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("g.json")).unwrap()).unwrap();
     let edges: Vec<String> = v["edges"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| format!("{} {} {}", e["source"], e["predicate"], e["target"]).replace('"', ""))
         .collect();
-    assert!(edges.contains(&"ana-quill leader_of zorblax".to_string()), "{edges:?}");
-    assert!(edges.contains(&"ana-quill met_with ben-ruiz".to_string()) || edges.contains(&"ben-ruiz met_with ana-quill".to_string()), "{edges:?}");
-    assert!(edges.contains(&"ana-quill praised lisbon".to_string()), "{edges:?}");
+    assert!(
+        edges.contains(&"ana-quill leader_of zorblax".to_string()),
+        "{edges:?}"
+    );
+    assert!(
+        edges.contains(&"ana-quill met_with ben-ruiz".to_string())
+            || edges.contains(&"ben-ruiz met_with ana-quill".to_string()),
+        "{edges:?}"
+    );
+    assert!(
+        edges.contains(&"ana-quill praised lisbon".to_string()),
+        "{edges:?}"
+    );
 
     // Without the defaults, only the user's data is used.
     let o = w.run(&[
-        "a.txt", "--no-default-gazetteer", "--no-default-rules", "--gazetteer", "g.tsv", "-o", "h.json",
+        "a.txt",
+        "--no-default-gazetteer",
+        "--no-default-rules",
+        "--gazetteer",
+        "g.tsv",
+        "-o",
+        "h.json",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("h.json")).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("h.json")).unwrap()).unwrap();
     assert_eq!(v["edges"].as_array().unwrap().len(), 0);
     assert_eq!(v["nodes"][0]["id"], "zorblax");
 }
@@ -124,7 +178,10 @@ fn jsonl_gives_one_graph_per_line_in_order() {
     let o = w.run(&["--jsonl", "in.jsonl", "-o", "out.jsonl"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(w.path("out.jsonl")).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["graph"]["documents"][0]["id"], "d1");
     assert_eq!(lines[1]["graph"]["documents"][0]["id"], "7");

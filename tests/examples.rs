@@ -39,7 +39,10 @@ fn examples_match_their_expected_graphs() {
             s.forbidden_relations.len()
         );
         if !s.forbidden_relations.is_empty() {
-            failures.push(format!("{name}: forbidden relations {:?}", s.forbidden_relations));
+            failures.push(format!(
+                "{name}: forbidden relations {:?}",
+                s.forbidden_relations
+            ));
         }
         if s.typed_entity_f1() < EXAMPLE_MIN_ENTITY_F1 {
             failures.push(format!(

@@ -23,7 +23,12 @@ fn hostile_graph() -> KnowledgeGraph {
         g.add_node(Node {
             id: format!("h{i}"),
             name: name.to_string(),
-            etype: [EntityType::Person, EntityType::Organization, EntityType::Location, EntityType::Misc][i % 4],
+            etype: [
+                EntityType::Person,
+                EntityType::Organization,
+                EntityType::Location,
+                EntityType::Misc,
+            ][i % 4],
             subtype: Some(name.to_string()),
             aliases: vec![name.to_string()],
             mentions: Vec::new(),
@@ -59,15 +64,31 @@ fn dot_with_hostile_names_renders_without_injection() {
     let path = w.write("g.dot", &dot);
     // Graphviz must accept it, and see exactly our nodes and edges: canonical output
     // (`-Tcanon`) lists one statement per node.
-    let svg = Command::new("dot").arg("-Tsvg").arg(&path).output().unwrap();
-    assert!(svg.status.success(), "{}", String::from_utf8_lossy(&svg.stderr));
+    let svg = Command::new("dot")
+        .arg("-Tsvg")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        svg.status.success(),
+        "{}",
+        String::from_utf8_lossy(&svg.stderr)
+    );
     let svg = String::from_utf8_lossy(&svg.stdout);
-    assert_eq!(svg.matches("class=\"node\"").count(), HOSTILE.len(), "{svg}");
+    assert_eq!(
+        svg.matches("class=\"node\"").count(),
+        HOSTILE.len(),
+        "{svg}"
+    );
     assert_eq!(svg.matches("class=\"edge\"").count(), HOSTILE.len() - 1);
     // Every node Graphviz drew is one of ours (n0, n1, ...): nothing was injected.
     for title in svg.split("<title>").skip(1) {
         let title = title.split("</title>").next().unwrap();
-        let ours = title == "kgbuild" || title.contains("&#45;&gt;") || title.strip_prefix('n').is_some_and(|d| d.parse::<usize>().is_ok());
+        let ours = title == "kgbuild"
+            || title.contains("&#45;&gt;")
+            || title
+                .strip_prefix('n')
+                .is_some_and(|d| d.parse::<usize>().is_ok());
         assert!(ours, "unexpected element {title:?} in {svg}");
     }
     assert!(svg.contains("Зеленський"));
@@ -88,8 +109,16 @@ fn dot_of_a_real_article_renders() {
         .unwrap();
     let o = w.run(&[first.to_str().unwrap(), "-o", "g.dot"]);
     assert!(o.status.success());
-    let svg = Command::new("dot").arg("-Tsvg").arg(w.path("g.dot")).output().unwrap();
-    assert!(svg.status.success(), "{}", String::from_utf8_lossy(&svg.stderr));
+    let svg = Command::new("dot")
+        .arg("-Tsvg")
+        .arg(w.path("g.dot"))
+        .output()
+        .unwrap();
+    assert!(
+        svg.status.success(),
+        "{}",
+        String::from_utf8_lossy(&svg.stderr)
+    );
 }
 
 #[test]
@@ -108,12 +137,19 @@ fn ron_and_json_round_trip_hostile_names() {
 #[test]
 fn cli_ron_output_loads_back_as_a_knowledge_graph() {
     let w = Workdir::new();
-    w.write("a.txt", "Kremlin spokesman Dmitry Peskov said talks were paused, TASS reported.");
+    w.write(
+        "a.txt",
+        "Kremlin spokesman Dmitry Peskov said talks were paused, TASS reported.",
+    );
     let o = w.run(&["a.txt", "-o", "g.ron"]);
     assert!(o.status.success());
-    let g: KnowledgeGraph = ron::from_str(&std::fs::read_to_string(w.path("g.ron")).unwrap()).unwrap();
+    let g: KnowledgeGraph =
+        ron::from_str(&std::fs::read_to_string(w.path("g.ron")).unwrap()).unwrap();
     assert!(g.node("dmitry-peskov").is_some());
-    assert!(g.edges().any(|e| e.predicate == "reported_by" && e.target == "tass"));
+    assert!(
+        g.edges()
+            .any(|e| e.predicate == "reported_by" && e.target == "tass")
+    );
 }
 
 #[test]
@@ -125,7 +161,8 @@ fn json_follows_the_node_link_contract() {
     );
     let o = w.run(&["a.txt", "-o", "g.json"]);
     assert!(o.status.success());
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("g.json")).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("g.json")).unwrap()).unwrap();
     assert_eq!(v["directed"], true);
     assert_eq!(v["multigraph"], true);
     assert_eq!(v["graph"]["format"], "kgbuild");
@@ -137,18 +174,43 @@ fn json_follows_the_node_link_contract() {
             assert!(n.get(key).is_some(), "node lacks {key}: {n}");
         }
         for m in n["mentions"].as_array().unwrap() {
-            let (s, e) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
+            let (s, e) = (
+                m["start"].as_u64().unwrap() as usize,
+                m["end"].as_u64().unwrap() as usize,
+            );
             assert_eq!(&text[s..e], m["text"].as_str().unwrap(), "byte offsets");
         }
     }
-    let putin = v["nodes"].as_array().unwrap().iter().find(|n| n["id"] == "vladimir-putin").unwrap();
-    assert!(putin["mentions"].as_array().unwrap().iter().any(|m| m["via"] == "surname"));
-    let met = v["edges"].as_array().unwrap().iter().find(|e| e["predicate"] == "met_with").unwrap();
-    assert!(met["source"].as_str() < met["target"].as_str(), "symmetric edges sorted by id");
+    let putin = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "vladimir-putin")
+        .unwrap();
+    assert!(
+        putin["mentions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["via"] == "surname")
+    );
+    let met = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["predicate"] == "met_with")
+        .unwrap();
+    assert!(
+        met["source"].as_str() < met["target"].as_str(),
+        "symmetric edges sorted by id"
+    );
     assert_eq!(met["key"], 0);
     assert_eq!(met["evidence"][0]["rule"], "meeting.x_and_y_met");
     let ev = &met["evidence"][0];
-    let (s, e) = (ev["start"].as_u64().unwrap() as usize, ev["end"].as_u64().unwrap() as usize);
+    let (s, e) = (
+        ev["start"].as_u64().unwrap() as usize,
+        ev["end"].as_u64().unwrap() as usize,
+    );
     assert_eq!(&text[s..e], ev["text"].as_str().unwrap());
 
     if require("networkx", have("python3", &["-c", "import networkx"])) {
@@ -163,9 +225,17 @@ fn json_follows_the_node_link_contract() {
             .arg(w.path("g.json"))
             .output()
             .unwrap();
-        assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
         let counts = String::from_utf8_lossy(&check.stdout);
-        let want = format!("{} {}", v["nodes"].as_array().unwrap().len(), v["edges"].as_array().unwrap().len());
+        let want = format!(
+            "{} {}",
+            v["nodes"].as_array().unwrap().len(),
+            v["edges"].as_array().unwrap().len()
+        );
         assert_eq!(counts.trim(), want);
     }
 }

@@ -117,7 +117,11 @@ impl Score {
         let tp = self.entities_typed;
         let p = tp as f64 / (tp + fp).max(1) as f64;
         let r = tp as f64 / self.entities_required.max(1) as f64;
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 
     pub fn relation_f1(&self) -> f64 {
@@ -125,7 +129,11 @@ impl Score {
         let fp = (self.spurious_relations.len() + self.forbidden_relations.len()) as f64;
         let p = if tp + fp == 0.0 { 0.0 } else { tp / (tp + fp) };
         let r = tp / (self.relations_required.max(1) as f64);
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
@@ -185,7 +193,8 @@ pub fn score(gold: &serde_json::Value, graph: &serde_json::Value) -> Score {
         if hit.contains(&i) {
             s.entities_found += 1;
         } else {
-            s.missed_entities.push(e["name"].as_str().unwrap_or("").to_string());
+            s.missed_entities
+                .push(e["name"].as_str().unwrap_or("").to_string());
         }
         if hit_typed.contains(&i) {
             s.entities_typed += 1;
@@ -203,7 +212,10 @@ pub fn score(gold: &serde_json::Value, graph: &serde_json::Value) -> Score {
     };
     let rel_keys = |r: &serde_json::Value| -> Vec<(End, String, End)> {
         let preds: Vec<String> = match &r["predicate"] {
-            serde_json::Value::Array(v) => v.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+            serde_json::Value::Array(v) => v
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
             v => vec![v.as_str().unwrap_or("").to_string()],
         };
         let (a, b) = (
@@ -220,7 +232,10 @@ pub fn score(gold: &serde_json::Value, graph: &serde_json::Value) -> Score {
             want.insert(k, gi);
         }
     }
-    let mut optional_rel: BTreeSet<_> = list("optional_relations").iter().flat_map(rel_keys).collect();
+    let mut optional_rel: BTreeSet<_> = list("optional_relations")
+        .iter()
+        .flat_map(rel_keys)
+        .collect();
     for k in want.keys() {
         if k.1 != "met_with" {
             for p in IMPLIED {
@@ -228,7 +243,10 @@ pub fn score(gold: &serde_json::Value, graph: &serde_json::Value) -> Score {
             }
         }
     }
-    let forbidden: BTreeSet<_> = list("forbidden_relations").iter().flat_map(rel_keys).collect();
+    let forbidden: BTreeSet<_> = list("forbidden_relations")
+        .iter()
+        .flat_map(rel_keys)
+        .collect();
     let mut found: BTreeMap<usize, serde_json::Value> = BTreeMap::new();
     let end = |id: &str| -> End {
         match node_gold.get(id).copied().flatten() {
@@ -237,7 +255,10 @@ pub fn score(gold: &serde_json::Value, graph: &serde_json::Value) -> Score {
         }
     };
     for e in graph["edges"].as_array().into_iter().flatten() {
-        let (src, dst) = (e["source"].as_str().unwrap_or(""), e["target"].as_str().unwrap_or(""));
+        let (src, dst) = (
+            e["source"].as_str().unwrap_or(""),
+            e["target"].as_str().unwrap_or(""),
+        );
         let p = e["predicate"].as_str().unwrap_or("");
         let k = key(end(src), p, end(dst));
         let label = format!(
@@ -272,7 +293,8 @@ pub fn score(gold: &serde_json::Value, graph: &serde_json::Value) -> Score {
                 (_, None) => false,
             };
             if !ok {
-                s.wrong_attributes.push(format!("{label}: {k} = {got:?}, want {want_v:?}"));
+                s.wrong_attributes
+                    .push(format!("{label}: {k} = {got:?}, want {want_v:?}"));
             }
         }
     }

@@ -7,8 +7,8 @@
 use std::io::Write;
 
 use graphviz_rust::dot_structures::{
-    Attribute, Edge as DotEdge, EdgeTy, Graph, GraphAttributes, Id, Node as DotNode, NodeId,
-    Stmt, Vertex,
+    Attribute, Edge as DotEdge, EdgeTy, Graph, GraphAttributes, Id, Node as DotNode, NodeId, Stmt,
+    Vertex,
 };
 use graphviz_rust::printer::{DotPrinter, PrinterContext};
 

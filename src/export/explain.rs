@@ -14,13 +14,31 @@ pub fn write_explain(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), 
     let mut s = String::new();
     s.push_str(&format!("ENTITIES ({})\n", graph.node_count()));
     for n in graph.nodes() {
-        let sub = n.subtype.as_deref().map(|x| format!("/{x}")).unwrap_or_default();
-        s.push_str(&format!("  {:<32} {}{} [{}]\n", one_line(&n.name), n.etype.as_str(), sub, n.id));
+        let sub = n
+            .subtype
+            .as_deref()
+            .map(|x| format!("/{x}"))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "  {:<32} {}{} [{}]\n",
+            one_line(&n.name),
+            n.etype.as_str(),
+            sub,
+            n.id
+        ));
         for m in &n.mentions {
-            let via = m.via.as_deref().map(|v| format!(" ({v})")).unwrap_or_default();
+            let via = m
+                .via
+                .as_deref()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default();
             s.push_str(&format!(
                 "      {}:{}-{} {:?}{}\n",
-                m.doc, m.start, m.end, one_line(&m.text), via
+                m.doc,
+                m.start,
+                m.end,
+                one_line(&m.text),
+                via
             ));
         }
     }

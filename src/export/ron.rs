@@ -27,7 +27,8 @@ mod tests {
         let g = p.run("t", "Kremlin spokesman Dmitry Peskov said \"no\" \\ {}.");
         let mut out = Vec::new();
         super::write_ron(&g, &mut out).unwrap();
-        let back: crate::KnowledgeGraph = ron::from_str(std::str::from_utf8(&out).unwrap()).unwrap();
+        let back: crate::KnowledgeGraph =
+            ron::from_str(std::str::from_utf8(&out).unwrap()).unwrap();
         assert_eq!(back, g);
     }
 }

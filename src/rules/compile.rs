@@ -25,7 +25,8 @@ pub struct Rule {
 /// # Errors
 /// A syntax error or unknown field, with file:line:column.
 pub fn parse(text: &str, path: &Path) -> Result<RuleFile, Error> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     options.from_str::<RuleFile>(text).map_err(|e| {
         Error::rules(
             path,
@@ -40,10 +41,10 @@ pub fn parse(text: &str, path: &Path) -> Result<RuleFile, Error> {
 fn locate(text: &str, id: &str) -> (usize, Option<usize>) {
     let needle = format!("\"{id}\"");
     for (n, line) in text.lines().enumerate() {
-        if let Some(col) = line.find(&needle) {
-            if line.contains("id") {
-                return (n + 1, Some(line[..col].chars().count() + 1));
-            }
+        if let Some(col) = line.find(&needle)
+            && line.contains("id")
+        {
+            return (n + 1, Some(line[..col].chars().count() + 1));
         }
     }
     (0, None)
@@ -96,12 +97,17 @@ pub fn compile(
             }
         }
         for e in &def.emit {
-            let object_slot = e.object.strip_prefix('$').and_then(|r| r.strip_suffix(".known_role"));
+            let object_slot = e
+                .object
+                .strip_prefix('$')
+                .and_then(|r| r.strip_suffix(".known_role"));
             for slot in [e.subject.as_str(), object_slot.unwrap_or(&e.object)] {
                 match bound.get(slot) {
                     Some(SlotKind::Entity) => {}
                     Some(SlotKind::Lex) => {
-                        return Err(err(format!("slot `{slot}` is a lexicon slot, not an entity")));
+                        return Err(err(format!(
+                            "slot `{slot}` is a lexicon slot, not an entity"
+                        )));
                     }
                     None => return Err(err(format!("slot `{slot}` is not bound by the pattern"))),
                 }
@@ -131,12 +137,12 @@ pub fn compile(
                 )));
             }
             for (name, src) in &e.attributes {
-                if let AttrSource::Slot(s) = src {
-                    if bound.get(s.as_str()) != Some(&SlotKind::Entity) {
-                        return Err(err(format!(
-                            "attribute `{name}`: slot `{s}` is not an entity slot of the pattern"
-                        )));
-                    }
+                if let AttrSource::Slot(s) = src
+                    && bound.get(s.as_str()) != Some(&SlotKind::Entity)
+                {
+                    return Err(err(format!(
+                        "attribute `{name}`: slot `{s}` is not an entity slot of the pattern"
+                    )));
                 }
             }
         }

@@ -33,8 +33,13 @@ pub struct Found {
 
 #[derive(Clone, Debug)]
 enum Unit {
-    Entity { entities: Vec<usize> },
-    Lex { entries: Vec<usize> },
+    Entity {
+        entities: Vec<usize>,
+        via: &'static str,
+    },
+    Lex {
+        entries: Vec<usize>,
+    },
     Token,
 }
 
@@ -73,7 +78,15 @@ pub fn run(
     let mut out = Vec::new();
     for sentence in &doc.sentences {
         let s = units_of(gazetteer, resolved, sentence.tokens.clone());
-        s_run(rules, symmetric, gazetteer, resolved, &s, article_date, &mut out);
+        s_run(
+            rules,
+            symmetric,
+            gazetteer,
+            resolved,
+            &s,
+            article_date,
+            &mut out,
+        );
         let _ = sentence;
     }
     out
@@ -246,9 +259,16 @@ fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>
             let end = m.tokens.end.min(tokens.end).max(i + 1);
             units.push(Unit::Entity {
                 entities: m.entities.clone(),
+                via: m.via.as_str(),
             });
             caps.push(doc.tokens[i].capitalized);
-            norms.push(doc.tokens[i..end].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" "));
+            norms.push(
+                doc.tokens[i..end]
+                    .iter()
+                    .map(|t| t.norm.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
             i = end;
             continue;
         }
@@ -261,7 +281,13 @@ fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>
                 entries: h.entries.clone(),
             });
             caps.push(doc.tokens[i].capitalized);
-            norms.push(doc.tokens[i..h.tokens.end].iter().map(|t| t.norm.as_str()).collect::<Vec<_>>().join(" "));
+            norms.push(
+                doc.tokens[i..h.tokens.end]
+                    .iter()
+                    .map(|t| t.norm.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
             i = h.tokens.end.max(i + 1);
             continue;
         }
@@ -284,7 +310,11 @@ fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>
     }
 }
 
-fn lex_entry<'a>(ctx: &'a Ctx<'_>, entries: &[usize], category: &str) -> Option<(usize, &'a Entry)> {
+fn lex_entry<'a>(
+    ctx: &'a Ctx<'_>,
+    entries: &[usize],
+    category: &str,
+) -> Option<(usize, &'a Entry)> {
     entries
         .iter()
         .map(|&e| (e, &ctx.gazetteer.entries()[e]))
@@ -305,11 +335,15 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
             types,
             subtypes,
             group,
+            via: vias,
         } => {
-            let Unit::Entity { entities } = unit else {
+            let Unit::Entity { entities, via } = unit else {
                 return None;
             };
             if *group != (entities.len() > 1) {
+                return None;
+            }
+            if !vias.is_empty() && !vias.iter().any(|v| v == via) {
                 return None;
             }
             let ok = entities.iter().all(|&e| {
@@ -323,7 +357,10 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
             // A relation links two different entities: "his" after "Wadephul met" is not
             // the other side of the meeting.
             if entities.len() == 1
-                && binds.entities.iter().any(|(_, v)| v.len() == 1 && v[0] == entities[0])
+                && binds
+                    .entities
+                    .iter()
+                    .any(|(_, v)| v.len() == 1 && v[0] == entities[0])
             {
                 return None;
             }
@@ -352,9 +389,7 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
             }
             Some(u + 1)
         }
-        Element::Cap => {
-            (!matches!(unit, Unit::Entity { .. }) && ctx.s.caps[u]).then_some(u + 1)
-        }
+        Element::Cap => (!matches!(unit, Unit::Entity { .. }) && ctx.s.caps[u]).then_some(u + 1),
         Element::Word(words) => {
             if matches!(unit, Unit::Entity { .. }) {
                 return None;
@@ -436,7 +471,9 @@ fn match_seq(ctx: &Ctx<'_>, elems: &[Element], u: usize, binds: &mut Binds) -> O
     }
 }
 
-const CLAUSE_BREAKS: &[&str] = &[";", "but", "while", "although", "though", "however", "whereas"];
+const CLAUSE_BREAKS: &[&str] = &[
+    ";", "but", "while", "although", "though", "however", "whereas",
+];
 
 fn guarded(ctx: &Ctx<'_>, rule: &Rule, start: usize, end: usize) -> bool {
     let n = ctx.s.units.len();

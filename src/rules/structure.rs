@@ -71,6 +71,10 @@ pub enum Element {
         /// Match plural references instead of single entities.
         #[serde(default)]
         group: bool,
+        /// Accepted ways of naming (`name`, `alias`, `surname`, `pronoun`, ...; see
+        /// `docs/rules.md`); any when empty.
+        #[serde(default)]
+        via: Vec<String>,
     },
     /// A lexicon phrase of `category`, optionally with an attribute among some values.
     Lex {
