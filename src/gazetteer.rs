@@ -547,6 +547,20 @@ fn case_variants(alias: &Alias) -> Vec<String> {
                     .collect::<Vec<_>>()
                     .join(" "),
             );
+            // Title case as style guides write it: "Secretary of State".
+            let small = ["of", "the", "and", "for", "on", "in", "at", "to", "a", "an"];
+            let styled: Vec<String> = text
+                .split(' ')
+                .enumerate()
+                .map(|(i, w)| {
+                    if i > 0 && small.contains(&w) {
+                        w.to_string()
+                    } else {
+                        capitalize(w)
+                    }
+                })
+                .collect();
+            out.push(styled.join(" "));
         }
     }
     // Typographic apostrophes are as common as straight ones in news text.
@@ -625,6 +639,11 @@ mod tests {
         assert!(hits(&g, "USA Americana New Yorker").is_empty());
         assert_eq!(hits(&g, "Foreign Minister")[0].1, "t");
         assert_eq!(hits(&g, "FOREIGN MINISTER")[0].1, "t");
+        let g = gaz("s\tLexicon\ttitle\tsecretary of state\t\t\n");
+        assert_eq!(
+            hits(&g, "US Secretary of State Rubio")[0].0,
+            "Secretary of State"
+        );
     }
 
     #[test]
