@@ -170,6 +170,15 @@ impl Recognizer {
                 },
                 via: match h.via {
                     HitVia::Name => Via::Name,
+                    // "Putin" for Vladimir Putin: the gazetteer alias is the surname.
+                    HitVia::Alias
+                        if gazetteer.entries()[h.entry].entity_type()
+                            == Some(EntityType::Person)
+                            && gazetteer.entries()[h.entry].name.split_whitespace().last()
+                                == Some(&doc.text[h.start..h.end]) =>
+                    {
+                        Via::Surname
+                    }
                     HitVia::Alias => Via::Alias,
                     HitVia::Demonym => Via::Demonym,
                 },
