@@ -184,6 +184,8 @@ impl Recognizer {
                 },
             })
             .collect();
+        // "US$150": a country code glued to a currency sign is part of the amount.
+        mentions.retain(|m| !doc.text[m.span.end..].starts_with('$'));
         let mut tagged = Tagged {
             doc,
             mentions: Vec::new(),
@@ -592,6 +594,17 @@ fn find_organizations(
                 } else {
                     j += 1;
                 }
+                continue;
+            }
+            // Hyphenated words: "High-Level Strategic Council".
+            if toks[j].norm == "-"
+                && !toks[j].space_before
+                && j > start
+                && toks
+                    .get(j + 1)
+                    .is_some_and(|n| !n.space_before && n.capitalized)
+            {
+                j += 1;
                 continue;
             }
             if connector(j) && j + 1 < toks.len() && (org_word(j + 1) || toks[j + 1].norm == "the")

@@ -68,6 +68,9 @@ pub struct Resolved<'d> {
     pub mentions: Vec<ResolvedMention>,
     /// Lexicon hits, as tagged.
     pub lexicon: Vec<LexHit>,
+    /// The article's home country (the country of its dateline), when the document names
+    /// it: index into `entities`.
+    pub home_country: Option<usize>,
 }
 
 /// Makes a stable id from a name: lowercase, runs of other characters become `-`.
@@ -115,11 +118,15 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
     r.link_groups(&tagged);
     r.link_pronouns(&tagged);
     r.mentions.sort_by_key(|m| m.tokens.start);
+    let home_country = r
+        .home_country()
+        .and_then(|id| r.entities.iter().position(|e| e.id == id));
     Resolved {
         doc,
         entities: r.entities,
         mentions: r.mentions,
         lexicon: tagged.lexicon,
+        home_country,
     }
 }
 

@@ -97,10 +97,10 @@ pub fn compile(
             }
         }
         for e in &def.emit {
-            let object_slot = e
-                .object
-                .strip_prefix('$')
-                .and_then(|r| r.strip_suffix(".known_role"));
+            let object_slot = e.object.strip_prefix('$').and_then(|r| {
+                r.strip_suffix(".known_role")
+                    .or_else(|| r.strip_suffix(".country"))
+            });
             for slot in [e.subject.as_str(), object_slot.unwrap_or(&e.object)] {
                 match bound.get(slot) {
                     Some(SlotKind::Entity) => {}
@@ -185,7 +185,9 @@ fn collect_categories(elems: &[Element], out: &mut BTreeSet<String>) {
             Element::Opt(v) => collect_categories(v, out),
             Element::Either(alts) => alts.iter().for_each(|v| collect_categories(v, out)),
             Element::Skip { only, .. } => collect_categories(only, out),
-            Element::Not(inner) => collect_categories(std::slice::from_ref(inner), out),
+            Element::Not(inner) | Element::NotAfter(inner) => {
+                collect_categories(std::slice::from_ref(inner), out)
+            }
             _ => {}
         }
     }

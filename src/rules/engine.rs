@@ -147,16 +147,23 @@ fn s_run(
                     }
                     None => e.predicate.clone(),
                 };
-                let objects = match e
-                    .object
-                    .strip_prefix('$')
-                    .and_then(|r| r.strip_suffix(".known_role"))
-                {
-                    Some(slot) => get(slot).and_then(|v| {
-                        let [one] = v[..] else { return None };
-                        known_role_object(gazetteer, resolved, one, &predicate).map(|o| vec![o])
-                    }),
-                    None => get(&e.object),
+                let object_of = |suffix: &str| {
+                    e.object
+                        .strip_prefix('$')
+                        .and_then(|r| r.strip_suffix(suffix))
+                        .and_then(get)
+                        .and_then(|v| if v.len() == 1 { Some(v[0]) } else { None })
+                };
+                let objects = if e.object.ends_with(".known_role") {
+                    object_of(".known_role")
+                        .and_then(|p| known_role_object(gazetteer, resolved, p, &predicate))
+                        .map(|o| vec![o])
+                } else if e.object.ends_with(".country") && e.object.starts_with('$') {
+                    object_of(".country")
+                        .and_then(|p| country_object(gazetteer, resolved, p))
+                        .map(|o| vec![o])
+                } else {
+                    get(&e.object)
                 };
                 let (Some(subjects), Some(objects)) = (get(&e.subject), objects) else {
                     continue;
@@ -233,6 +240,17 @@ fn known_role_object(
         (p == predicate).then_some(o)
     })?;
     resolved.entities.iter().position(|e| e.id == object)
+}
+
+/// A person's country: from the gazetteer, else the article's home country.
+fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize) -> Option<usize> {
+    match resolved.entities[person].entry {
+        Some(entry) => {
+            let country = gazetteer.entries()[entry].attr("country")?;
+            resolved.entities.iter().position(|e| e.id == country)
+        }
+        None => resolved.home_country,
+    }
 }
 
 fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>) -> SentenceUnits {
@@ -397,9 +415,11 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
             let norm = &ctx.s.norms[u];
             words.iter().any(|w| w == norm).then_some(u + 1)
         }
-        Element::Opt(_) | Element::Skip { .. } | Element::Not(_) | Element::Either(_) => {
-            match_seq(ctx, std::slice::from_ref(elem), u, binds)
-        }
+        Element::Opt(_)
+        | Element::Skip { .. }
+        | Element::Not(_)
+        | Element::NotAfter(_)
+        | Element::Either(_) => match_seq(ctx, std::slice::from_ref(elem), u, binds),
     }
 }
 
@@ -454,6 +474,12 @@ fn match_seq(ctx: &Ctx<'_>, elems: &[Element], u: usize, binds: &mut Binds) -> O
         }
         Element::Not(inner) => {
             if u < ctx.s.units.len() && matches_one(ctx, inner, u) {
+                return None;
+            }
+            match_seq(ctx, rest, u, binds)
+        }
+        Element::NotAfter(inner) => {
+            if u > 0 && matches_one(ctx, inner, u - 1) {
                 return None;
             }
             match_seq(ctx, rest, u, binds)

@@ -103,6 +103,8 @@ pub enum Element {
     },
     /// Zero-width: the next unit must not match the element.
     Not(Box<Element>),
+    /// Zero-width: the unit before must not match the element (or there is none).
+    NotAfter(Box<Element>),
     /// The first alternative sequence that matches.
     Either(Vec<Vec<Element>>),
 }
@@ -144,7 +146,9 @@ pub struct EmitDef {
     pub predicate: String,
     /// Slot of the object; or `"$slot.known_role"`: the object of the gazetteer role of the
     /// person bound to `slot` whose predicate is the emitted one, when the document names
-    /// that object ("Prime Minister Shigeru Ishiba" in an article that names Japan).
+    /// that object ("Prime Minister Shigeru Ishiba" in an article that names Japan); or
+    /// `"$slot.country"`: the person's country from the gazetteer, else the article's home
+    /// country (that of its dateline), when the document names it.
     pub object: String,
     /// Attributes of the relation.
     #[serde(default)]
