@@ -25,7 +25,11 @@ fn collect(dir: &Path, ext: &str, recurse: bool, out: &mut Vec<PathBuf>) {
 
 fn write_table(out_dir: &Path, file: &str, konst: &str, root: &Path, files: &[PathBuf]) {
     let mut f = fs::File::create(out_dir.join(file)).expect("write OUT_DIR");
-    writeln!(f, "/// Embedded data files: (path below `gazetteer/`, contents).").unwrap();
+    writeln!(
+        f,
+        "/// Embedded data files: (path below `gazetteer/`, contents)."
+    )
+    .unwrap();
     writeln!(f, "pub(crate) static {konst}: &[(&str, &str)] = &[").unwrap();
     for p in files {
         let rel = p.strip_prefix(root).unwrap_or(p);
@@ -46,7 +50,13 @@ fn main() {
     let mut tsv = Vec::new();
     collect(&root, "tsv", true, &mut tsv);
     tsv.sort();
-    write_table(&out_dir, "bundled_gazetteer.rs", "BUNDLED_GAZETTEER", &root, &tsv);
+    write_table(
+        &out_dir,
+        "bundled_gazetteer.rs",
+        "BUNDLED_GAZETTEER",
+        &root,
+        &tsv,
+    );
     let mut ron = Vec::new();
     collect(&root.join("rules"), "ron", false, &mut ron);
     ron.sort();
