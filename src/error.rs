@@ -51,7 +51,7 @@ pub enum ErrorKind {
         message: String,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), io_message(source))]
     Io {
         /// The file concerned.
         path: PathBuf,
@@ -66,6 +66,16 @@ pub enum ErrorKind {
         /// What is wrong.
         message: String,
     },
+}
+
+/// Short lowercase wording for the common I/O failures.
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "is a folder".to_string(),
+        _ => e.to_string(),
+    }
 }
 
 struct Location<'a> {
@@ -91,6 +101,12 @@ impl Error {
     /// The kind of error, with its context.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
+    }
+
+    /// Whether writing failed because the reader went away (`kgbuild x | head`), which a
+    /// command-line tool treats as success.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(&self.kind, ErrorKind::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
     pub(crate) fn gazetteer(

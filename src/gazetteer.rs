@@ -150,6 +150,19 @@ impl Gazetteer {
         })
     }
 
+    /// The lexicon part of the bundled gazetteer (entries of type `Lexicon`), which the
+    /// bundled rules need even when the user brings all the names.
+    pub fn bundled_lexicon() -> Gazetteer {
+        let mut g = Gazetteer::new();
+        for e in Gazetteer::bundled().entries() {
+            if e.kind == EntryKind::Lexicon {
+                g.by_id.insert(e.id.clone(), g.entries.len());
+                g.entries.push(e.clone());
+            }
+        }
+        g
+    }
+
     /// All entries in load order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries

@@ -8,7 +8,7 @@
 //! The serialised form (JSON, RON) is the node-link model of `docs/design.md`
 //! ([`GraphData`]), not petgraph's internal layout.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -141,6 +141,9 @@ pub struct KnowledgeGraph {
     graph: DiGraph<Node, Edge>,
     index: HashMap<String, NodeIndex>,
     documents: Vec<DocumentInfo>,
+    /// Evidence (document and span) already on each edge: one sentence counts once even
+    /// when several rules find it, and merging stays linear.
+    seen_evidence: HashSet<(EdgeIndex, String, usize, usize)>,
 }
 
 impl PartialEq for KnowledgeGraph {
@@ -205,14 +208,15 @@ impl KnowledgeGraph {
                 edge.attributes.entry(k).or_insert(v);
             }
             for ev in evidence {
-                if !edge.evidence.contains(&ev) {
+                let key = (ix, ev.doc.clone(), ev.start, ev.end);
+                if self.seen_evidence.insert(key) {
                     edge.evidence.push(ev);
                 }
             }
             return Some(ix);
         }
         let key = self.graph.edges_connecting(a, b).count();
-        Some(self.graph.add_edge(
+        let ix = self.graph.add_edge(
             a,
             b,
             Edge {
@@ -221,9 +225,16 @@ impl KnowledgeGraph {
                 key,
                 predicate: predicate.to_string(),
                 attributes,
-                evidence,
+                evidence: Vec::new(),
             },
-        ))
+        );
+        for ev in evidence {
+            let seen = (ix, ev.doc.clone(), ev.start, ev.end);
+            if self.seen_evidence.insert(seen) {
+                self.graph[ix].evidence.push(ev);
+            }
+        }
+        Some(ix)
     }
 
     /// Merges another graph into this one.
@@ -320,7 +331,19 @@ impl TryFrom<GraphData> for KnowledgeGraph {
                     e.source, e.target
                 ));
             };
-            g.graph.add_edge(a, b, e);
+            let ix = g.graph.add_edge(
+                a,
+                b,
+                Edge {
+                    evidence: Vec::new(),
+                    ..e.clone()
+                },
+            );
+            for ev in e.evidence {
+                g.seen_evidence
+                    .insert((ix, ev.doc.clone(), ev.start, ev.end));
+                g.graph[ix].evidence.push(ev);
+            }
         }
         Ok(g)
     }

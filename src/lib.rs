@@ -53,7 +53,9 @@ pub mod text;
 
 pub use error::{Error, ErrorKind};
 pub use gazetteer::{EntityType, Gazetteer};
-pub use graph::{DocumentInfo, Edge, Evidence, GraphData, KnowledgeGraph, Mention, Node};
+pub use graph::{
+    DocumentInfo, Edge, Evidence, GraphData, GraphMeta, KnowledgeGraph, Mention, Node,
+};
 pub use pipeline::{Analysis, Pipeline, PipelineBuilder};
 pub use text::Document;
 

@@ -32,6 +32,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<kgbuild::Error>()
+                .is_some_and(kgbuild::Error::is_broken_pipe)
     })
 }
 
@@ -39,6 +41,12 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let format = output_format(cli)?;
     let pipeline = cli.pipeline()?;
     if cli.jsonl {
+        if format != Format::Json || cli.explain {
+            anyhow::bail!(
+                "--jsonl writes one JSON graph per line; --format {} and --explain do not apply",
+                format.name()
+            );
+        }
         return input::run_jsonl(&pipeline, cli);
     }
     let mut graph = KnowledgeGraph::new();
@@ -84,8 +92,9 @@ fn output_format(cli: &Cli) -> anyhow::Result<Format> {
         return Ok(f.into());
     }
     match &cli.output {
+        None if cli.jsonl => Ok(Format::Json),
         None => Ok(Format::Dot),
-        Some(p) if cli.jsonl => Ok(Format::from_extension(p).unwrap_or(Format::Json)),
+        Some(_) if cli.jsonl => Ok(Format::Json),
         Some(p) => Format::from_extension(p).with_context(|| {
             format!(
                 "{}: unknown output extension; use .dot, .gv, .ron or .json, or --format",

@@ -51,7 +51,8 @@ impl PipelineBuilder {
         PipelineBuilder::default()
     }
 
-    /// Whether to start from the bundled gazetteer (default `true`).
+    /// Whether to start from the bundled gazetteer (default `true`). Without it, only the
+    /// bundled lexicon (titles, verbs, cues: the words the rules read) is kept.
     pub fn default_gazetteer(&mut self, yes: bool) -> &mut PipelineBuilder {
         self.default_gazetteer = yes;
         self
@@ -97,7 +98,8 @@ impl PipelineBuilder {
         let mut gazetteer = if self.default_gazetteer {
             Gazetteer::bundled().clone()
         } else {
-            Gazetteer::new()
+            // The lexicon is part of the rule language, not a list of names: keep it.
+            Gazetteer::bundled_lexicon()
         };
         for p in &self.gazetteer_paths {
             gazetteer.add_path(p)?;

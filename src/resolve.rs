@@ -104,19 +104,21 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
         entities: Vec::new(),
         by_id: HashMap::new(),
         mentions: Vec::new(),
+        covered: vec![false; doc.tokens.len()],
+        lex_categories: lexicon_categories(gazetteer, doc, &tagged.lexicon),
     };
     for m in &tagged.mentions {
         r.add_named(m);
     }
     r.merge_partial_names();
     r.link_acronyms(&tagged);
-    r.link_name_parts(&tagged);
+    r.link_name_parts();
     r.mentions.sort_by_key(|m| m.tokens.start);
     r.link_org_short_names(&tagged);
     r.assign_roles(&tagged);
     r.link_definite_titles(&tagged);
     r.link_groups(&tagged);
-    r.link_pronouns(&tagged);
+    r.link_pronouns();
     r.mentions.sort_by_key(|m| m.tokens.start);
     let home_country = r
         .home_country()
@@ -136,6 +138,32 @@ struct Resolver<'g, 'd> {
     entities: Vec<Entity>,
     by_id: HashMap<String, usize>,
     mentions: Vec<ResolvedMention>,
+    /// Per token: whether a mention covers it.
+    covered: Vec<bool>,
+    /// Per token: the lexicon categories of the hit covering it.
+    lex_categories: Vec<Vec<&'g str>>,
+}
+
+/// Per token, the lexicon categories of the lexicon hit that covers it.
+fn lexicon_categories<'g>(
+    gazetteer: &'g Gazetteer,
+    doc: &Document,
+    lexicon: &[LexHit],
+) -> Vec<Vec<&'g str>> {
+    let mut out = vec![Vec::new(); doc.tokens.len()];
+    for h in lexicon {
+        let cats: Vec<&str> = h
+            .entries
+            .iter()
+            .map(|&e| gazetteer.entries()[e].subtype.as_str())
+            .collect();
+        for t in h.tokens.clone() {
+            if let Some(slot) = out.get_mut(t) {
+                slot.extend(cats.iter().copied());
+            }
+        }
+    }
+    out
 }
 
 impl Resolver<'_, '_> {
@@ -190,6 +218,7 @@ impl Resolver<'_, '_> {
             Target::Found { name, etype } => {
                 if let Some(entry) = self.home_body(name, *etype) {
                     let idx = self.entity_for_entry(entry);
+                    self.mark(m.tokens.clone());
                     self.mentions.push(ResolvedMention {
                         span: m.span.clone(),
                         tokens: m.tokens.clone(),
@@ -213,10 +242,12 @@ impl Resolver<'_, '_> {
                 }
             }
         };
-        if m.via != Via::Demonym && text != self.entities[idx].name {
+        let headline_case = text == self.entities[idx].name.to_uppercase();
+        if m.via != Via::Demonym && text != self.entities[idx].name && !headline_case {
             let alias = text.split_whitespace().collect::<Vec<_>>().join(" ");
             self.entities[idx].aliases.insert(alias);
         }
+        self.mark(m.tokens.clone());
         self.mentions.push(ResolvedMention {
             span: m.span.clone(),
             tokens: m.tokens.clone(),
@@ -347,9 +378,23 @@ impl Resolver<'_, '_> {
     }
 
     fn covered(&self, tok: usize) -> bool {
-        self.mentions
-            .iter()
-            .any(|m| m.tokens.start <= tok && tok < m.tokens.end)
+        self.covered.get(tok).copied().unwrap_or(false)
+    }
+
+    /// Adds mentions and marks their tokens covered.
+    fn add_mentions(&mut self, added: Vec<ResolvedMention>) {
+        for m in &added {
+            self.mark(m.tokens.clone());
+        }
+        self.mentions.extend(added);
+    }
+
+    fn mark(&mut self, tokens: Range<usize>) {
+        for t in tokens {
+            if let Some(c) = self.covered.get_mut(t) {
+                *c = true;
+            }
+        }
     }
 
     /// "the Ministry of External Affairs (MEA)": later "MEA" is that ministry.
@@ -397,7 +442,7 @@ impl Resolver<'_, '_> {
                 self.entities[e].aliases.insert(a);
             }
         }
-        self.mentions.extend(added);
+        self.add_mentions(added);
     }
 
     fn is_acronym_of(&self, acronym: &str, name: &str) -> bool {
@@ -416,7 +461,7 @@ impl Resolver<'_, '_> {
 
     /// Surnames and first names of people named in full: "Peskov" is Dmitry Peskov when the
     /// document names exactly one person with that name part.
-    fn link_name_parts(&mut self, tagged: &Tagged<'_>) {
+    fn link_name_parts(&mut self) {
         let mut parts: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Person {
@@ -455,16 +500,9 @@ impl Resolver<'_, '_> {
         let doc = self.doc;
         let toks = &doc.tokens;
         let lexicon_word = |i: usize| {
-            tagged.lexicon.iter().any(|h| {
-                h.tokens.start <= i
-                    && i < h.tokens.end
-                    && h.entries.iter().any(|&e| {
-                        matches!(
-                            self.gazetteer.entries()[e].subtype.as_str(),
-                            "function_word" | "date_word" | "title" | "honorific"
-                        )
-                    })
-            })
+            self.lex_categories[i]
+                .iter()
+                .any(|c| matches!(*c, "function_word" | "date_word" | "title" | "honorific"))
         };
         let mut added = Vec::new();
         let mut i = 0;
@@ -517,7 +555,7 @@ impl Resolver<'_, '_> {
                 self.entities[e].aliases.insert(text);
             }
         }
-        self.mentions.extend(added);
+        self.add_mentions(added);
     }
 
     /// Roles a title right before a person's mention gives ("Foreign Minister X",
@@ -601,7 +639,7 @@ impl Resolver<'_, '_> {
                 });
             }
         }
-        self.mentions.extend(added);
+        self.add_mentions(added);
         self.mentions.sort_by_key(|m| m.tokens.start);
     }
 
@@ -661,7 +699,7 @@ impl Resolver<'_, '_> {
             let text = self.doc.text[m.span.clone()].to_string();
             self.entities[m.entities[0]].aliases.insert(text);
         }
-        self.mentions.extend(added);
+        self.add_mentions(added);
         self.mentions.sort_by_key(|m| m.tokens.start);
     }
 
@@ -734,23 +772,28 @@ impl Resolver<'_, '_> {
                 });
             }
         }
-        self.mentions.extend(added);
+        self.add_mentions(added);
         self.mentions.sort_by_key(|m| m.tokens.start);
     }
 
     /// "he", "she", "his", "her", "him": the most salient fitting person before them: in the
-    /// same sentence the nearest speaker or subject, else the speaker of the latest sentence
+    /// same sentence the first speaker (a person next to a reporting verb) or else the first
+    /// person before the pronoun; otherwise the speaker of the latest sentence
     /// that names a person, else its first person.
-    fn link_pronouns(&mut self, tagged: &Tagged<'_>) {
+    fn link_pronouns(&mut self) {
         let doc = self.doc;
         let is_speech = |i: usize| {
-            tagged.lexicon.iter().any(|h| {
-                h.tokens.start == i
-                    && h.entries
-                        .iter()
-                        .any(|&e| self.gazetteer.entries()[e].subtype == "reporting_verb")
-            })
+            self.lex_categories
+                .get(i)
+                .is_some_and(|c| c.contains(&"reporting_verb"))
         };
+        // Mentions by sentence, so each pronoun looks only at nearby sentences.
+        let mut by_sentence: Vec<Vec<usize>> = vec![Vec::new(); doc.sentences.len()];
+        for (k, m) in self.mentions.iter().enumerate() {
+            if m.entities.len() == 1 {
+                by_sentence[doc.sentence_of_token(m.tokens.start)].push(k);
+            }
+        }
         let mut added = Vec::new();
         for (i, t) in doc.tokens.iter().enumerate() {
             let gender = match t.norm.as_str() {
@@ -763,15 +806,10 @@ impl Resolver<'_, '_> {
             let sent = doc.sentence_of_token(i);
             let mut choice = None;
             // Same sentence, before the pronoun.
-            let before: Vec<&ResolvedMention> = self
-                .mentions
+            let before: Vec<&ResolvedMention> = by_sentence[sent]
                 .iter()
-                .filter(|m| {
-                    m.entities.len() == 1
-                        && m.tokens.end <= i
-                        && doc.sentence_of_token(m.tokens.start) == sent
-                        && fits(&self.entities[m.entities[0]])
-                })
+                .map(|&k| &self.mentions[k])
+                .filter(|m| m.tokens.end <= i && fits(&self.entities[m.entities[0]]))
                 .collect();
             if let Some(m) = before
                 .iter()
@@ -784,14 +822,10 @@ impl Resolver<'_, '_> {
             let mut s = sent;
             while choice.is_none() && s > 0 {
                 s -= 1;
-                let in_s: Vec<&ResolvedMention> = self
-                    .mentions
+                let in_s: Vec<&ResolvedMention> = by_sentence[s]
                     .iter()
-                    .filter(|m| {
-                        m.entities.len() == 1
-                            && doc.sentence_of_token(m.tokens.start) == s
-                            && fits(&self.entities[m.entities[0]])
-                    })
+                    .map(|&k| &self.mentions[k])
+                    .filter(|m| fits(&self.entities[m.entities[0]]))
                     .collect();
                 let speaker = in_s.iter().find(|m| {
                     is_speech(m.tokens.end) || (m.tokens.start > 0 && is_speech(m.tokens.start - 1))
@@ -812,7 +846,7 @@ impl Resolver<'_, '_> {
                 });
             }
         }
-        self.mentions.extend(added);
+        self.add_mentions(added);
     }
 }
 

@@ -191,3 +191,43 @@ fn jsonl_gives_one_graph_per_line_in_order() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.jsonl:1: bad record"));
     assert!(!w.path("out2.jsonl").exists());
 }
+
+#[test]
+fn closed_pipe_is_not_an_error() {
+    let w = Workdir::new();
+    let long: String = ARTICLE.repeat(300);
+    w.write("a.txt", &long);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kgbuild"))
+        .arg(w.path("a.txt"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read nothing: close our end at once, as `| head -c0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn own_names_without_the_bundled_ones_keep_the_rule_lexicon() {
+    let w = Workdir::new();
+    w.write("a.txt", "Acme Corp spokesman John Doe said so.");
+    w.write("g.tsv", "acme\tOrganization\tcompany\tAcme Corp\t\t\n");
+    let o = w.run(&[
+        "a.txt",
+        "--no-default-gazetteer",
+        "--gazetteer",
+        "g.tsv",
+        "-o",
+        "g.json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("g.json")).unwrap()).unwrap();
+    assert_eq!(v["edges"][0]["predicate"], "spokesman_of");
+}

@@ -59,5 +59,5 @@ pub fn write(graph: &KnowledgeGraph, format: Format, out: &mut dyn Write) -> Res
 }
 
 pub(crate) fn io_err(format: &'static str, e: std::io::Error) -> Error {
-    Error::export(format, e.to_string())
+    Error::io(format!("{format} output"), e)
 }

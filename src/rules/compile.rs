@@ -32,9 +32,17 @@ pub fn parse(text: &str, path: &Path) -> Result<RuleFile, Error> {
             path,
             e.span.start.line,
             Some(e.span.start.col),
-            e.code.to_string(),
+            lowercase_first(&e.code.to_string()),
         )
     })
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut cs = s.chars();
+    match cs.next() {
+        Some(c) => c.to_lowercase().chain(cs).collect(),
+        None => String::new(),
+    }
 }
 
 /// Line and column of a rule's id in the source, for error messages.
@@ -84,6 +92,11 @@ pub fn compile(
         }
         let mut bound = BTreeMap::new();
         collect_binds(&def.pattern, &mut bound);
+        if let Some(w) = bad_word(&def.pattern) {
+            return Err(err(format!(
+                "Word(\"{w}\") can never match: a word is one lowercase token (write \"state\", \"-\", \"run\" for \"state-run\")"
+            )));
+        }
         let mut used_categories = BTreeSet::new();
         collect_categories(&def.pattern, &mut used_categories);
         for g in &def.unless {
@@ -174,6 +187,34 @@ fn collect_binds(elems: &[Element], out: &mut BTreeMap<String, SlotKind>) {
             _ => {}
         }
     }
+}
+
+/// A `Word` string that no unit's text can equal: not one token, or not in lowercase.
+/// (A lexicon phrase is one unit, but its text has spaces: allowed.)
+fn bad_word(elems: &[Element]) -> Option<String> {
+    for e in elems {
+        let found = match e {
+            Element::Word(words) => words
+                .iter()
+                .find(|w| {
+                    // Tokenise after a word, as in a sentence (a clitic needs one before it).
+                    let glue = if w.starts_with('\'') { "" } else { " " };
+                    let doc = crate::text::Document::new("", format!("x{glue}{w}"));
+                    let one_token = doc.tokens.len() == 2 || w.contains(' ');
+                    w.is_empty() || !one_token || crate::text::normalize(w) != **w
+                })
+                .cloned(),
+            Element::Opt(v) => bad_word(v),
+            Element::Either(alts) => alts.iter().find_map(|v| bad_word(v)),
+            Element::Skip { only, .. } => bad_word(only),
+            Element::Not(inner) | Element::NotAfter(inner) => bad_word(std::slice::from_ref(inner)),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
 fn collect_categories(elems: &[Element], out: &mut BTreeSet<String>) {

@@ -15,7 +15,7 @@ use crate::rules::compile::Rule;
 use crate::rules::structure::{AttrSource, Element, Scope};
 
 /// A relation found in one document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Found {
     /// Subject entity (index into the document's entities).
     pub subject: usize,
@@ -76,8 +76,10 @@ pub fn run(
     let doc = resolved.doc;
     let article_date = dates::document_date(doc);
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for sentence in &doc.sentences {
         let s = units_of(gazetteer, resolved, sentence.tokens.clone());
+        let before = out.len();
         s_run(
             rules,
             symmetric,
@@ -87,7 +89,12 @@ pub fn run(
             article_date,
             &mut out,
         );
-        let _ = sentence;
+        // Two rules may find the same relation in one sentence: keep the first.
+        for f in out.split_off(before) {
+            if seen.insert(f.clone()) {
+                out.push(f);
+            }
+        }
     }
     out
 }
@@ -217,9 +224,7 @@ fn s_run(
                         evidence: s.span.clone(),
                         rule: rule.def.id.clone(),
                     };
-                    if !out.contains(&found) {
-                        out.push(found);
-                    }
+                    out.push(found);
                 }
             }
         }
@@ -395,13 +400,17 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
             let Unit::Lex { entries } = unit else {
                 return None;
             };
-            let (idx, entry) = lex_entry(ctx, entries, category)?;
-            if let Some((key, values)) = attr {
-                let v = entry.attr(key)?;
-                if !values.iter().any(|x| x == v) {
-                    return None;
-                }
-            }
+            // Any entry of the category whose attribute (one of a comma list) fits.
+            let (idx, _) = entries
+                .iter()
+                .map(|&e| (e, &ctx.gazetteer.entries()[e]))
+                .filter(|(_, e)| e.subtype == *category)
+                .find(|(_, e)| match attr {
+                    None => true,
+                    Some((key, values)) => e
+                        .attr(key)
+                        .is_some_and(|v| v.split(',').any(|x| values.iter().any(|w| w == x))),
+                })?;
             if let Some(b) = bind {
                 binds.lex.push((b.clone(), idx));
             }

@@ -46,7 +46,7 @@ pub struct RuleDef {
     /// Relations to emit per match.
     pub emit: Vec<EmitDef>,
     /// Sentences with the relations the rule (with the bundled gazetteer and rules) must
-    /// produce from them; checked by the tests and `kgbuild rules test`.
+    /// produce from them; checked by the tests (`Pipeline::check_rule_examples`).
     #[serde(default)]
     pub examples: Vec<Example>,
 }
@@ -124,7 +124,8 @@ pub struct Guard {
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 pub enum Scope {
     /// From the start of the clause holding the match to two units after it. Clauses end
-    /// at `;`, sentence ends and "but", "while", "although", "however", "whereas".
+    /// at `;`, sentence ends and "but", "while", "although", "though", "however",
+    /// "whereas".
     #[default]
     Clause,
     /// The match and this many units before it.
