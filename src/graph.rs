@@ -51,9 +51,16 @@ pub struct Node {
     /// Other names.
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// Every mention.
+    /// Every span of text that names the entity: its name, an alias, a surname, an
+    /// acronym.
     #[serde(default)]
     pub mentions: Vec<Mention>,
+    /// Every span that refers to the entity without naming it: a demonym ("Russian" for
+    /// Russia), a pronoun, a plural reference ("the two diplomats"), a definite description
+    /// ("the chancellor"). Kept apart from `mentions` so that consumers reading mentions as
+    /// names (NER-style) see names only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Mention>,
 }
 
 /// A piece of evidence for a relation.
@@ -173,6 +180,7 @@ impl KnowledgeGraph {
                 }
             }
             existing.mentions.extend(node.mentions);
+            existing.references.extend(node.references);
             if existing.subtype.is_none() {
                 existing.subtype = node.subtype;
             }

@@ -40,6 +40,12 @@ pub enum Via {
 }
 
 impl Via {
+    /// Whether the span names the entity (a name, alias, surname, acronym), as opposed to
+    /// referring to it (a demonym, pronoun, plural reference or definite description).
+    pub fn names_entity(self) -> bool {
+        !matches!(self, Via::Demonym | Via::Pronoun | Via::Group | Via::Definite)
+    }
+
     /// The name used in outputs.
     pub fn as_str(self) -> &'static str {
         match self {

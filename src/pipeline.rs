@@ -213,9 +213,15 @@ impl Pipeline {
             chars: doc.text.chars().count(),
         });
         let mut mentions: Vec<Vec<Mention>> = vec![Vec::new(); r.entities.len()];
+        let mut references: Vec<Vec<Mention>> = vec![Vec::new(); r.entities.len()];
         for m in &r.mentions {
             for &e in &m.entities {
-                mentions[e].push(Mention {
+                let list = if m.via.names_entity() {
+                    &mut mentions[e]
+                } else {
+                    &mut references[e]
+                };
+                list.push(Mention {
                     doc: doc.id.clone(),
                     start: m.span.start,
                     end: m.span.end,
@@ -247,6 +253,7 @@ impl Pipeline {
                 subtype: (!e.subtype.is_empty()).then(|| e.subtype.clone()),
                 aliases,
                 mentions: std::mem::take(&mut mentions[i]),
+                references: std::mem::take(&mut references[i]),
             });
         }
         for f in &analysis.relations {

@@ -32,6 +32,7 @@ fn hostile_graph() -> KnowledgeGraph {
             subtype: Some(name.to_string()),
             aliases: vec![name.to_string()],
             mentions: Vec::new(),
+            references: Vec::new(),
         });
     }
     for i in 1..HOSTILE.len() {
