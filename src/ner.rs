@@ -37,13 +37,18 @@ pub enum Via {
     Definite,
     /// A place found after "in", "at" or "near".
     Place,
+    /// A person found by a common given name followed by a surname.
+    GivenName,
 }
 
 impl Via {
     /// Whether the span names the entity (a name, alias, surname, acronym), as opposed to
     /// referring to it (a demonym, pronoun, plural reference or definite description).
     pub fn names_entity(self) -> bool {
-        !matches!(self, Via::Demonym | Via::Pronoun | Via::Group | Via::Definite)
+        !matches!(
+            self,
+            Via::Demonym | Via::Pronoun | Via::Group | Via::Definite
+        )
     }
 
     /// The name used in outputs.
@@ -60,6 +65,7 @@ impl Via {
             Via::Acronym => "acronym",
             Via::Definite => "definite",
             Via::Place => "place",
+            Via::GivenName => "given_name",
         }
     }
 }
@@ -132,6 +138,8 @@ impl Tagged<'_> {
 pub struct Recognizer {
     names: Matcher,
     lexicon: Matcher,
+    /// Given names of the gazetteer's people ("vladimir"), beside the `first_name` lexicon.
+    given_names: std::collections::HashSet<String>,
 }
 
 impl Recognizer {
@@ -140,9 +148,21 @@ impl Recognizer {
     /// # Errors
     /// If an automaton exceeds aho-corasick's limits.
     pub fn new(gazetteer: &Gazetteer) -> Result<Recognizer, crate::Error> {
+        let given_names = gazetteer
+            .entries()
+            .iter()
+            .filter(|e| e.entity_type() == Some(EntityType::Person))
+            .filter_map(|e| {
+                let mut words = e.name.split_whitespace();
+                let first = words.next()?;
+                words.next()?;
+                (first.chars().count() > 1 && !first.ends_with('.')).then(|| first.to_lowercase())
+            })
+            .collect();
         Ok(Recognizer {
             names: Matcher::build(gazetteer, |e| matches!(e.kind, EntryKind::Entity(_)))?,
             lexicon: Matcher::build(gazetteer, |e| e.kind == EntryKind::Lexicon)?,
+            given_names,
         })
     }
 
@@ -205,10 +225,110 @@ impl Recognizer {
         merge_found(&mut mentions, found_people);
         let appositions = find_people_in_appositions(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, appositions);
+        let named = self.find_people_by_given_name(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, named);
         let places = find_places(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, places);
         tagged.mentions = mentions;
         tagged
+    }
+}
+
+impl Recognizer {
+    /// People the gazetteer lacks, named in full with a common given name: "Phil Simmons",
+    /// "Nasser Hussain". A given name alone, or followed by a word the lexicon knows, is
+    /// not enough.
+    fn find_people_by_given_name(
+        &self,
+        gazetteer: &Gazetteer,
+        tagged: &Tagged<'_>,
+        mentions: &[Mention],
+    ) -> Vec<Mention> {
+        let doc = tagged.doc;
+        let toks = &doc.tokens;
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i < toks.len() {
+            let t = &toks[i];
+            // An initial ("P. Simmons") serves as a given name.
+            let initial = t.norm.chars().count() == 1
+                && t.capitalized
+                && toks
+                    .get(i + 1)
+                    .is_some_and(|n| n.norm == "." && !n.space_before)
+                && toks
+                    .get(i + 2)
+                    .is_some_and(|n| n.capitalized && n.kind == TokenKind::Word);
+            // A mid-sentence run of two or three capitalised words that are no lexicon word
+            // reads as a person's name in news copy ("Cosmin Contra scored").
+            let mid_sentence = i > 0
+                && doc.sentences[doc.sentence_of_token(i)].tokens.start != i
+                && toks[i - 1].kind == TokenKind::Word
+                && !toks[i - 1].capitalized
+                // "the Olive Tree", "of Colored People": articles and prepositions introduce
+                // organisations, places and things more often than people.
+                && !matches!(
+                    toks[i - 1].norm.as_str(),
+                    "the" | "a" | "an" | "of" | "for" | "in" | "on" | "at" | "from" | "into"
+                        | "via" | "its" | "their" | "our" | "new"
+                )
+                && lex_at(tagged, i).is_none()
+                && t.norm.chars().count() > 2;
+            let given = t.capitalized
+                && t.kind == TokenKind::Word
+                && mention_covering(mentions, i).is_none()
+                && (initial
+                    || mid_sentence
+                    || self.given_names.contains(&t.norm)
+                    || lex_at(tagged, i).is_some_and(|h| {
+                        h.tokens.len() == 1
+                            && h.entries
+                                .iter()
+                                .any(|&e| gazetteer.entries()[e].subtype == "first_name")
+                    }));
+            if !given || !name_token(gazetteer, tagged, i) {
+                i += 1;
+                continue;
+            }
+            let end = scan_name(gazetteer, tagged, mentions, i);
+            let words = (i..end)
+                .filter(|&k| toks[k].kind == TokenKind::Word && toks[k].norm != "-")
+                .count();
+            // A name is followed by a verb, a comma, a bracket...: not by a capitalised
+            // word that could not be read as part of it, nor by an organisation's suffix.
+            let next_blocks = toks.get(end).is_some_and(|n| {
+                n.capitalized
+                    && lex_at(tagged, end).is_some_and(|h| {
+                        h.entries
+                            .iter()
+                            .any(|&e| gazetteer.entries()[e].subtype == "org_suffix")
+                    })
+            });
+            let mixed_case = (i..end).all(|k| {
+                let raw = &doc.text[toks[k].start..toks[k].end];
+                toks[k].kind != TokenKind::Word
+                    || raw.chars().count() == 1
+                    || raw.chars().any(char::is_lowercase)
+                    || NAME_PARTICLES.contains(&toks[k].norm.as_str())
+            });
+            let ok_len = if initial || !mid_sentence || self.given_names.contains(&t.norm) {
+                (2..=4).contains(&words)
+            } else {
+                (2..=3).contains(&words) && mixed_case
+            };
+            if ok_len && !next_blocks {
+                found.push(found_mention(
+                    doc,
+                    i..end,
+                    EntityType::Person,
+                    Via::GivenName,
+                ));
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+        found
     }
 }
 

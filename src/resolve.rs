@@ -120,6 +120,7 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
     r.link_groups(&tagged);
     r.link_pronouns();
     r.mentions.sort_by_key(|m| m.tokens.start);
+    r.retype_teams();
     let home_country = r
         .home_country()
         .and_then(|id| r.entities.iter().position(|e| e.id == id));
@@ -254,6 +255,69 @@ impl Resolver<'_, '_> {
             entities: vec![idx],
             via: m.via,
         });
+    }
+
+    /// A city or region that plays ("Somerset beat Kent", "HOUSTON 4 CHICAGO 2") is a
+    /// sports team of that place: an organisation. Countries stay places (news style
+    /// names national teams by their country).
+    fn retype_teams(&mut self) {
+        let doc = self.doc;
+        let toks = &doc.tokens;
+        let sport_cue = |i: usize| {
+            self.lex_categories
+                .get(i)
+                .is_some_and(|c| c.contains(&"sport_verb"))
+        };
+        // A score: a small number standing alone ("4", not "1996-08-30" or "3.5").
+        let score_at = |i: usize| {
+            toks.get(i).is_some_and(|t| {
+                t.kind == TokenKind::Number
+                    && t.norm.len() <= 3
+                    && toks.get(i + 1).is_none_or(|n| {
+                        n.space_before || !matches!(n.norm.as_str(), "-" | "/" | ":" | "." | ",")
+                    })
+            })
+        };
+        // Score lines name two sides, each followed by its score: "HOUSTON 4 CHICAGO 2".
+        let mut scored_names_per_sentence = vec![0usize; doc.sentences.len()];
+        for m in &self.mentions {
+            if score_at(m.tokens.end) {
+                scored_names_per_sentence[doc.sentence_of_token(m.tokens.start)] += 1;
+            }
+        }
+        let mut teams = BTreeSet::new();
+        for m in &self.mentions {
+            let [e] = m.entities[..] else { continue };
+            let ent = &self.entities[e];
+            let place = ent.etype == EntityType::Location
+                && !matches!(ent.subtype.as_str(), "country" | "territory" | "region");
+            if !place || !m.via.names_entity() {
+                continue;
+            }
+            let after = m.tokens.end;
+            let before = m.tokens.start;
+            let cue = sport_cue(after)
+                || (before > 0 && sport_cue(before - 1))
+                || (before > 1 && sport_cue(before - 2));
+            let score =
+                score_at(after) && scored_names_per_sentence[doc.sentence_of_token(before)] >= 2;
+            if cue || score {
+                teams.insert(e);
+            }
+        }
+        for e in teams {
+            let ent = &mut self.entities[e];
+            ent.etype = EntityType::Organization;
+            ent.subtype = "sports_team".to_string();
+            ent.id = format!("{}-team", ent.id);
+            ent.entry = None;
+        }
+        self.by_id = self
+            .entities
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
     }
 
     /// The article's home country: the country of the place its dateline names
