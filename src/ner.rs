@@ -39,6 +39,8 @@ pub enum Via {
     Place,
     /// A person found by a common given name followed by a surname.
     GivenName,
+    /// A team found in a results table.
+    Table,
 }
 
 impl Via {
@@ -66,6 +68,7 @@ impl Via {
             Via::Definite => "definite",
             Via::Place => "place",
             Via::GivenName => "given_name",
+            Via::Table => "table",
         }
     }
 }
@@ -229,6 +232,8 @@ impl Recognizer {
         merge_found(&mut mentions, named);
         let places = find_places(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, places);
+        let teams = find_teams_in_tables(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, teams);
         tagged.mentions = mentions;
         tagged
     }
@@ -286,7 +291,9 @@ impl Recognizer {
                                 .iter()
                                 .any(|&e| gazetteer.entries()[e].subtype == "first_name")
                     }));
-            if !given || !name_token(gazetteer, tagged, i) {
+            // "the Olive Tree": a name after an article is not a person's.
+            let after_article = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an");
+            if !given || after_article || !name_token(gazetteer, tagged, i) {
                 i += 1;
                 continue;
             }
@@ -376,6 +383,15 @@ fn name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
     };
     if t.kind != TokenKind::Word || !t.capitalized {
         return false;
+    }
+    // An initial ("A. Dale"), even when the letter is also a word.
+    if t.norm.chars().count() == 1
+        && doc
+            .tokens
+            .get(i + 1)
+            .is_some_and(|n| n.norm == "." && !n.space_before)
+    {
+        return true;
     }
     // An all-capitals word is an acronym ("PM IST"), not a name, unless the whole sentence
     // is in capitals (a headline).
@@ -526,6 +542,36 @@ fn find_people_in_appositions(
                 start..end,
                 EntityType::Person,
                 Via::Title,
+            ));
+        }
+    }
+    found
+}
+
+/// Sides in a results table the gazetteer lacks: a single capitalised word followed by its
+/// score ("Lotte 5 Haitai 2") names a team.
+fn find_teams_in_tables(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+) -> Vec<Mention> {
+    let doc = tagged.doc;
+    if !doc.is_score_table() {
+        return Vec::new();
+    }
+    let toks = &doc.tokens;
+    let mut found = Vec::new();
+    for i in 0..toks.len() {
+        let single = name_token(gazetteer, tagged, i)
+            && mention_covering(mentions, i).is_none()
+            && (i == 0 || !name_token(gazetteer, tagged, i - 1))
+            && doc.is_score(i + 1);
+        if single {
+            found.push(found_mention(
+                doc,
+                i..i + 1,
+                EntityType::Organization,
+                Via::Table,
             ));
         }
     }
@@ -785,12 +831,7 @@ mod tests {
     use std::path::Path;
 
     fn tag_names(text: &str) -> Vec<(String, String)> {
-        let mut g = Gazetteer::new();
-        for (name, src) in crate::gazetteer::BUNDLED_GAZETTEER {
-            if name.ends_with("lexicon.tsv") {
-                g.add_source(src, Path::new(name)).unwrap();
-            }
-        }
+        let mut g = Gazetteer::bundled_lexicon();
         g.add_source(
             "russia\tLocation\tcountry\tRussia\t@Russian\t\n\
              tokyo\tLocation\tcity\tTokyo\t\t\n\
@@ -837,6 +878,40 @@ mod tests {
             ])
         );
         assert!(tag_names("The president said in May that").is_empty());
+    }
+
+    #[test]
+    fn people_by_given_name_initials_and_position() {
+        assert_eq!(
+            tag_names("West Indian all-rounder Phil Simmons took four for 38."),
+            pairs(&[("Phil Simmons", "Person")])
+        );
+        assert_eq!(
+            tag_names("Bowling: P. Simmons 4-38, A. Dale 2-20."),
+            pairs(&[("P. Simmons", "Person"), ("A. Dale", "Person")])
+        );
+        assert_eq!(
+            tag_names("The goal was scored by Cosmin Contra after ten minutes."),
+            pairs(&[("Cosmin Contra", "Person")])
+        );
+        // A given name alone, or a capitalised phrase after "the", is not a person.
+        assert!(tag_names("Grant was awarded to the Olive Tree alliance.").is_empty());
+    }
+
+    #[test]
+    fn single_names_in_results_tables_are_teams() {
+        let table = "Results:\nLotte 5 Haitai 2\nHanwha 3 Samsung 1\nLG 4 OB 0\n";
+        let got = tag_names(table);
+        assert!(
+            got.contains(&("Lotte".to_string(), "Organization".to_string())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Haitai".to_string(), "Organization".to_string())),
+            "{got:?}"
+        );
+        // Outside a table, a word before a number is not a team.
+        assert!(tag_names("Chapter 5 describes it.").is_empty());
     }
 
     #[test]

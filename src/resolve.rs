@@ -262,23 +262,13 @@ impl Resolver<'_, '_> {
     /// names national teams by their country).
     fn retype_teams(&mut self) {
         let doc = self.doc;
-        let toks = &doc.tokens;
         let sport_cue = |i: usize| {
             self.lex_categories
                 .get(i)
                 .is_some_and(|c| c.contains(&"sport_verb"))
         };
-        // A score: a small number standing alone ("4", not "1996-08-30" or "3.5").
-        let score_at = |i: usize| {
-            toks.get(i).is_some_and(|t| {
-                t.kind == TokenKind::Number
-                    && t.norm.len() <= 3
-                    && toks.get(i + 1).is_none_or(|n| {
-                        n.space_before || !matches!(n.norm.as_str(), "-" | "/" | ":" | "." | ",")
-                    })
-            })
-        };
-        // Score lines name two sides, each followed by its score: "HOUSTON 4 CHICAGO 2".
+        let score_at = |i: usize| doc.is_score(i);
+        let table = doc.is_score_table();
         let mut scored_names_per_sentence = vec![0usize; doc.sentences.len()];
         for m in &self.mentions {
             if score_at(m.tokens.end) {
@@ -299,8 +289,8 @@ impl Resolver<'_, '_> {
             let cue = sport_cue(after)
                 || (before > 0 && sport_cue(before - 1))
                 || (before > 1 && sport_cue(before - 2));
-            let score =
-                score_at(after) && scored_names_per_sentence[doc.sentence_of_token(before)] >= 2;
+            let score = score_at(after)
+                && (table || scored_names_per_sentence[doc.sentence_of_token(before)] >= 2);
             if cue || score {
                 teams.insert(e);
             }

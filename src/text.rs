@@ -106,6 +106,33 @@ impl Document {
             .min(self.sentences.len().saturating_sub(1))
     }
 
+    /// Whether token `i` reads as a score: a number of at most three digits standing alone
+    /// ("4", not "1996-08-30", "3.5" or "6-4").
+    pub fn is_score(&self, i: usize) -> bool {
+        let toks = &self.tokens;
+        toks.get(i).is_some_and(|t| {
+            t.kind == TokenKind::Number
+                && t.norm.len() <= 3
+                && toks.get(i + 1).is_none_or(|n| {
+                    n.space_before || !matches!(n.norm.as_str(), "-" | "/" | ":" | "." | ",")
+                })
+        })
+    }
+
+    /// Whether the document is a results or standings table: at least three lines that
+    /// start with a capitalised name followed by a score ("HOUSTON 4 CHICAGO 2").
+    pub fn is_score_table(&self) -> bool {
+        self.sentences
+            .iter()
+            .filter(|s| {
+                let first = s.tokens.start;
+                self.tokens[first].capitalized
+                    && (first..s.tokens.end.min(first + 4)).any(|k| self.is_score(k))
+            })
+            .count()
+            >= 3
+    }
+
     /// Index of the token starting exactly at byte `pos`, if any.
     pub fn token_starting_at(&self, pos: usize) -> Option<usize> {
         self.tokens.binary_search_by_key(&pos, |t| t.start).ok()
