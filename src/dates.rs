@@ -289,6 +289,11 @@ fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Wri
 /// The article's own date: the first full date (with a year) near its top, where wire copy
 /// puts its date line ("Updated: Wednesday, October 01, 2025", "LONDON 1996-08-30").
 pub fn document_date(doc: &Document) -> Option<Date> {
+    date_line(doc).map(|(_, d)| d)
+}
+
+/// The article's date and the tokens that write it.
+fn date_line(doc: &Document) -> Option<(Range<usize>, Date)> {
     let limit = doc
         .tokens
         .iter()
@@ -296,20 +301,30 @@ pub fn document_date(doc: &Document) -> Option<Date> {
         .unwrap_or(doc.tokens.len());
     written_dates(doc, 0..limit)
         .into_iter()
-        .find_map(|(_, w)| match w {
+        .find_map(|(r, w)| match w {
             Written::Full {
                 year: Some(y),
                 month,
                 day: Some(d),
-            } => Date::new(y, month, d),
+            } => Date::new(y, month, d).map(|d| (r, d)),
             _ => None,
         })
 }
 
 /// The first date written in `tokens`, made absolute with the article's date where needed:
 /// `YYYY-MM-DD`, or `YYYY-MM` for a month.
+///
+/// The article's own date line is not a date of the sentence that holds it ("WASHINGTON,
+/// June 3, 2025 (AP) - Rubio met Jaishankar on Monday" is about Monday).
 pub fn first_date(doc: &Document, tokens: Range<usize>, article: Option<Date>) -> Option<String> {
-    for (_, w) in written_dates(doc, tokens) {
+    let line = date_line(doc).map(|(r, _)| r);
+    for (r, w) in written_dates(doc, tokens) {
+        if line
+            .as_ref()
+            .is_some_and(|l| l.start < r.end && r.start < l.end)
+        {
+            continue;
+        }
         match w {
             Written::Full {
                 year: Some(y),
@@ -389,6 +404,16 @@ mod tests {
         let d = Document::new("t", "ANKARA, 17.07.2025 (AA) - Text.");
         assert_eq!(document_date(&d), Date::new(2025, 7, 17));
         assert_eq!(document_date(&Document::new("t", "No date here.")), None);
+    }
+
+    #[test]
+    fn the_date_line_is_not_the_date_of_its_sentence() {
+        let d = Document::new("t", "WASHINGTON, June 3, 2025 (AP) - They met on Monday.");
+        let date = document_date(&d);
+        assert_eq!(
+            first_date(&d, 0..d.tokens.len(), date).as_deref(),
+            Some("2025-06-02")
+        );
     }
 
     #[test]

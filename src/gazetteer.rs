@@ -588,12 +588,18 @@ fn case_variants(alias: &Alias) -> Vec<String> {
     out
 }
 
+/// Capitalises a word, and each part of a hyphenated word ("Secretary-General").
 fn capitalize(word: &str) -> String {
-    let mut cs = word.chars();
-    match cs.next() {
-        Some(f) => f.to_uppercase().chain(cs).collect(),
-        None => String::new(),
-    }
+    word.split('-')
+        .map(|part| {
+            let mut cs = part.chars();
+            match cs.next() {
+                Some(f) => f.to_uppercase().chain(cs).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 #[cfg(test)]
