@@ -232,6 +232,8 @@ impl Recognizer {
         merge_found(&mut mentions, named);
         let places = find_places(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, places);
+        let towns = find_towns(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, towns);
         let teams = find_teams_in_tables(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, teams);
         tagged.mentions = mentions;
@@ -542,6 +544,55 @@ fn find_people_in_appositions(
                 start..end,
                 EntityType::Person,
                 Via::Title,
+            ));
+        }
+    }
+    found
+}
+
+/// Towns the gazetteer lacks, named before the state or country they lie in: "Bethany,
+/// Conn.", "Chisholm, Minnesota".
+fn find_towns(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let entries = gazetteer.entries();
+    let mut found = Vec::new();
+    for m in mentions {
+        let Target::Entry { entry, .. } = &m.target else {
+            continue;
+        };
+        let region = &entries[*entry];
+        let is_region = region.entity_type() == Some(EntityType::Location)
+            && !matches!(region.subtype.as_str(), "city")
+            && m.via != Via::Demonym;
+        let comma = m.tokens.start.wrapping_sub(1);
+        if !is_region || m.tokens.start < 2 || toks[comma].norm != "," {
+            continue;
+        }
+        // Walk back over the town's name words.
+        let end = comma;
+        let mut start = end;
+        while start > 0
+            && end - start < 3
+            && name_token(gazetteer, tagged, start - 1)
+            && mention_covering(mentions, start - 1).is_none()
+        {
+            start -= 1;
+        }
+        // The name stands at the start of a sentence or after a preposition or comma, so
+        // that "said Smith, Texas" is not read as a town.
+        let before_ok = start == 0
+            || doc.sentences[doc.sentence_of_token(start)].tokens.start == start
+            || matches!(
+                toks[start - 1].norm.as_str(),
+                "in" | "of" | "from" | "near" | "at" | "to" | "("
+            );
+        if start < end && before_ok {
+            found.push(found_mention(
+                doc,
+                start..end,
+                EntityType::Location,
+                Via::Place,
             ));
         }
     }
@@ -896,6 +947,25 @@ mod tests {
         );
         // A given name alone, or a capitalised phrase after "the", is not a person.
         assert!(tag_names("Grant was awarded to the Olive Tree alliance.").is_empty());
+    }
+
+    #[test]
+    fn towns_before_their_region() {
+        let mut g = Gazetteer::bundled_lexicon();
+        g.add_source("mn\tLocation\tstate\tMinnesota\t\t\n", Path::new("t.tsv"))
+            .unwrap();
+        let r = Recognizer::new(&g).unwrap();
+        let doc = Document::new(
+            "d",
+            "He grew up in Chisholm, Minnesota, and said Jones, Minnesota, agreed.",
+        );
+        let t = r.tag(&g, &doc);
+        let names: Vec<&str> = t
+            .mentions
+            .iter()
+            .map(|m| &doc.text[m.span.clone()])
+            .collect();
+        assert_eq!(names, ["Chisholm", "Minnesota", "Minnesota"]);
     }
 
     #[test]
