@@ -195,6 +195,19 @@ fn legend() -> Stmt {
             ],
         )));
     }
+    // Invisible edges lay the entries out in a row.
+    for pair in LEGEND.windows(2) {
+        let id = |t: EntityType| {
+            Vertex::N(NodeId(
+                Id::Plain(format!("legend_{}", t.as_str().to_ascii_lowercase())),
+                None,
+            ))
+        };
+        body.push(Stmt::Edge(DotEdge {
+            ty: EdgeTy::Pair(id(pair[0]), id(pair[1])),
+            attributes: vec![attr("style", Id::Plain("invis".into()))],
+        }));
+    }
     Stmt::Subgraph(Subgraph {
         id: Id::Plain("cluster_legend".into()),
         stmts: body,

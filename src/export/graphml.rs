@@ -21,11 +21,14 @@
 //! GraphML cannot mix directed and undirected edges in a way networkx reads, so the one
 //! `met_with` edge stays directed (smaller id to larger) and carries `symmetric=true`.
 //! An edge attribute whose name is taken by one of the fixed edge attributes is written as
-//! `attr_<name>`.
+//! `attr_<name>`. An empty text is left out (`<data>` elements with no text read back
+//! differently in different tools).
 //!
 //! All text goes through [`escape`], the one escaping helper. XML 1.0 cannot hold most
-//! control characters at all, even as references, so those are dropped; everything else
-//! (any Unicode, quotes, `<>&`, newlines, tabs) reads back exactly.
+//! control characters at all, even as references, so those are dropped from plain texts
+//! (names, ids, attributes); everything else (any Unicode, quotes, `<>&`, newlines, tabs)
+//! reads back exactly. The JSON-valued attributes (`aliases`, `mentions`, `evidence`,
+//! `documents`) escape those characters the JSON way, so they lose nothing.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -82,9 +85,15 @@ struct Key {
     ty: &'static str,
 }
 
+/// JSON text for a list-valued attribute. serde_json escapes control characters but
+/// writes U+FFFE and U+FFFF as they are, which XML cannot hold: those become `\uFFFE`
+/// and `\uFFFF` (they only occur inside JSON strings), so JSON values lose nothing.
 fn json(value: &impl serde::Serialize) -> String {
     // Serialising plain strings and numbers cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
+    serde_json::to_string(value)
+        .unwrap_or_default()
+        .replace('\u{fffe}', "\\uFFFE")
+        .replace('\u{ffff}', "\\uFFFF")
 }
 
 /// Writes the graph as GraphML.
@@ -145,11 +154,13 @@ pub fn write_graphml(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), 
         ));
     }
     s.push_str("  <graph id=\"kgbuild\" edgedefault=\"directed\">\n");
+    // An empty value is left out: readers give a missing attribute its default, but read
+    // `<data></data>` differently (networkx makes it the string "None").
     let data = |s: &mut String, indent: &str, key: &str, value: &str| {
-        s.push_str(&format!(
-            "{indent}<data key=\"{key}\">{}</data>\n",
-            escape(value)
-        ));
+        let value = escape(value);
+        if !value.is_empty() {
+            s.push_str(&format!("{indent}<data key=\"{key}\">{value}</data>\n"));
+        }
     };
     data(&mut s, "    ", &g_format, "kgbuild");
     data(

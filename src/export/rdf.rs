@@ -12,7 +12,8 @@
 //!   RDF 1.1 way to talk about a triple; every parser reads it): a blank node
 //!   `_:r<i> a rdf:Statement` with `rdf:subject`, `rdf:predicate`, `rdf:object`, `kgv:key`,
 //!   its attributes (`kgv:date` typed `xsd:date`, `xsd:gYearMonth` or `xsd:gYear`;
-//!   `kgv:location` the place's IRI; any other attribute `kgv:<name>` as a string), and
+//!   `kgv:location` the place's IRI; any other attribute `kgv:<name>` as a string, or
+//!   `kgv:attr_<name>` for `key` and `evidence`), and
 //!   one `kgv:evidence` blank node per piece of evidence with `kgv:document`, `kgv:start`,
 //!   `kgv:end` (byte offsets, `xsd:integer`), `kgv:text` and `kgv:rule`.
 //!
@@ -157,6 +158,19 @@ pub fn iri_segment(text: &str) -> String {
     s
 }
 
+/// Terms of the vocabulary a relation's statement uses itself; an edge attribute of the
+/// same name is written `kgv:attr_<name>`.
+const STATEMENT_FIXED: &[&str] = &["key", "evidence"];
+
+/// The local name of an edge attribute in the vocabulary.
+fn attribute_name(name: &str) -> String {
+    if STATEMENT_FIXED.contains(&name) {
+        format!("attr_{}", iri_segment(name))
+    } else {
+        iri_segment(name)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Term {
     Iri(String),
@@ -274,7 +288,7 @@ fn triples(graph: &KnowledgeGraph, base: &str) -> Vec<Triple> {
                 "location" if graph.node(v).is_some() => entity(v),
                 _ => string(v),
             };
-            t.push((r.clone(), iri(VOCAB, &iri_segment(k)), value));
+            t.push((r.clone(), iri(VOCAB, &attribute_name(k)), value));
         }
         for (j, ev) in e.evidence.iter().enumerate() {
             let b = Term::Blank(format!("r{i}e{j}"));
