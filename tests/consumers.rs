@@ -64,7 +64,7 @@ fn networkx() -> bool {
             "python3",
             &[
                 "-c",
-                "import networkx, sys; sys.exit(networkx.__version__ < '3.4')",
+                "import networkx as nx, sys; sys.exit(tuple(map(int, nx.__version__.split('.')[:2])) < (3, 4))",
             ],
         ),
     )
@@ -267,24 +267,28 @@ fn networkx_loads_json_and_graphml_with_the_same_graph() {
     );
 }
 
-/// The Python snippets of `docs/cookbook.md` that use networkx run as written, on
-/// `graph.json` and `graph.graphml` in the current folder.
+/// The Python snippets of `docs/cookbook.md` (networkx and rdflib) run as written, on
+/// `graph.json`, `graph.graphml` and `graph.ttl` in the current folder.
 #[test]
-fn cookbook_networkx_snippets_run() {
-    if !networkx() {
+fn cookbook_python_snippets_run() {
+    if !networkx() || !rdflib() {
         return;
     }
     let w = Workdir::new();
-    ok(&w.run(&[&article(MERZ), "-o", "graph.json"]));
-    ok(&w.run(&[&article(MERZ), "-o", "graph.graphml"]));
+    for out in ["graph.json", "graph.graphml", "graph.ttl"] {
+        ok(&w.run(&[&article(MERZ), "-o", out]));
+    }
     let doc = std::fs::read_to_string(repo().join("docs/cookbook.md")).unwrap();
     let snippets: Vec<&str> = doc
         .split("```python\n")
         .skip(1)
         .map(|s| s.split("```").next().unwrap())
-        .filter(|s| s.contains("import networkx"))
         .collect();
-    assert!(snippets.len() >= 2, "cookbook has networkx snippets");
+    assert_eq!(
+        snippets.len(),
+        3,
+        "networkx (JSON, GraphML) and rdflib snippets"
+    );
     for s in snippets {
         let o = Command::new("python3")
             .arg("-c")
@@ -293,7 +297,11 @@ fn cookbook_networkx_snippets_run() {
             .output()
             .unwrap();
         ok(&o);
-        assert!(!o.stdout.is_empty(), "{s}");
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            stdout.contains("Friedrich Merz") || stdout.contains("people:"),
+            "{s}\n{stdout}"
+        );
     }
 }
 
