@@ -356,6 +356,9 @@ assert (KGV.met_with, RDF.type, OWL.SymmetricProperty) in g
 preds = {e["predicate"] for e in data["edges"]}
 if "president_of" in preds:
     assert (KGV.president_of, OWL.inverseOf, WDT.P35) in g
+if "chancellor_of" in preds:
+    assert (KGV.chancellor_of, OWL.inverseOf, WDT.P6) in g
+assert not list(g.triples((KGV.met_with, OWL.equivalentProperty, None)))
 q = """
 PREFIX kgv: <urn:kgbuild:vocab:>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -80,21 +80,23 @@ pub enum WikidataLink {
 /// | --- | --- |
 /// | `works_for` | P108 employer |
 /// | `president_of` | inverse of P35 head of state |
-/// | `prime_minister_of` | inverse of P6 head of government |
+/// | `prime_minister_of`, `chancellor_of`, `mayor_of`, `governor_of` | inverse of P6 head of government |
 /// | `member_of` | P463 member of |
 /// | `located_in` | P131 located in the administrative territorial entity |
 /// | `based_in` | P159 headquarters location |
 /// | `citizen_of` | P27 country of citizenship |
 ///
-/// The other roles (`foreign_minister_of`, `minister_of`, `secretary_of_state_of`,
-/// `spokesman_of`, `leader_of`) are P39 "position held" in Wikidata, whose object is a
+/// The other roles (`vice_president_of`, `foreign_minister_of`, `minister_of`,
+/// `secretary_of_state_of`, `spokesman_of`, `leader_of`) are P39 "position held" in Wikidata, whose object is a
 /// position item ("Minister of Foreign Affairs of Russia"), not the country: there is no
 /// one-property equivalent, so none is declared. `met_with` and `reported_by` have none.
 pub fn wikidata(predicate: &str) -> Option<WikidataLink> {
     Some(match predicate {
         "works_for" => WikidataLink::Equivalent("P108"),
         "president_of" => WikidataLink::InverseOf("P35"),
-        "prime_minister_of" => WikidataLink::InverseOf("P6"),
+        "prime_minister_of" | "chancellor_of" | "mayor_of" | "governor_of" => {
+            WikidataLink::InverseOf("P6")
+        }
         "member_of" => WikidataLink::Equivalent("P463"),
         "located_in" => WikidataLink::Equivalent("P131"),
         "based_in" => WikidataLink::Equivalent("P159"),
