@@ -851,6 +851,83 @@ fn hostile_text_renders_in_dot_and_svg_without_injection() {
     );
 }
 
+/// Graphviz keeps `\\` and `\n` in attribute values as written (they are escapes of its
+/// label language), and removes the backslash of `\"`: decode those two.
+fn dot_unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (c, chars.clone().next()) {
+            ('\\', Some('\\')) => {
+                chars.next();
+                out.push('\\');
+            }
+            ('\\', Some('n')) => {
+                chars.next();
+                out.push('\n');
+            }
+            (c, _) => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_text_reads_back_from_graphviz() {
+    if !graphviz() {
+        return;
+    }
+    let g = hostile_graph();
+    let w = Workdir::new();
+    let path = export(&g, Format::Dot, &w, "h.dot");
+    let o = Command::new("dot")
+        .arg("-Tjson")
+        .arg(&path)
+        .output()
+        .unwrap();
+    ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let objects = v["objects"].as_array().unwrap();
+    // What DOT can hold: every character but the controls other than newline.
+    let dot_text = |s: &str| -> String {
+        s.chars()
+            .filter(|&c| c == '\n' || !c.is_control())
+            .collect()
+    };
+    let mut seen = 0;
+    for (i, n) in g.nodes().enumerate() {
+        let o = objects
+            .iter()
+            .find(|o| o["name"] == format!("n{i}"))
+            .unwrap_or_else(|| panic!("n{i} missing"));
+        assert_eq!(dot_unescape(o["kg_id"].as_str().unwrap()), dot_text(&n.id));
+        assert_eq!(
+            dot_unescape(o["label"].as_str().unwrap()),
+            dot_text(&n.name)
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, g.node_count());
+    // Ours, without the legend's invisible ones.
+    let edges: Vec<&serde_json::Value> = v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e.get("kg_predicate").is_some())
+        .collect();
+    assert_eq!(edges.len(), g.edge_count());
+    for (e, ours) in edges.iter().zip(g.edges()) {
+        assert_eq!(
+            dot_unescape(e["kg_predicate"].as_str().unwrap()),
+            dot_text(&ours.predicate)
+        );
+        assert_eq!(
+            dot_unescape(e["kg_location"].as_str().unwrap()),
+            dot_text(&ours.attributes["location"])
+        );
+    }
+}
+
 #[test]
 fn hostile_text_images_render() {
     if !graphviz() {

@@ -3,6 +3,11 @@
 //! graphviz-rust prints ids as given, so every text that reaches the DOT goes through
 //! [`quoted`], the one escaping helper; node ids are generated (`n0`, `n1`, ...), so no name
 //! is ever an id.
+//!
+//! Besides what Graphviz draws, nodes carry `kg_id` (the entity id) and edges
+//! `kg_predicate` and `kg_<name>` per attribute (`kg_date`, `kg_location` as a node id), for
+//! programs that read the DOT back; Graphviz ignores them. The evidence is each edge's
+//! tooltip, one line per sentence: `[rule] doc:start-end sentence`.
 
 use std::io::Write;
 
@@ -103,6 +108,7 @@ pub fn to_dot_with(graph: &KnowledgeGraph, layout: Layout) -> Graph {
                 attr("shape", Id::Plain(shape.into())),
                 attr("fillcolor", quoted(color)),
                 attr("tooltip", quoted(&tooltip)),
+                attr("kg_id", quoted(&n.id)),
             ],
         ));
         match home.as_ref().and_then(|h| h.get(i).copied().flatten()) {
@@ -146,12 +152,23 @@ pub fn to_dot_with(graph: &KnowledgeGraph, layout: Layout) -> Graph {
         let evidence: Vec<String> = e
             .evidence
             .iter()
-            .map(|ev| format!("[{}] {}: {}", ev.rule, ev.doc, ev.text))
+            .map(|ev| {
+                format!(
+                    "[{}] {}:{}-{} {}",
+                    ev.rule, ev.doc, ev.start, ev.end, ev.text
+                )
+            })
             .collect();
         let mut attributes = vec![
             attr("label", quoted(&label)),
             attr("tooltip", quoted(&evidence.join("\n"))),
+            attr("kg_predicate", quoted(&e.predicate)),
         ];
+        // The attributes as they are (`location` a node id), for programs reading the DOT;
+        // Graphviz ignores attributes it does not know.
+        for (k, v) in &e.attributes {
+            attributes.push(Attribute(quoted(&format!("kg_{k}")), quoted(v)));
+        }
         if super::is_symmetric(&e.predicate) {
             attributes.push(attr("dir", Id::Plain("none".into())));
             attributes.push(attr("color", quoted("#1f5fbf")));

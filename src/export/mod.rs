@@ -256,6 +256,39 @@ pub(crate) mod tests {
     use crate::gazetteer::EntityType;
     use crate::graph::{DocumentInfo, Evidence, KnowledgeGraph, Mention, Node};
 
+    #[test]
+    fn every_format_name_is_its_extension() {
+        for &f in super::Format::ALL {
+            let path = format!("g.{}", f.name().to_ascii_uppercase());
+            assert_eq!(super::Format::from_extension(path.as_ref()), Some(f));
+        }
+        assert_eq!(
+            super::Format::from_extension("g.gv".as_ref()),
+            Some(super::Format::Dot)
+        );
+        assert_eq!(super::Format::from_extension("g.xml".as_ref()), None);
+    }
+
+    #[test]
+    fn an_empty_graph_is_written_in_every_text_format() {
+        let g = KnowledgeGraph::new();
+        for &f in super::Format::ALL.iter().filter(|f| !f.is_image()) {
+            let mut out = Vec::new();
+            super::write(&g, f, &mut out).unwrap();
+            assert!(std::str::from_utf8(&out).is_ok(), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_base_iri_is_an_error_not_bad_rdf() {
+        let mut o = super::ExportOptions::new();
+        o.base_iri("no scheme/");
+        let mut out = Vec::new();
+        let e = super::write_with(&fixture(), super::Format::Turtle, &o, &mut out).unwrap_err();
+        assert!(e.to_string().contains("not absolute"), "{e}");
+        assert!(out.is_empty());
+    }
+
     /// Compares an exporter's output with `src/export/testdata/NAME`; with
     /// `KGBUILD_BLESS=1` in the environment, writes the file instead.
     pub(crate) fn golden(name: &str, actual: Vec<u8>) {
