@@ -1,11 +1,11 @@
 //! Our output, read by the programs people load it with: Graphviz renders the DOT and the
 //! images, networkx loads the JSON and the GraphML, rdflib parses the Turtle and the
 //! N-Triples, `ron` (through `examples/load_graph.rs`) loads the RON, and the Cypher is
-//! tokenised as Neo4j would. Hostile names (quotes, backslashes, braces, newlines, `<>&`,
+//! tokenised as Neo4j would and parsed with the openCypher grammar. Hostile names (quotes, backslashes, braces, newlines, `<>&`,
 //! control characters, any Unicode) must read back in every format.
 //!
-//! Python consumers need `networkx` and `rdflib` (`.ci/run` installs them); outside CI a
-//! test without them is skipped.
+//! Python consumers need `networkx`, `rdflib` and `antlr4-cypher` (`.ci/run` installs
+//! them); outside CI a test without them is skipped.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -802,6 +802,60 @@ fn hostile_text_cannot_escape_cypher_strings() {
         }
         for v in e.attributes.values() {
             assert!(strings.contains(v));
+        }
+    }
+}
+
+/// Parses every statement of a Cypher script with the openCypher grammar (the
+/// `antlr4-cypher` package) but the first, Neo4j's `CREATE CONSTRAINT`, which openCypher
+/// lacks. Prints the number of statements.
+const CYPHER_PARSE: &str = r#"
+import sys
+from antlr4 import InputStream, CommonTokenStream
+from antlr4.error.ErrorListener import ErrorListener
+from antlr4_cypher import CypherLexer, CypherParser
+
+class Fail(ErrorListener):
+    def syntaxError(self, recognizer, symbol, line, column, msg, e):
+        raise SyntaxError(f"{line}:{column}: {msg}")
+
+text = open(sys.argv[1], encoding="utf-8").read()
+body = "\n".join(l for l in text.split("\n") if not l.startswith("//"))
+statements = [s for s in body.split(";\n") if s.strip()]
+assert statements[0].startswith("CREATE CONSTRAINT "), statements[0]
+for s in statements[1:]:
+    lexer = CypherLexer(InputStream(s + ";"))
+    lexer.removeErrorListeners(); lexer.addErrorListener(Fail())
+    parser = CypherParser(CommonTokenStream(lexer))
+    parser.removeErrorListeners(); parser.addErrorListener(Fail())
+    parser.script()
+print(len(statements))
+"#;
+
+fn cypher_grammar() -> bool {
+    require(
+        "antlr4-cypher",
+        have("python3", &["-c", "import antlr4_cypher"]),
+    )
+}
+
+#[test]
+fn the_opencypher_grammar_parses_our_cypher() {
+    if !cypher_grammar() {
+        return;
+    }
+    let w = Workdir::new();
+    ok(&w.run(&[&article(MERZ), &article(BRICS), "-o", "g.cypher"]));
+    let g = hostile_graph();
+    let hostile = export(&g, Format::Cypher, &w, "h.cypher");
+    for (path, want) in [(w.path("g.cypher"), None), (hostile, Some(&g))] {
+        let o = python(CYPHER_PARSE, &[&path]);
+        ok(&o);
+        if let Some(g) = want {
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout).trim(),
+                (1 + g.documents().len() + g.node_count() + g.edge_count()).to_string()
+            );
         }
     }
 }

@@ -5,7 +5,8 @@
 //! - An entity is `<BASE` + its id, percent-encoded `>` (base [`DEFAULT_BASE_IRI`] unless
 //!   set), with `rdf:type` one of `schema:Person`, `schema:Organization`, `schema:Place`
 //!   (Location) or `schema:Thing` (Misc), `rdfs:label` (the name), `schema:alternateName`
-//!   (each alias), `kgv:id`, `kgv:subtype`, and one `kgv:mention` per mention.
+//!   (each alias), `kgv:id`, `kgv:type`, `kgv:subtype`, and one `kgv:mention` per mention
+//!   (a blank node with `kgv:document`, `kgv:start`, `kgv:end`, `kgv:text`, `kgv:via`).
 //! - A document is `<BASE` + `document/` + its id, percent-encoded `>`: `a kgv:Document`,
 //!   `kgv:id`, `kgv:chars`.
 //! - A relation is one triple `entity kgv:<predicate> entity`, plus a reification (the
