@@ -219,7 +219,7 @@ pub fn write(graph: &KnowledgeGraph, format: Format, out: &mut dyn Write) -> Res
 /// Writes `graph` in `format` with `options`.
 ///
 /// # Errors
-/// As [`write`]; also a base IRI that [`rdf::check_base_iri`] rejects.
+/// As [`write()`]; also a base IRI that [`rdf::check_base_iri`] rejects.
 pub fn write_with(
     graph: &KnowledgeGraph,
     format: Format,
