@@ -10,6 +10,12 @@ Examples:
   kgbuild article.txt -o graph.dot          DOT for Graphviz (dot -Tsvg graph.dot > graph.svg)
   kgbuild article.txt -o graph.json         networkx node-link JSON
   kgbuild article.txt -o graph.ron          RON, loads as kgbuild::KnowledgeGraph
+  kgbuild article.txt -o graph.svg          a picture (needs Graphviz; also .png, .pdf)
+  kgbuild a.txt b.txt -o g.svg --layout fdp another Graphviz layout engine
+  kgbuild article.txt -o graph.graphml      GraphML for Gephi or networkx
+  kgbuild article.txt -o graph.ttl --base-iri https://data.example.org/kg/
+                                            RDF (Turtle; .nt for N-Triples)
+  kgbuild article.txt -o graph.cypher       MERGE statements for Neo4j
   kgbuild article.txt --explain             every entity and relation with its evidence
   cat article.txt | kgbuild - --format json
   kgbuild a.txt b.txt -o merged.json        one graph from several articles
@@ -33,16 +39,32 @@ pub struct Cli {
     #[arg(long, help_heading = "Input")]
     pub jsonl: bool,
 
-    /// Write the graph to PATH (format from the extension: .dot/.gv, .ron, .json).
+    /// Write the graph to PATH; the extension gives the format.
     ///
-    /// Without -o the graph goes to standard output (DOT unless --format says otherwise).
-    /// The file is written atomically: a failed run never leaves a partial file.
+    /// Extensions: .dot/.gv, .ron, .json, .graphml, .nt, .ttl, .cypher, .svg, .png, .pdf
+    /// (any case). Without -o the graph goes to standard output (DOT unless --format says
+    /// otherwise). The file is written atomically: a failed run never leaves a partial file.
     #[arg(short, long, value_name = "PATH", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
     /// Output format; overrides the extension of --output.
     #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub format: Option<FormatArg>,
+
+    /// Graphviz layout engine for DOT and images (default: dot).
+    ///
+    /// Sets the graph's `layout` attribute in DOT output, and renders .svg, .png and .pdf
+    /// with that engine. dot draws layers left to right; neato, fdp and sfdp are spring
+    /// models (sfdp for big graphs); circo is circular; twopi radial.
+    #[arg(long, value_enum, value_name = "LAYOUT", help_heading = "Output")]
+    pub layout: Option<LayoutArg>,
+
+    /// Base IRI of entity IRIs in RDF output (.nt, .ttl).
+    ///
+    /// An entity's IRI is the base followed by its percent-encoded id, so the base should end
+    /// with `/`, `#` or `:`. Default: urn:kgbuild:entity:
+    #[arg(long, value_name = "IRI", value_parser = parse_base_iri, help_heading = "Output")]
+    pub base_iri: Option<String>,
 
     /// Print every entity with its mentions and every relation with its evidence.
     ///
@@ -77,15 +99,80 @@ pub enum FormatArg {
     Ron,
     /// networkx node-link JSON.
     Json,
+    /// GraphML (networkx, Gephi).
+    Graphml,
+    /// RDF N-Triples.
+    #[value(alias = "ntriples")]
+    Nt,
+    /// RDF Turtle.
+    #[value(alias = "turtle")]
+    Ttl,
+    /// Cypher MERGE statements for Neo4j.
+    Cypher,
+    /// SVG picture (needs Graphviz).
+    Svg,
+    /// PNG picture (needs Graphviz).
+    Png,
+    /// PDF (needs Graphviz).
+    Pdf,
 }
 
 impl From<FormatArg> for kgbuild::export::Format {
     fn from(f: FormatArg) -> Self {
+        use kgbuild::export::Format;
         match f {
-            FormatArg::Dot => kgbuild::export::Format::Dot,
-            FormatArg::Ron => kgbuild::export::Format::Ron,
-            FormatArg::Json => kgbuild::export::Format::Json,
+            FormatArg::Dot => Format::Dot,
+            FormatArg::Ron => Format::Ron,
+            FormatArg::Json => Format::Json,
+            FormatArg::Graphml => Format::GraphMl,
+            FormatArg::Nt => Format::NTriples,
+            FormatArg::Ttl => Format::Turtle,
+            FormatArg::Cypher => Format::Cypher,
+            FormatArg::Svg => Format::Svg,
+            FormatArg::Png => Format::Png,
+            FormatArg::Pdf => Format::Pdf,
         }
+    }
+}
+
+/// Graphviz layout engines on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// Layered, left to right.
+    Dot,
+    /// Spring model.
+    Neato,
+    /// Force-directed.
+    Fdp,
+    /// Force-directed, for large graphs.
+    Sfdp,
+    /// Circular.
+    Circo,
+    /// Radial.
+    Twopi,
+}
+
+impl From<LayoutArg> for kgbuild::export::Layout {
+    fn from(l: LayoutArg) -> Self {
+        use kgbuild::export::Layout;
+        match l {
+            LayoutArg::Dot => Layout::Dot,
+            LayoutArg::Neato => Layout::Neato,
+            LayoutArg::Fdp => Layout::Fdp,
+            LayoutArg::Sfdp => Layout::Sfdp,
+            LayoutArg::Circo => Layout::Circo,
+            LayoutArg::Twopi => Layout::Twopi,
+        }
+    }
+}
+
+fn parse_base_iri(s: &str) -> Result<String, String> {
+    match kgbuild::export::rdf::check_base_iri(s) {
+        Ok(()) => Ok(s.to_string()),
+        Err(e) => Err(match e.kind() {
+            kgbuild::ErrorKind::Export { message, .. } => message.clone(),
+            _ => e.to_string(),
+        }),
     }
 }
 
@@ -102,6 +189,18 @@ impl Cli {
             b.rules_path(r);
         }
         b.build()
+    }
+
+    /// The exporters' options the flags describe.
+    pub fn export_options(&self) -> kgbuild::export::ExportOptions {
+        let mut o = kgbuild::export::ExportOptions::new();
+        if let Some(l) = self.layout {
+            o.layout(l.into());
+        }
+        if let Some(b) = &self.base_iri {
+            o.base_iri(b.clone());
+        }
+        o
     }
 }
 
@@ -134,5 +233,36 @@ mod tests {
         assert_eq!(c.format, Some(FormatArg::Ron));
         assert!(Cli::try_parse_from(["kgbuild", "a.txt", "--format", "xml"]).is_err());
         assert!(Cli::try_parse_from(["kgbuild"]).is_err());
+    }
+
+    #[test]
+    fn parses_export_flags() {
+        let c = Cli::try_parse_from([
+            "kgbuild",
+            "a.txt",
+            "--format",
+            "turtle",
+            "--layout",
+            "neato",
+            "--base-iri",
+            "https://example.org/kg/",
+        ])
+        .unwrap();
+        assert_eq!(c.format, Some(FormatArg::Ttl));
+        assert_eq!(c.layout, Some(LayoutArg::Neato));
+        let o = c.export_options();
+        assert_eq!(o.get_layout(), kgbuild::export::Layout::Neato);
+        assert_eq!(o.get_base_iri(), "https://example.org/kg/");
+        for f in [
+            "graphml", "nt", "ntriples", "ttl", "cypher", "svg", "png", "pdf",
+        ] {
+            assert!(
+                Cli::try_parse_from(["kgbuild", "a", "--format", f]).is_ok(),
+                "{f}"
+            );
+        }
+        assert!(Cli::try_parse_from(["kgbuild", "a", "--layout", "osage"]).is_err());
+        let e = Cli::try_parse_from(["kgbuild", "a", "--base-iri", "example.org/"]).unwrap_err();
+        assert!(e.to_string().contains("not absolute"), "{e}");
     }
 }

@@ -66,6 +66,18 @@ pub enum ErrorKind {
         /// What is wrong.
         message: String,
     },
+    /// An external program an exporter runs (Graphviz `dot` for images) is not installed.
+    #[error("{program} not found: {purpose} needs it; install {package} (for example `{install}`)")]
+    MissingProgram {
+        /// The program (`dot`).
+        program: &'static str,
+        /// What needs it (`svg output`).
+        purpose: String,
+        /// The package to install (`Graphviz`).
+        package: &'static str,
+        /// A command that installs it on Debian and Ubuntu.
+        install: &'static str,
+    },
 }
 
 /// Short lowercase wording for the common I/O failures.
@@ -160,6 +172,23 @@ impl Error {
         ErrorKind::Export {
             format,
             message: message.into(),
+        }
+        .into()
+    }
+}
+
+impl Error {
+    pub(crate) fn missing_program(
+        program: &'static str,
+        purpose: impl Into<String>,
+        package: &'static str,
+        install: &'static str,
+    ) -> Error {
+        ErrorKind::MissingProgram {
+            program,
+            purpose: purpose.into(),
+            package,
+            install,
         }
         .into()
     }

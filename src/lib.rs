@@ -7,7 +7,8 @@ The pipeline runs in one direction, one module per stage:
 
 text ([`Document`]) → mentions (gazetteer matcher and name rules) → entities (aliases,
 surnames, demonyms, pronouns, "the two diplomats") → relations (RON rules) →
-[`KnowledgeGraph`] (petgraph) → exporters ([`export`]: DOT, RON, JSON).
+[`KnowledgeGraph`] (petgraph) → exporters ([`export`]: DOT, RON, JSON, GraphML, RDF,
+Cypher, and SVG/PNG/PDF through Graphviz).
 
 - [`Pipeline`] holds the compiled gazetteer automaton and rules; build it once, run it on
   any number of documents.

@@ -39,6 +39,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let format = output_format(cli)?;
+    check_export_flags(cli, format)?;
+    let options = cli.export_options();
     let pipeline = cli.pipeline()?;
     if cli.jsonl {
         if format != Format::Json || cli.explain {
@@ -73,10 +75,10 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
     }
     match &cli.output {
-        Some(path) => write_atomically(path, |w| export::write(&graph, format, w))?,
+        Some(path) => write_atomically(path, |w| export::write_with(&graph, format, &options, w))?,
         None => {
             let mut out = io::stdout().lock();
-            export::write(&graph, format, &mut out)?;
+            export::write_with(&graph, format, &options, &mut out)?;
             out.flush()?;
         }
     }
@@ -97,11 +99,36 @@ fn output_format(cli: &Cli) -> anyhow::Result<Format> {
         Some(_) if cli.jsonl => Ok(Format::Json),
         Some(p) => Format::from_extension(p).with_context(|| {
             format!(
-                "{}: unknown output extension; use .dot, .gv, .ron or .json, or --format",
+                "{}: unknown output extension; use .dot, .gv, .ron, .json, .graphml, .nt, .ttl, \
+                 .cypher, .svg, .png or .pdf, or --format",
                 p.display()
             )
         }),
     }
+}
+
+/// Rejects export flags that the chosen format would ignore, and binary images on a terminal.
+fn check_export_flags(cli: &Cli, format: Format) -> anyhow::Result<()> {
+    if cli.layout.is_some() && !format.uses_layout() {
+        anyhow::bail!(
+            "--layout applies to DOT and images (dot, svg, png, pdf), not {}",
+            format.name()
+        );
+    }
+    if cli.base_iri.is_some() && !format.uses_base_iri() {
+        anyhow::bail!("--base-iri applies to RDF (nt, ttl), not {}", format.name());
+    }
+    if cli.output.is_none()
+        && matches!(format, Format::Png | Format::Pdf)
+        && io::IsTerminal::is_terminal(&io::stdout())
+    {
+        anyhow::bail!(
+            "{} is binary; write it to a file with -o graph.{} or redirect standard output",
+            format.name(),
+            format.name()
+        );
+    }
+    Ok(())
 }
 
 /// Writes through a temporary file in the destination's folder, renamed into place only

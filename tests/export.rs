@@ -76,16 +76,20 @@ fn dot_with_hostile_names_renders_without_injection() {
         String::from_utf8_lossy(&svg.stderr)
     );
     let svg = String::from_utf8_lossy(&svg.stdout);
+    // Our nodes plus the legend's four.
     assert_eq!(
         svg.matches("class=\"node\"").count(),
-        HOSTILE.len(),
+        HOSTILE.len() + 4,
         "{svg}"
     );
     assert_eq!(svg.matches("class=\"edge\"").count(), HOSTILE.len() - 1);
-    // Every node Graphviz drew is one of ours (n0, n1, ...): nothing was injected.
+    // Every node Graphviz drew is one of ours (n0, n1, ..., the legend): nothing was
+    // injected.
     for title in svg.split("<title>").skip(1) {
         let title = title.split("</title>").next().unwrap();
         let ours = title == "kgbuild"
+            || title == "cluster_legend"
+            || title.starts_with("legend_")
             || title.contains("&#45;&gt;")
             || title
                 .strip_prefix('n')

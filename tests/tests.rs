@@ -3,6 +3,7 @@
 mod acceptance;
 mod bad_input;
 mod cli;
+mod consumers;
 mod examples;
 mod export;
 mod util;
