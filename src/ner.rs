@@ -222,6 +222,8 @@ impl Recognizer {
         };
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
+        let elections = find_elections(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, elections);
         let governments = find_governments(&tagged, &mentions);
         merge_found(&mut mentions, governments);
         let found_people = find_people_after_cues(gazetteer, &tagged, &mentions);
@@ -462,6 +464,85 @@ fn find_people_after_cues(
         }
     }
     found
+}
+
+/// Elections and referendums, events (`Misc`): "2001 Italian general election", "the
+/// 2016 United Kingdom European Union membership referendum", "Ontario provincial election".
+fn find_elections(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let has = |i: usize, cat: &str| {
+        lex_at(tagged, i).is_some_and(|h| {
+            h.entries
+                .iter()
+                .any(|&e| gazetteer.entries()[e].subtype == cat)
+        })
+    };
+    let mut found = Vec::new();
+    for h in &tagged.lexicon {
+        let is_election = h
+            .entries
+            .iter()
+            .any(|&e| gazetteer.entries()[e].subtype == "election_word");
+        if !is_election || h.tokens.start == 0 {
+            continue;
+        }
+        // Walk back over election kinds, places, demonyms and capitalised words to a year.
+        let mut start = h.tokens.start;
+        let mut named = false;
+        let mut steps = 0;
+        while start > 0 && steps < 8 {
+            let k = start - 1;
+            if let Some(m) = mention_covering(mentions, k) {
+                let place = matches!(&m.target, Target::Entry { entry, .. }
+                    if gazetteer.entries()[*entry].entity_type() != Some(EntityType::Person));
+                if !place {
+                    break;
+                }
+                start = m.tokens.start;
+                named = true;
+            } else if has(k, "election_kind") {
+                start = lex_at_end(tagged, k).map_or(k, |h| h.tokens.start);
+            } else if toks[k].capitalized
+                && toks[k].kind == TokenKind::Word
+                && !has(k, "function_word")
+            {
+                start = k;
+                named = true;
+            } else {
+                break;
+            }
+            steps += 1;
+        }
+        let year = start > 0
+            && toks[start - 1].kind == TokenKind::Number
+            && toks[start - 1].norm.len() == 4;
+        if year {
+            start -= 1;
+        }
+        if (named || year) && start < h.tokens.start {
+            found.push(found_mention(
+                doc,
+                start..h.tokens.end,
+                EntityType::Misc,
+                Via::Suffix,
+            ));
+        }
+    }
+    found
+}
+
+/// The lexicon hit ending at token `i` (inclusive), if any.
+fn lex_at_end<'a>(tagged: &'a Tagged<'_>, i: usize) -> Option<&'a LexHit> {
+    let k = tagged.lexicon.partition_point(|h| h.tokens.end <= i);
+    tagged
+        .lexicon
+        .get(k)
+        .filter(|h| h.tokens.start <= i && i < h.tokens.end)
 }
 
 /// "German government": a demonym and "government" name that country's government.
@@ -947,6 +1028,14 @@ mod tests {
         );
         // A given name alone, or a capitalised phrase after "the", is not a person.
         assert!(tag_names("Grant was awarded to the Olive Tree alliance.").is_empty());
+    }
+
+    #[test]
+    fn elections_are_events() {
+        assert_eq!(
+            tag_names("He lost the 2001 Russian general election and a referendum."),
+            pairs(&[("2001 Russian general election", "Misc")])
+        );
     }
 
     #[test]
