@@ -127,10 +127,10 @@ pub struct Tagged<'d> {
     pub lexicon: Vec<LexHit>,
 }
 
-impl Tagged<'_> {
-    /// Whether lexicon hit `h` has an entry of `category`.
-    pub fn lex_is(&self, gazetteer: &Gazetteer, h: &LexHit, category: &str) -> bool {
-        h.entries
+impl LexHit {
+    /// Whether one of the hit's entries belongs to lexicon `category`.
+    pub fn has_category(&self, gazetteer: &Gazetteer, category: &str) -> bool {
+        self.entries
             .iter()
             .any(|&e| gazetteer.entries()[e].subtype == category)
     }
@@ -290,10 +290,7 @@ impl Recognizer {
                     || mid_sentence
                     || self.given_names.contains(&t.norm)
                     || lex_at(tagged, i).is_some_and(|h| {
-                        h.tokens.len() == 1
-                            && h.entries
-                                .iter()
-                                .any(|&e| gazetteer.entries()[e].subtype == "first_name")
+                        h.tokens.len() == 1 && h.has_category(gazetteer, "first_name")
                     }));
             // "the Olive Tree": a name after an article is not a person's.
             let after_article = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an");
@@ -309,11 +306,7 @@ impl Recognizer {
             // word that could not be read as part of it, nor by an organisation's suffix.
             let next_blocks = toks.get(end).is_some_and(|n| {
                 n.capitalized
-                    && lex_at(tagged, end).is_some_and(|h| {
-                        h.entries
-                            .iter()
-                            .any(|&e| gazetteer.entries()[e].subtype == "org_suffix")
-                    })
+                    && lex_at(tagged, end).is_some_and(|h| h.has_category(gazetteer, "org_suffix"))
             });
             let mixed_case = (i..end).all(|k| {
                 let raw = &doc.text[toks[k].start..toks[k].end];
@@ -475,19 +468,11 @@ fn find_elections(
 ) -> Vec<Mention> {
     let doc = tagged.doc;
     let toks = &doc.tokens;
-    let has = |i: usize, cat: &str| {
-        lex_at(tagged, i).is_some_and(|h| {
-            h.entries
-                .iter()
-                .any(|&e| gazetteer.entries()[e].subtype == cat)
-        })
-    };
+    let has =
+        |i: usize, cat: &str| lex_at(tagged, i).is_some_and(|h| h.has_category(gazetteer, cat));
     let mut found = Vec::new();
     for h in &tagged.lexicon {
-        let is_election = h
-            .entries
-            .iter()
-            .any(|&e| gazetteer.entries()[e].subtype == "election_word");
+        let is_election = h.has_category(gazetteer, "election_word");
         if !is_election || h.tokens.start == 0 {
             continue;
         }
@@ -579,10 +564,7 @@ fn find_people_in_appositions(
     let toks = &doc.tokens;
     let mut found = Vec::new();
     for h in &tagged.lexicon {
-        let is_title = h
-            .entries
-            .iter()
-            .any(|&e| gazetteer.entries()[e].subtype == "title");
+        let is_title = h.has_category(gazetteer, "title");
         if !is_title {
             continue;
         }
@@ -835,11 +817,7 @@ fn find_organizations(
 ) -> Vec<Mention> {
     let doc = tagged.doc;
     let toks = &doc.tokens;
-    let has = |h: &LexHit, cat: &str| {
-        h.entries
-            .iter()
-            .any(|&e| gazetteer.entries()[e].subtype == cat)
-    };
+    let has = |h: &LexHit, cat: &str| h.has_category(gazetteer, cat);
     // A token that may stand inside an organisation's name.
     let org_word = |i: usize| -> bool {
         let t = &toks[i];

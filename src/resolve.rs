@@ -302,12 +302,7 @@ impl Resolver<'_, '_> {
             ent.id = format!("{}-team", ent.id);
             ent.entry = None;
         }
-        self.by_id = self
-            .entities
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect();
+        self.reindex();
     }
 
     /// The article's home country: the country of the place its dateline names
@@ -418,17 +413,22 @@ impl Resolver<'_, '_> {
             }
         }
         self.entities = kept;
+        self.reindex();
+        for m in &mut self.mentions {
+            for e in &mut m.entities {
+                *e = new_index[*e];
+            }
+        }
+    }
+
+    /// Rebuilds the id index after entities were renumbered or renamed.
+    fn reindex(&mut self) {
         self.by_id = self
             .entities
             .iter()
             .enumerate()
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
-        for m in &mut self.mentions {
-            for e in &mut m.entities {
-                *e = new_index[*e];
-            }
-        }
     }
 
     fn covered(&self, tok: usize) -> bool {
