@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -21,13 +21,26 @@ Examples:
   kgbuild a.txt b.txt -o merged.json        one graph from several articles
   kgbuild --jsonl corpus.jsonl -o out.jsonl one graph per {\"id\",\"text\"} line
   kgbuild article.txt --gazetteer my_names.tsv --rules my_rules.ron
+  kgbuild gazetteer check my_names.tsv      validate gazetteer files (file:line errors)
+  kgbuild gazetteer stats                   entries of the bundled gazetteer by type
 
 Exit status: 0 ok, 1 nothing extracted, 2 error.";
 
 /// Turns news articles into a knowledge graph: who is who, and who did what with whom.
 #[derive(Debug, Parser)]
-#[command(name = "kgbuild", version, about, after_help = EXAMPLES)]
+#[command(
+    name = "kgbuild",
+    version,
+    about,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
+    /// A tool instead of building a graph (`kgbuild gazetteer check|stats`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Article files (UTF-8 text); `-` reads standard input.
     ///
     /// Several inputs give one merged graph. With --jsonl, each input is a JSON Lines file
@@ -88,6 +101,32 @@ pub struct Cli {
     /// Do not load the bundled rules.
     #[arg(long, help_heading = "Rules")]
     pub no_default_rules: bool,
+}
+
+/// Subcommands. `kgbuild FILE...` (no subcommand) builds a graph.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Gazetteer tools: validate files, count entries.
+    #[command(subcommand)]
+    Gazetteer(GazetteerCommand),
+}
+
+/// `kgbuild gazetteer ...`.
+#[derive(Debug, Subcommand)]
+pub enum GazetteerCommand {
+    /// Validate gazetteer files or folders: report every bad line, duplicate id and
+    /// probable duplicate entry with file:line; exit 1 if any error.
+    Check {
+        /// Gazetteer files or folders of *.tsv files.
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Count entries by type and subtype: of the bundled gazetteer, or of PATHs.
+    Stats {
+        /// Gazetteer files or folders (default: the bundled gazetteer).
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Output formats on the command line.
@@ -233,6 +272,14 @@ mod tests {
         assert_eq!(c.format, Some(FormatArg::Ron));
         assert!(Cli::try_parse_from(["kgbuild", "a.txt", "--format", "xml"]).is_err());
         assert!(Cli::try_parse_from(["kgbuild"]).is_err());
+        let c = Cli::try_parse_from(["kgbuild", "gazetteer", "check", "a.tsv"]).unwrap();
+        assert!(matches!(
+            c.command,
+            Some(Command::Gazetteer(GazetteerCommand::Check { .. }))
+        ));
+        assert!(Cli::try_parse_from(["kgbuild", "gazetteer", "check"]).is_err());
+        let c = Cli::try_parse_from(["kgbuild", "gazetteer", "stats"]).unwrap();
+        assert!(c.command.is_some());
     }
 
     #[test]

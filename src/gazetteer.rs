@@ -9,8 +9,9 @@
 //! Errors name the file and line of the offending entry.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 
@@ -118,10 +119,13 @@ impl Entry {
 }
 
 /// A set of entries with unique ids.
+///
+/// Cloning is cheap (the entries are shared until one side adds to them), so a pipeline
+/// can start from the bundled gazetteer without copying it.
 #[derive(Clone, Debug, Default)]
 pub struct Gazetteer {
-    entries: Vec<Entry>,
-    by_id: HashMap<String, usize>,
+    entries: Arc<Vec<Entry>>,
+    by_id: Arc<HashMap<String, usize, FastHash>>,
 }
 
 impl Gazetteer {
@@ -156,8 +160,8 @@ impl Gazetteer {
         let mut g = Gazetteer::new();
         for e in Gazetteer::bundled().entries() {
             if e.kind == EntryKind::Lexicon {
-                g.by_id.insert(e.id.clone(), g.entries.len());
-                g.entries.push(e.clone());
+                Arc::make_mut(&mut g.by_id).insert(e.id.clone(), g.entries.len());
+                Arc::make_mut(&mut g.entries).push(e.clone());
             }
         }
         g
@@ -233,6 +237,8 @@ impl Gazetteer {
     /// # Errors
     /// The first malformed line or duplicate id, with file and line.
     pub fn add_source(&mut self, text: &str, path: &Path) -> Result<(), Error> {
+        let entries = Arc::make_mut(&mut self.entries);
+        let by_id = Arc::make_mut(&mut self.by_id);
         for (n, line) in text.lines().enumerate() {
             let line_no = n + 1;
             let line = line.strip_suffix('\r').unwrap_or(line);
@@ -240,22 +246,188 @@ impl Gazetteer {
                 continue;
             }
             let entry = parse_line(line, path, line_no)?;
-            if let Some(&prev) = self.by_id.get(&entry.id) {
+            if let Some(&prev) = by_id.get(&entry.id) {
                 return Err(Error::gazetteer(
                     path,
                     line_no,
                     Some(1),
                     format!(
                         "duplicate id `{}` (first defined at {})",
-                        entry.id, self.entries[prev].origin
+                        entry.id, entries[prev].origin
                     ),
                 ));
             }
-            self.by_id.insert(entry.id.clone(), self.entries.len());
-            self.entries.push(entry);
+            by_id.insert(entry.id.clone(), entries.len());
+            entries.push(entry);
         }
         Ok(())
     }
+}
+
+/// Validates gazetteer files without stopping at the first problem (`kgbuild gazetteer
+/// check`): every malformed line, duplicate id and probable duplicate entry is reported
+/// with its `file:line`.
+///
+/// ```
+/// let mut c = kgbuild::gazetteer::Checker::new();
+/// c.check_source("a\tPerson\tx\tA\nb\tPersn\tx\tB\na\tPerson\tx\tC\n", "f.tsv".as_ref());
+/// assert_eq!(c.errors().len(), 2);
+/// assert!(c.errors()[0].to_string().starts_with("f.tsv:2:"));
+/// ```
+#[derive(Debug, Default)]
+pub struct Checker {
+    ids: HashMap<String, String, FastHash>,
+    /// Surface form -> (entry key, origin) of the first entry naming it.
+    surfaces: HashMap<String, (String, String), FastHash>,
+    errors: Vec<Error>,
+    warnings: Vec<String>,
+    shared: usize,
+    entries: usize,
+}
+
+impl Checker {
+    /// A checker that has seen nothing.
+    pub fn new() -> Checker {
+        Checker::default()
+    }
+
+    /// Checks a file, or every `*.tsv` file below a folder. Unreadable files are errors.
+    pub fn check_path(&mut self, path: &Path) {
+        let mut files = Vec::new();
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                if let Err(e) = collect_tsv(path, &mut files) {
+                    self.errors.push(Error::io(path, e));
+                }
+                if files.is_empty() {
+                    self.errors.push(Error::gazetteer(
+                        path,
+                        0,
+                        None,
+                        "folder holds no *.tsv file",
+                    ));
+                }
+                files.sort();
+            }
+            Ok(_) => files.push(path.to_path_buf()),
+            Err(e) => self.errors.push(Error::io(path, e)),
+        }
+        for f in files {
+            match std::fs::read(&f) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => self.check_source(&text, &f),
+                    Err(e) => {
+                        let at = e.utf8_error().valid_up_to();
+                        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+                        self.errors.push(Error::gazetteer(
+                            &f,
+                            line,
+                            None,
+                            "file is not valid UTF-8",
+                        ));
+                    }
+                },
+                Err(e) => self.errors.push(Error::io(&f, e)),
+            }
+        }
+    }
+
+    /// Checks entries from `text`, named `path` in messages.
+    pub fn check_source(&mut self, text: &str, path: &Path) {
+        for (n, line) in text.lines().enumerate() {
+            let line_no = n + 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let entry = match parse_line(line, path, line_no) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.errors.push(e);
+                    continue;
+                }
+            };
+            self.entries += 1;
+            if let Some(prev) = self.ids.get(&entry.id) {
+                self.errors.push(Error::gazetteer(
+                    path,
+                    line_no,
+                    Some(1),
+                    format!("duplicate id `{}` (first defined at {prev})", entry.id),
+                ));
+                continue;
+            }
+            self.ids.insert(entry.id.clone(), entry.origin.clone());
+            // Entries of one kind in one country naming the same thing are probably the
+            // same entry twice; across kinds or countries a shared name is an ambiguity
+            // the matcher resolves (docs/gazetteer.md), only counted here.
+            let key = format!(
+                "{:?}/{}/{}",
+                entry.kind,
+                entry.subtype,
+                entry.attr("country").unwrap_or("")
+            );
+            let forms = std::iter::once(entry.name.as_str()).chain(
+                entry
+                    .aliases
+                    .iter()
+                    .filter(|a| !a.demonym)
+                    .map(|a| a.text.as_str()),
+            );
+            let mut seen_here: Vec<&str> = Vec::new();
+            for form in forms {
+                if seen_here.contains(&form) {
+                    continue;
+                }
+                seen_here.push(form);
+                match self.surfaces.get(form) {
+                    Some((k, origin)) if *k == key => self.warnings.push(format!(
+                        "{}: `{form}` of `{}` also names the {} entry at {origin}",
+                        entry.origin, entry.id, entry.subtype
+                    )),
+                    Some(_) => self.shared += 1,
+                    None => {
+                        self.surfaces
+                            .insert(form.to_string(), (key.clone(), entry.origin.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Malformed lines, duplicate ids, unreadable files.
+    pub fn errors(&self) -> &[Error] {
+        &self.errors
+    }
+
+    /// Names claimed by two entries of the same type, subtype and country (`file:line:
+    /// ...`): probably one entry written twice.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Names shared by entries of different kinds or countries (ambiguities).
+    pub fn shared_names(&self) -> usize {
+        self.shared
+    }
+
+    /// Entries read without error.
+    pub fn entries(&self) -> usize {
+        self.entries
+    }
+}
+
+/// Entry counts by type and subtype, sorted (`kgbuild gazetteer stats`).
+pub fn stats(gazetteer: &Gazetteer) -> BTreeMap<String, BTreeMap<String, usize>> {
+    let mut out: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for e in gazetteer.entries() {
+        let t = e.entity_type().map_or("Lexicon", EntityType::as_str);
+        *out.entry(t.to_string())
+            .or_default()
+            .entry(e.subtype.clone())
+            .or_default() += 1;
+    }
+    out
 }
 
 fn collect_tsv(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -421,22 +593,64 @@ pub struct Hit {
     pub alternatives: Vec<usize>,
 }
 
+/// Which automaton a [`Matcher`] compiles to. Both find exactly the same hits (a test
+/// checks it); they differ in build time, memory and scan speed (`docs/performance.md`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MatcherEngine {
+    /// aho-corasick for small sets, the token map from [`AUTO_TOKEN_MAP_ABOVE`] surface
+    /// forms on, where the aho-corasick build stops being interactive.
+    #[default]
+    Auto,
+    /// An anchored, leftmost-longest aho-corasick automaton, searched at each token start.
+    AhoCorasick,
+    /// A hash map of token-aligned surface forms and their token-aligned prefixes: built
+    /// in one pass, scanned with one lookup per token that starts no name.
+    TokenMap,
+}
+
+/// Number of surface forms from which [`MatcherEngine::Auto`] picks the token map.
+pub const AUTO_TOKEN_MAP_ABOVE: usize = 20_000;
+
 /// A compiled automaton over some of a gazetteer's entries.
 #[derive(Clone, Debug)]
 pub struct Matcher {
-    automaton: Option<AhoCorasick>,
+    engine: Engine,
     /// Per pattern: candidate (entry, via), best first.
     candidates: Vec<Vec<(usize, HitVia)>>,
+    /// Per pattern: every candidate is `context=locative` (see [`Matcher::find`]).
+    locative: Vec<bool>,
+}
+
+#[derive(Clone, Debug)]
+enum Engine {
+    Empty,
+    AhoCorasick(AhoCorasick),
+    TokenMap(TokenMap),
 }
 
 impl Matcher {
-    /// Compiles the surface forms (with case variants) of every entry that `select` accepts.
+    /// Compiles the surface forms (with case variants) of every entry that `select` accepts,
+    /// with [`MatcherEngine::Auto`].
     ///
     /// # Errors
     /// Only if the automaton exceeds aho-corasick's size limits.
     pub fn build(gazetteer: &Gazetteer, select: impl Fn(&Entry) -> bool) -> Result<Matcher, Error> {
-        let mut by_surface: HashMap<String, Vec<(usize, HitVia)>> = HashMap::new();
-        for (i, e) in gazetteer.entries().iter().enumerate() {
+        Matcher::build_with(gazetteer, select, MatcherEngine::Auto)
+    }
+
+    /// As [`Matcher::build`], with the automaton `engine`.
+    ///
+    /// # Errors
+    /// Only if the automaton exceeds aho-corasick's size limits.
+    pub fn build_with(
+        gazetteer: &Gazetteer,
+        select: impl Fn(&Entry) -> bool,
+        engine: MatcherEngine,
+    ) -> Result<Matcher, Error> {
+        let entries = gazetteer.entries();
+        let mut by_surface: HashMap<String, Vec<(usize, HitVia)>, FastHash> = HashMap::default();
+        for (i, e) in entries.iter().enumerate() {
             if !select(e) {
                 continue;
             }
@@ -465,93 +679,315 @@ impl Matcher {
                 }
             }
         }
+        // The map's hasher has no random state, so this order is the same on every run.
         let mut surfaces: Vec<(String, Vec<(usize, HitVia)>)> = by_surface.into_iter().collect();
-        surfaces.sort_by(|a, b| a.0.cmp(&b.0));
         for (_, cands) in &mut surfaces {
-            let entries = gazetteer.entries();
-            // Most likely first: a name beats an alias, then a country beats a smaller place,
-            // then population, then load order.
-            cands.sort_by_key(|&(i, via)| {
-                let e = &entries[i];
-                (
-                    via,
-                    e.subtype != "country",
-                    std::cmp::Reverse(e.population()),
-                    i,
-                )
-            });
+            if cands.len() > 1 {
+                // Most likely first: a name beats an alias, then a country beats a smaller
+                // place, then population, then load order.
+                cands.sort_by_key(|&(i, via)| {
+                    let e = &entries[i];
+                    (
+                        via,
+                        e.subtype != "country",
+                        std::cmp::Reverse(e.population()),
+                        i,
+                    )
+                });
+            }
         }
-        if surfaces.is_empty() {
-            return Ok(Matcher {
-                automaton: None,
-                candidates: Vec::new(),
-            });
-        }
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .start_kind(StartKind::Anchored)
-            .build(surfaces.iter().map(|(s, _)| s.as_str()))
-            .map_err(|e| Error::gazetteer("<gazetteer>", 0, None, e.to_string()))?;
+        let engine = match engine {
+            MatcherEngine::Auto if surfaces.len() > AUTO_TOKEN_MAP_ABOVE => MatcherEngine::TokenMap,
+            MatcherEngine::Auto => MatcherEngine::AhoCorasick,
+            e => e,
+        };
+        let engine = if surfaces.is_empty() {
+            Engine::Empty
+        } else if engine == MatcherEngine::TokenMap {
+            Engine::TokenMap(TokenMap::new(surfaces.iter().map(|(s, _)| s.as_str())))
+        } else {
+            Engine::AhoCorasick(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .start_kind(StartKind::Anchored)
+                    .build(surfaces.iter().map(|(s, _)| s.as_str()))
+                    .map_err(|e| Error::gazetteer("<gazetteer>", 0, None, e.to_string()))?,
+            )
+        };
+        let locative = surfaces
+            .iter()
+            .map(|(_, c)| {
+                c.iter()
+                    .all(|&(i, _)| entries[i].attr("context") == Some("locative"))
+            })
+            .collect();
         Ok(Matcher {
-            automaton: Some(automaton),
+            engine,
             candidates: surfaces.into_iter().map(|(_, c)| c).collect(),
+            locative,
         })
+    }
+
+    /// The engine this matcher was compiled to ([`MatcherEngine::Auto`] resolved).
+    pub fn engine(&self) -> MatcherEngine {
+        match self.engine {
+            Engine::TokenMap(_) => MatcherEngine::TokenMap,
+            _ => MatcherEngine::AhoCorasick,
+        }
     }
 
     /// Finds non-overlapping hits that start and end on token boundaries, leftmost first and
     /// longest at each start.
+    ///
+    /// A form whose entries all have `context=locative` (the small generated places) is
+    /// taken only in a place's context: after a locative word ("in", "near", "from", ...)
+    /// or before a comma and a capitalised word ("Kikinda, Serbia"), and never glued to
+    /// another capitalised word ("Wilfried Van Moer", "Magna International Inc").
     pub fn find(&self, doc: &Document) -> Vec<Hit> {
-        let Some(ac) = &self.automaton else {
-            return Vec::new();
-        };
         let mut hits = Vec::new();
         let mut next_free = 0;
         for (ti, tok) in doc.tokens.iter().enumerate() {
             if tok.start < next_free {
                 continue;
             }
-            let mut limit = doc.text.len();
-            loop {
-                let input = Input::new(&doc.text)
-                    .range(tok.start..limit)
-                    .anchored(Anchored::Yes);
-                let Some(m) = ac.find(input) else { break };
-                if doc.token_ending_at(m.end()).is_some() {
-                    let cands = &self.candidates[m.pattern().as_usize()];
-                    let (entry, via) = cands[0];
-                    hits.push(Hit {
-                        start: m.start(),
-                        end: m.end(),
-                        entry,
-                        via,
-                        alternatives: cands[1..].iter().map(|c| c.0).collect(),
-                    });
-                    next_free = m.end();
-                    break;
+            let found = match &self.engine {
+                Engine::Empty => return hits,
+                Engine::AhoCorasick(ac) => find_ac(ac, doc, ti),
+                Engine::TokenMap(map) => map.longest_at(doc, ti),
+            };
+            if let Some((end, pattern)) = found {
+                if self.locative[pattern] && !in_place_context(doc, ti, end) {
+                    continue;
                 }
-                // The longest form ends inside a token: retry with the text cut at the last
-                // token end before it, so a shorter form that fits can still match.
-                let last_fit = doc.tokens[ti..]
-                    .iter()
-                    .take_while(|t| t.end < m.end())
-                    .map(|t| t.end)
-                    .last();
-                match last_fit {
-                    Some(e) if e > tok.start => limit = e,
-                    _ => break,
-                }
+                let cands = &self.candidates[pattern];
+                let (entry, via) = cands[0];
+                hits.push(Hit {
+                    start: tok.start,
+                    end,
+                    entry,
+                    via,
+                    alternatives: cands[1..].iter().map(|c| c.0).collect(),
+                });
+                next_free = end;
             }
         }
         hits
     }
 }
 
+/// Words after which a capitalised name is read as a place.
+const LOCATIVE: &[&str] = &[
+    "in", "near", "at", "from", "outside", "around", "into", "to", "towards", "toward", "across",
+    "via", "through", "visit", "visited", "visiting", "town", "city", "village",
+];
+
+/// Whether the span from token `ti` to byte `end` reads as a place (see [`Matcher::find`]).
+fn in_place_context(doc: &Document, ti: usize, end: usize) -> bool {
+    let next = doc.tokens.partition_point(|t| t.start < end);
+    let tok = |i: usize| doc.tokens.get(i);
+    if tok(next).is_some_and(|n| n.capitalized && n.space_before) {
+        return false;
+    }
+    if ti > 0 && tok(ti - 1).is_some_and(|p| LOCATIVE.contains(&p.norm.as_str())) {
+        return true;
+    }
+    tok(next).is_some_and(|n| n.norm == ",")
+        && tok(next + 1).is_some_and(|n| n.capitalized && n.kind == crate::text::TokenKind::Word)
+}
+
+/// The longest pattern that starts at token `ti` and ends on a token end: (end, pattern).
+fn find_ac(ac: &AhoCorasick, doc: &Document, ti: usize) -> Option<(usize, usize)> {
+    let tok = &doc.tokens[ti];
+    let mut limit = doc.text.len();
+    loop {
+        let input = Input::new(&doc.text)
+            .range(tok.start..limit)
+            .anchored(Anchored::Yes);
+        let m = ac.find(input)?;
+        if doc.token_ending_at(m.end()).is_some() {
+            return Some((m.end(), m.pattern().as_usize()));
+        }
+        // The longest form ends inside a token: retry with the text cut at the last token
+        // end before it, so a shorter form that fits can still match.
+        let last_fit = doc.tokens[ti..]
+            .iter()
+            .take_while(|t| t.end < m.end())
+            .map(|t| t.end)
+            .last();
+        match last_fit {
+            Some(e) if e > tok.start => limit = e,
+            _ => return None,
+        }
+    }
+}
+
+/// Token-aligned surface forms in one hash table keyed by a 64-bit hash of the text: for
+/// each form, its own key (with its pattern number) and the keys of its prefixes that may
+/// end a token (prefix flag). A scan at a token start extends token by token while the text
+/// so far is a known prefix, so a token that starts no name costs one lookup.
+#[derive(Clone, Debug)]
+struct TokenMap {
+    slots: HashMap<u64, Slot, BuildHasherDefault<PassThrough>>,
+    /// All forms, concatenated; `ends[p]` is where form `p` ends (for verification).
+    text: String,
+    ends: Vec<u32>,
+    max_len: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    pattern: u32,
+    prefix: bool,
+}
+
+const NO_PATTERN: u32 = u32::MAX;
+
+impl TokenMap {
+    fn new<'a>(forms: impl Iterator<Item = &'a str>) -> TokenMap {
+        let mut map = TokenMap {
+            slots: HashMap::default(),
+            text: String::new(),
+            ends: Vec::new(),
+            max_len: 0,
+        };
+        for (p, form) in forms.enumerate() {
+            map.text.push_str(form);
+            map.ends.push(map.text.len() as u32);
+            map.max_len = map.max_len.max(form.len());
+            let slot = map.slots.entry(hash_str(form)).or_insert(Slot {
+                pattern: NO_PATTERN,
+                prefix: false,
+            });
+            if slot.pattern == NO_PATTERN {
+                slot.pattern = p as u32;
+            }
+            for cut in token_cuts(form) {
+                map.slots
+                    .entry(hash_str(&form[..cut]))
+                    .or_insert(Slot {
+                        pattern: NO_PATTERN,
+                        prefix: false,
+                    })
+                    .prefix = true;
+            }
+        }
+        map.slots.shrink_to_fit();
+        map
+    }
+
+    fn form(&self, p: usize) -> &str {
+        let start = if p == 0 { 0 } else { self.ends[p - 1] as usize };
+        &self.text[start..self.ends[p] as usize]
+    }
+
+    fn longest_at(&self, doc: &Document, ti: usize) -> Option<(usize, usize)> {
+        let start = doc.tokens[ti].start;
+        let mut best = None;
+        for tok in &doc.tokens[ti..] {
+            if tok.end - start > self.max_len {
+                break;
+            }
+            let key = &doc.text[start..tok.end];
+            let Some(slot) = self.slots.get(&hash_str(key)) else {
+                break;
+            };
+            if slot.pattern != NO_PATTERN && self.form(slot.pattern as usize) == key {
+                best = Some((tok.end, slot.pattern as usize));
+            }
+            if !slot.prefix {
+                break;
+            }
+        }
+        best
+    }
+}
+
+/// Byte offsets inside `form` where a token of [`Document`] may end: a superset of the
+/// tokenizer's boundaries (around every character that is not alphanumeric, between
+/// letters and digits, and before a capital letter).
+fn token_cuts(form: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut prev: Option<char> = None;
+    form.char_indices().filter_map(move |(i, c)| {
+        let cut = match prev {
+            Some(p) => {
+                !p.is_alphanumeric()
+                    || !c.is_alphanumeric()
+                    || p.is_numeric() != c.is_numeric()
+                    || c.is_uppercase()
+            }
+            None => false,
+        };
+        prev = Some(c);
+        cut.then_some(i)
+    })
+}
+
+/// A 64-bit hash of a string (FxHash rounds over 8-byte words, then a murmur3 finaliser).
+fn hash_str(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+fn hash_bytes(s: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = s.len() as u64;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    let rest = chunks.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Hasher for keys that are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A fast hasher for the build's string maps (FxHash).
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(bytes) ^ self.0.rotate_left(17);
+    }
+}
+
+type FastHash = BuildHasherDefault<Fx>;
+
 /// The forms an alias matches under the case policy of `docs/gazetteer.md`.
 fn case_variants(alias: &Alias) -> Vec<String> {
     let text = alias.text.as_str();
     let mut out = vec![text.to_string()];
     if !alias.exact_case {
-        out.push(text.to_uppercase());
+        let upper = text.to_uppercase();
+        if upper != text {
+            out.push(upper);
+        }
         if text.chars().next().is_some_and(char::is_lowercase) {
             out.push(capitalize(text));
             out.push(
@@ -583,8 +1019,10 @@ fn case_variants(alias: &Alias) -> Vec<String> {
         .map(|s| s.replace('\'', "\u{2019}"))
         .collect();
     out.extend(curly);
-    out.sort();
-    out.dedup();
+    if out.len() > 2 {
+        out.sort();
+        out.dedup();
+    }
     out
 }
 
@@ -663,6 +1101,35 @@ mod tests {
             hits(&g, "US Secretary of State Rubio")[0].0,
             "Secretary of State"
         );
+    }
+
+    #[test]
+    fn engines_find_the_same_hits() {
+        let g = Gazetteer::bundled();
+        let texts: Vec<String> = std::fs::read_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples"
+        ))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .chain([
+            "New York Cityxyz; U.S. and US-led talks in São Paulo, SAO PAULO, People's Daily 15th"
+                .into(),
+        ])
+        .collect();
+        let select = |e: &Entry| matches!(e.kind, EntryKind::Entity(_));
+        let ac = Matcher::build_with(g, select, MatcherEngine::AhoCorasick).unwrap();
+        let map = Matcher::build_with(g, select, MatcherEngine::TokenMap).unwrap();
+        assert_eq!(map.engine(), MatcherEngine::TokenMap);
+        for t in &texts {
+            let d = Document::new("d", t.as_str());
+            assert_eq!(ac.find(&d), map.find(&d));
+        }
+        let g = gaz("ny\tLocation\tcity\tNew York\t\t\nnyc\tLocation\tcity\tNew York Cityx\t\t\n");
+        let map = Matcher::build_with(&g, |_| true, MatcherEngine::TokenMap).unwrap();
+        let d = Document::new("d", "New York Cityxyz and New York Cityx");
+        assert_eq!(map.find(&d).len(), 2);
+        assert_eq!(map.find(&d)[1].entry, 1);
     }
 
     #[test]

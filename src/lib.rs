@@ -53,7 +53,7 @@ pub mod rules;
 pub mod text;
 
 pub use error::{Error, ErrorKind};
-pub use gazetteer::{EntityType, Gazetteer};
+pub use gazetteer::{EntityType, Gazetteer, MatcherEngine};
 pub use graph::{
     DocumentInfo, Edge, Evidence, GraphData, GraphMeta, KnowledgeGraph, Mention, Node,
 };

@@ -1,6 +1,7 @@
 //! The `kgbuild` command: parse flags, run, report errors once.
 
 mod cli;
+mod cmd_gazetteer;
 mod input;
 
 use std::io::{self, Write};
@@ -38,6 +39,11 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    if let Some(command) = &cli.command {
+        return match command {
+            cli::Command::Gazetteer(c) => cmd_gazetteer::run(c),
+        };
+    }
     let format = output_format(cli)?;
     check_export_flags(cli, format)?;
     let options = cli.export_options();

@@ -6,4 +6,5 @@ mod cli;
 mod consumers;
 mod examples;
 mod export;
+mod gazetteer;
 mod util;
