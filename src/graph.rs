@@ -88,6 +88,11 @@ pub struct Edge {
     /// All evidence, in order found.
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// Number of distinct documents that give evidence for the relation (1 for a graph of
+    /// one document). Maintained by the graph; recomputed from `evidence` when a graph is
+    /// loaded, so files without it load too.
+    #[serde(default)]
+    pub count: usize,
 }
 
 /// A document the graph was built from.
@@ -144,6 +149,8 @@ pub struct KnowledgeGraph {
     /// Evidence (document and span) already on each edge: one sentence counts once even
     /// when several rules find it, and merging stays linear.
     seen_evidence: HashSet<(EdgeIndex, String, usize, usize)>,
+    /// Documents already counted on each edge (see [`Edge::count`]).
+    seen_docs: HashSet<(EdgeIndex, String)>,
 }
 
 impl PartialEq for KnowledgeGraph {
@@ -207,12 +214,7 @@ impl KnowledgeGraph {
             for (k, v) in attributes {
                 edge.attributes.entry(k).or_insert(v);
             }
-            for ev in evidence {
-                let key = (ix, ev.doc.clone(), ev.start, ev.end);
-                if self.seen_evidence.insert(key) {
-                    edge.evidence.push(ev);
-                }
-            }
+            self.push_evidence(ix, evidence);
             return Some(ix);
         }
         let key = self.graph.edges_connecting(a, b).count();
@@ -226,25 +228,50 @@ impl KnowledgeGraph {
                 predicate: predicate.to_string(),
                 attributes,
                 evidence: Vec::new(),
+                count: 0,
             },
         );
-        for ev in evidence {
-            let seen = (ix, ev.doc.clone(), ev.start, ev.end);
-            if self.seen_evidence.insert(seen) {
-                self.graph[ix].evidence.push(ev);
-            }
-        }
+        self.push_evidence(ix, evidence);
         Some(ix)
     }
 
-    /// Merges another graph into this one.
-    pub fn merge(&mut self, other: KnowledgeGraph) {
-        let data = other.to_data();
-        self.documents.extend(data.graph.documents);
-        for n in data.nodes {
-            self.add_node(n);
+    /// Adds evidence to an edge, skipping sentences it already has, and counts new
+    /// documents.
+    fn push_evidence(&mut self, ix: EdgeIndex, evidence: Vec<Evidence>) {
+        for ev in evidence {
+            if !self
+                .seen_evidence
+                .insert((ix, ev.doc.clone(), ev.start, ev.end))
+            {
+                continue;
+            }
+            // Evidence of one document comes together: check the last piece first and
+            // touch the set only for a document not seen just before.
+            let edge = &self.graph[ix];
+            let same_as_last = edge.evidence.last().is_some_and(|l| l.doc == ev.doc);
+            if !same_as_last && self.seen_docs.insert((ix, ev.doc.clone())) {
+                self.graph[ix].count += 1;
+            }
+            self.graph[ix].evidence.push(ev);
         }
-        for e in data.edges {
+    }
+
+    /// Merges another graph into this one: its documents are appended; nodes with the same
+    /// id are merged (aliases and mentions combined, first name and type kept); relations
+    /// with the same source, predicate and target become one edge with all the evidence,
+    /// and [`Edge::count`] counts the documents that give it.
+    ///
+    /// Merging graphs one after the other costs time linear in their total size. The
+    /// result depends on the order of the merges (first name, first attributes): merge in
+    /// a fixed order for a reproducible graph.
+    pub fn merge(&mut self, other: KnowledgeGraph) {
+        self.documents.extend(other.documents);
+        let (nodes, edges) = other.graph.into_nodes_edges();
+        for n in nodes {
+            self.add_node(n.weight);
+        }
+        for e in edges {
+            let e = e.weight;
             self.add_relation(&e.source, &e.predicate, &e.target, e.attributes, e.evidence);
         }
     }
@@ -336,14 +363,11 @@ impl TryFrom<GraphData> for KnowledgeGraph {
                 b,
                 Edge {
                     evidence: Vec::new(),
+                    count: 0,
                     ..e.clone()
                 },
             );
-            for ev in e.evidence {
-                g.seen_evidence
-                    .insert((ix, ev.doc.clone(), ev.start, ev.end));
-                g.graph[ix].evidence.push(ev);
-            }
+            g.push_evidence(ix, e.evidence);
         }
         Ok(g)
     }

@@ -2,6 +2,8 @@
 
 mod cli;
 mod input;
+mod merge;
+mod progress;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -12,7 +14,8 @@ use clap::Parser;
 use kgbuild::KnowledgeGraph;
 use kgbuild::export::{self, Format};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command};
+use crate::progress::Progress;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -38,7 +41,37 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
-    let format = output_format(cli)?;
+    match &cli.command {
+        Some(Command::Merge(args)) => {
+            let format = output_format(args.format, args.output.as_deref(), Format::Json)?;
+            in_pool(args.threads, || merge::run(args, format))
+        }
+        None => in_pool(cli.threads, || build(cli)),
+    }
+}
+
+/// Runs `f` on a thread pool of `threads` workers (all cores when `None`).
+fn in_pool<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> anyhow::Result<T> + Send,
+) -> anyhow::Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .context("cannot start worker threads")?;
+    pool.install(f)
+}
+
+/// Builds a graph from articles (no subcommand).
+fn build(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let format = if cli.jsonl {
+        match cli.format {
+            Some(f) => f.into(),
+            None => Format::Json,
+        }
+    } else {
+        output_format(cli.format, cli.output.as_deref(), Format::Dot)?
+    };
     let pipeline = cli.pipeline()?;
     if cli.jsonl {
         if format != Format::Json || cli.explain {
@@ -49,34 +82,41 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         return input::run_jsonl(&pipeline, cli);
     }
-    let mut graph = KnowledgeGraph::new();
-    let mut failed = false;
-    for path in &cli.inputs {
-        match input::read_document(path) {
-            Ok(text) => graph.merge(pipeline.run(&input::display_id(path), &text)),
-            Err(e) => {
-                eprintln!("kgbuild: {e}");
-                failed = true;
-            }
-        }
+    let (docs, errors) = input::expand_inputs(&cli.inputs, &cli.glob)?;
+    for e in &errors {
+        eprintln!("kgbuild: {e}");
     }
-    if failed {
+    let total: u64 = docs.iter().map(|p| input::input_len(p)).sum();
+    let mut progress = Progress::new(total, docs.len() > 1, cli.quiet, "documents");
+    let graph = input::build_graph(&pipeline, &docs, &mut progress);
+    progress.finish();
+    let Some(graph) = graph.filter(|_| errors.is_empty()) else {
         // Never write a graph of part of the input: the user asked for all of it.
         return Ok(ExitCode::from(2));
-    }
-    let to_stdout = cli.output.is_none();
-    if cli.explain {
+    };
+    write_graph(&graph, format, cli.output.as_deref(), cli.explain)
+}
+
+/// Writes the graph (and the --explain table); the exit status says whether it is empty.
+pub(crate) fn write_graph(
+    graph: &KnowledgeGraph,
+    format: Format,
+    output: Option<&Path>,
+    explain: bool,
+) -> anyhow::Result<ExitCode> {
+    let to_stdout = output.is_none();
+    if explain {
         if to_stdout {
-            export::explain::write_explain(&graph, &mut io::stderr().lock())?;
+            export::explain::write_explain(graph, &mut io::stderr().lock())?;
         } else {
-            export::explain::write_explain(&graph, &mut io::stdout().lock())?;
+            export::explain::write_explain(graph, &mut io::stdout().lock())?;
         }
     }
-    match &cli.output {
-        Some(path) => write_atomically(path, |w| export::write(&graph, format, w))?,
+    match output {
+        Some(path) => write_atomically(path, |w| export::write(graph, format, w))?,
         None => {
-            let mut out = io::stdout().lock();
-            export::write(&graph, format, &mut out)?;
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            export::write(graph, format, &mut out)?;
             out.flush()?;
         }
     }
@@ -87,14 +127,17 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn output_format(cli: &Cli) -> anyhow::Result<Format> {
-    if let Some(f) = cli.format {
+/// The output format: `--format`, else the extension of `-o`, else `default`.
+fn output_format(
+    format: Option<cli::FormatArg>,
+    output: Option<&Path>,
+    default: Format,
+) -> anyhow::Result<Format> {
+    if let Some(f) = format {
         return Ok(f.into());
     }
-    match &cli.output {
-        None if cli.jsonl => Ok(Format::Json),
-        None => Ok(Format::Dot),
-        Some(_) if cli.jsonl => Ok(Format::Json),
+    match output {
+        None => Ok(default),
         Some(p) => Format::from_extension(p).with_context(|| {
             format!(
                 "{}: unknown output extension; use .dot, .gv, .ron or .json, or --format",

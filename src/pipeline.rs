@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::gazetteer::Gazetteer;
 use crate::graph::{DocumentInfo, Evidence, KnowledgeGraph, Mention, Node};
 use crate::ner::{Recognizer, Via};
-use crate::resolve::{self, Resolved};
+use crate::resolve::{self, Resolved, RoleClasses};
 use crate::rules::{Found, RuleSet, RuleSources};
 use crate::text::Document;
 
@@ -120,8 +120,10 @@ impl PipelineBuilder {
         }
         let rules = sources.compile(&gazetteer)?;
         let recognizer = Recognizer::new(&gazetteer)?;
+        let roles = RoleClasses::new(&gazetteer);
         Ok(Pipeline {
             inner: Arc::new(Inner {
+                roles,
                 gazetteer,
                 recognizer,
                 rules,
@@ -133,6 +135,7 @@ impl PipelineBuilder {
 #[derive(Debug)]
 struct Inner {
     gazetteer: Gazetteer,
+    roles: RoleClasses,
     recognizer: Recognizer,
     rules: RuleSet,
 }
@@ -177,7 +180,7 @@ impl Pipeline {
     /// Analyses one document.
     pub fn analyze<'d>(&self, doc: &'d Document) -> Analysis<'d> {
         let tagged = self.inner.recognizer.tag(&self.inner.gazetteer, doc);
-        let resolved = resolve::resolve(&self.inner.gazetteer, tagged);
+        let resolved = resolve::resolve_with(&self.inner.gazetteer, &self.inner.roles, tagged);
         let relations = self.inner.rules.run(&self.inner.gazetteer, &resolved);
         Analysis {
             resolved,

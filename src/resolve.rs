@@ -97,9 +97,49 @@ pub fn slug(name: &str) -> String {
 
 /// Resolves the mentions of one document.
 pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
+    resolve_with(gazetteer, &RoleClasses::new(gazetteer), tagged)
+}
+
+/// The role classes of the titles that give each predicate, read from a gazetteer's
+/// lexicon once, so that resolving a document does not scan the whole gazetteer.
+#[derive(Clone, Debug, Default)]
+pub struct RoleClasses {
+    by_predicate: HashMap<String, Vec<String>>,
+}
+
+impl RoleClasses {
+    /// Reads the `title` entries of the lexicon.
+    pub fn new(gazetteer: &Gazetteer) -> RoleClasses {
+        let mut by_predicate: HashMap<String, Vec<String>> = HashMap::new();
+        for e in gazetteer.entries() {
+            if e.subtype != "title" {
+                continue;
+            }
+            if let (Some(p), Some(c)) = (e.attr("predicate"), e.attr("class")) {
+                by_predicate
+                    .entry(p.to_string())
+                    .or_default()
+                    .push(c.to_string());
+            }
+        }
+        RoleClasses { by_predicate }
+    }
+
+    fn of(&self, predicate: &str) -> &[String] {
+        self.by_predicate.get(predicate).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// [`resolve`] with the role classes computed beforehand (as the pipeline does).
+pub fn resolve_with<'d>(
+    gazetteer: &Gazetteer,
+    roles: &RoleClasses,
+    tagged: Tagged<'d>,
+) -> Resolved<'d> {
     let doc = tagged.doc;
     let mut r = Resolver {
         gazetteer,
+        roles,
         doc,
         entities: Vec::new(),
         by_id: HashMap::new(),
@@ -134,6 +174,7 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
 
 struct Resolver<'g, 'd> {
     gazetteer: &'g Gazetteer,
+    roles: &'g RoleClasses,
     doc: &'d Document,
     entities: Vec<Entity>,
     by_id: HashMap<String, usize>,
@@ -177,7 +218,7 @@ impl Resolver<'_, '_> {
         if let Some(roles) = e.attr("role") {
             for role in roles.split(',') {
                 let predicate = role.split(':').next().unwrap_or("");
-                role_classes.extend(self.classes_of_predicate(predicate));
+                role_classes.extend(self.roles.of(predicate).iter().cloned());
             }
         }
         self.push_entity(Entity {
@@ -199,16 +240,6 @@ impl Resolver<'_, '_> {
         self.by_id.insert(e.id.clone(), i);
         self.entities.push(e);
         i
-    }
-
-    /// The role classes of titles that give `predicate` (from the lexicon).
-    fn classes_of_predicate(&self, predicate: &str) -> Vec<String> {
-        self.gazetteer
-            .entries()
-            .iter()
-            .filter(|e| e.subtype == "title" && e.attr("predicate") == Some(predicate))
-            .filter_map(|e| e.attr("class").map(str::to_string))
-            .collect()
     }
 
     fn add_named(&mut self, m: &Mention) {

@@ -3,6 +3,7 @@
 mod acceptance;
 mod bad_input;
 mod cli;
+mod corpus;
 mod examples;
 mod export;
 mod util;
