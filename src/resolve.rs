@@ -100,18 +100,26 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
     resolve_with(gazetteer, &RoleClasses::new(gazetteer), tagged)
 }
 
-/// The role classes of the titles that give each predicate, read from a gazetteer's
-/// lexicon once, so that resolving a document does not scan the whole gazetteer.
+/// What resolution looks up in a gazetteer, indexed once so that resolving a document
+/// never scans the whole gazetteer: the role classes of the titles that give each
+/// predicate, and the organisations of each country.
 #[derive(Clone, Debug, Default)]
 pub struct RoleClasses {
     by_predicate: HashMap<String, Vec<String>>,
+    orgs_by_country: HashMap<String, Vec<usize>>,
 }
 
 impl RoleClasses {
-    /// Reads the `title` entries of the lexicon.
+    /// Reads the `title` entries of the lexicon and the organisations' countries.
     pub fn new(gazetteer: &Gazetteer) -> RoleClasses {
         let mut by_predicate: HashMap<String, Vec<String>> = HashMap::new();
-        for e in gazetteer.entries() {
+        let mut orgs_by_country: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in gazetteer.entries().iter().enumerate() {
+            if e.entity_type() == Some(EntityType::Organization) {
+                if let Some(c) = e.attr("country") {
+                    orgs_by_country.entry(c.to_string()).or_default().push(i);
+                }
+            }
             if e.subtype != "title" {
                 continue;
             }
@@ -122,7 +130,10 @@ impl RoleClasses {
                     .push(c.to_string());
             }
         }
-        RoleClasses { by_predicate }
+        RoleClasses {
+            by_predicate,
+            orgs_by_country,
+        }
     }
 
     fn of(&self, predicate: &str) -> &[String] {
@@ -322,12 +333,11 @@ impl Resolver<'_, '_> {
         let home = self.home_country()?;
         let suffix = format!(" {}", name.to_lowercase());
         let entries = self.gazetteer.entries();
-        let mut found = entries.iter().enumerate().filter(|(_, e)| {
-            e.entity_type() == Some(EntityType::Organization)
-                && e.attr("country") == Some(home.as_str())
-                && std::iter::once(e.name.as_str())
-                    .chain(e.aliases.iter().map(|a| a.text.as_str()))
-                    .any(|n| n.to_lowercase().ends_with(&suffix))
+        let orgs = self.roles.orgs_by_country.get(home.as_str())?;
+        let mut found = orgs.iter().map(|&i| (i, &entries[i])).filter(|(_, e)| {
+            std::iter::once(e.name.as_str())
+                .chain(e.aliases.iter().map(|a| a.text.as_str()))
+                .any(|n| n.to_lowercase().ends_with(&suffix))
         });
         let first = found.next()?;
         found.next().is_none().then_some(first.0)
