@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::gazetteer::Gazetteer;
+use crate::gazetteer::{EntityType, Gazetteer};
 use crate::graph::{DocumentInfo, Evidence, KnowledgeGraph, Mention, Node};
 use crate::ner::{Recognizer, Via};
 use crate::resolve::{self, Resolved, RoleClasses};
@@ -215,6 +215,21 @@ impl Pipeline {
             id: doc.id.clone(),
             chars: doc.text.chars().count(),
         });
+        // A person the gazetteer lacks, named by one word only ("Mr. Lee"), is known only
+        // within this document: its id names the document, so that merging graphs never
+        // links two documents through a bare surname.
+        let ids: Vec<String> = r
+            .entities
+            .iter()
+            .map(|e| {
+                let one_word = !e.name.trim().contains(char::is_whitespace);
+                if e.entry.is_none() && e.etype == EntityType::Person && one_word {
+                    format!("{}@{}", e.id, doc.id)
+                } else {
+                    e.id.clone()
+                }
+            })
+            .collect();
         let mut mentions: Vec<Vec<Mention>> = vec![Vec::new(); r.entities.len()];
         for m in &r.mentions {
             for &e in &m.entities {
@@ -244,7 +259,7 @@ impl Pipeline {
                 }
             }
             g.add_node(Node {
-                id: e.id.clone(),
+                id: ids[i].clone(),
                 name: e.name.clone(),
                 etype: e.etype,
                 subtype: (!e.subtype.is_empty()).then(|| e.subtype.clone()),
@@ -255,9 +270,9 @@ impl Pipeline {
         for f in &analysis.relations {
             let attributes: BTreeMap<String, String> = f.attributes.clone();
             g.add_relation(
-                &r.entities[f.subject].id,
+                &ids[f.subject],
                 &f.predicate,
-                &r.entities[f.object].id,
+                &ids[f.object],
                 attributes,
                 vec![Evidence {
                     doc: doc.id.clone(),

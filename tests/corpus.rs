@@ -160,6 +160,24 @@ fn surnames_and_pronouns_never_link_documents() {
     };
     lee("lee-min-ho", "a.txt");
     lee("lee-soo-jin", "b.txt");
+
+    // A bare surname after a title, in two documents that never give a full name: two
+    // people, each known only within its document.
+    w.write("c.txt", "Mr. Lee said on Monday that sales rose.\n");
+    w.write(
+        "d.txt",
+        "Spokesman Lee said on Tuesday that exports fell.\n",
+    );
+    let o = w.run(&["c.txt", "d.txt", "-o", "h.json"]);
+    ok(&o);
+    let h = json(&w.path("h.json"));
+    let ids: Vec<&str> = h["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["lee@c.txt", "lee@d.txt"]);
 }
 
 #[test]

@@ -162,7 +162,8 @@ impl Generator {
     /// The next article, about `sentences` sentences long (2-4 KB for the default).
     pub fn article(&mut self, sentences: usize) -> String {
         self.count += 1;
-        let names = self.names.clone();
+        // Taken out while `self` draws numbers, then put back: no copy per article.
+        let names = std::mem::take(&mut self.names);
         let city = self.pick(&names.cities).clone();
         let agency = self.pick(&names.agencies).clone();
         let month = *self.pick(MONTHS);
@@ -180,6 +181,7 @@ impl Generator {
             }
         }
         text.push('\n');
+        self.names = names;
         text
     }
 
