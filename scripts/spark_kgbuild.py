@@ -34,6 +34,9 @@ def main() -> int:
     ap.add_argument("--args", default="", help="extra kgbuild flags (e.g. --gazetteer g.tsv)")
     a = ap.parse_args()
 
+    if a.master.startswith("local"):
+        # Local mode talks to itself only: keep Spark on the loopback address.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark import SparkConf, SparkContext
 
     kgbuild = a.kgbuild

@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef;
 use serde::{Deserialize, Serialize};
 
 use crate::gazetteer::EntityType;
@@ -151,6 +150,10 @@ pub struct KnowledgeGraph {
     seen_evidence: HashSet<(EdgeIndex, String, usize, usize)>,
     /// Documents already counted on each edge (see [`Edge::count`]).
     seen_docs: HashSet<(EdgeIndex, String)>,
+    /// The edge of each (source, target, predicate), and the number of edges of each
+    /// (source, target): finding an edge does not walk a hub node's edges.
+    edge_index: HashMap<(NodeIndex, NodeIndex, String), EdgeIndex>,
+    pair_edges: HashMap<(NodeIndex, NodeIndex), usize>,
 }
 
 impl PartialEq for KnowledgeGraph {
@@ -204,11 +207,7 @@ impl KnowledgeGraph {
         evidence: Vec<Evidence>,
     ) -> Option<EdgeIndex> {
         let (&a, &b) = (self.index.get(source)?, self.index.get(target)?);
-        let existing = self
-            .graph
-            .edges_connecting(a, b)
-            .find(|e| e.weight().predicate == predicate)
-            .map(|e| e.id());
+        let existing = self.edge_index.get(&(a, b, predicate.to_string())).copied();
         if let Some(ix) = existing {
             let edge = &mut self.graph[ix];
             for (k, v) in attributes {
@@ -217,14 +216,13 @@ impl KnowledgeGraph {
             self.push_evidence(ix, evidence);
             return Some(ix);
         }
-        let key = self.graph.edges_connecting(a, b).count();
-        let ix = self.graph.add_edge(
+        let ix = self.insert_edge(
             a,
             b,
             Edge {
                 source: source.to_string(),
                 target: target.to_string(),
-                key,
+                key: 0,
                 predicate: predicate.to_string(),
                 attributes,
                 evidence: Vec::new(),
@@ -233,6 +231,17 @@ impl KnowledgeGraph {
         );
         self.push_evidence(ix, evidence);
         Some(ix)
+    }
+
+    /// Adds a new edge (without evidence), setting its key and indexing it.
+    fn insert_edge(&mut self, a: NodeIndex, b: NodeIndex, mut edge: Edge) -> EdgeIndex {
+        let pair = self.pair_edges.entry((a, b)).or_insert(0);
+        edge.key = *pair;
+        *pair += 1;
+        let predicate = edge.predicate.clone();
+        let ix = self.graph.add_edge(a, b, edge);
+        self.edge_index.insert((a, b, predicate), ix);
+        ix
     }
 
     /// Adds evidence to an edge, skipping sentences it already has, and counts new
@@ -358,7 +367,14 @@ impl TryFrom<GraphData> for KnowledgeGraph {
                     e.source, e.target
                 ));
             };
-            let ix = g.graph.add_edge(
+            if g.edge_index.contains_key(&(a, b, e.predicate.clone())) {
+                return Err(format!(
+                    "duplicate edge {} -{}-> {}",
+                    e.source, e.predicate, e.target
+                ));
+            }
+            let key = e.key;
+            let ix = g.insert_edge(
                 a,
                 b,
                 Edge {
@@ -367,6 +383,8 @@ impl TryFrom<GraphData> for KnowledgeGraph {
                     ..e.clone()
                 },
             );
+            // Keep the key as written.
+            g.graph[ix].key = key;
             g.push_evidence(ix, e.evidence);
         }
         Ok(g)

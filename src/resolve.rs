@@ -115,10 +115,10 @@ impl RoleClasses {
         let mut by_predicate: HashMap<String, Vec<String>> = HashMap::new();
         let mut orgs_by_country: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in gazetteer.entries().iter().enumerate() {
-            if e.entity_type() == Some(EntityType::Organization) {
-                if let Some(c) = e.attr("country") {
-                    orgs_by_country.entry(c.to_string()).or_default().push(i);
-                }
+            if e.entity_type() == Some(EntityType::Organization)
+                && let Some(c) = e.attr("country")
+            {
+                orgs_by_country.entry(c.to_string()).or_default().push(i);
             }
             if e.subtype != "title" {
                 continue;
