@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -19,7 +19,9 @@ Examples:
   kgbuild article.txt --explain             every entity and relation with its evidence
   cat article.txt | kgbuild - --format json
   kgbuild a.txt b.txt -o merged.json        one graph from several articles
+  kgbuild articles/ -o merged.json          every *.txt file below articles/ (see --glob)
   kgbuild --jsonl corpus.jsonl -o out.jsonl one graph per {\"id\",\"text\"} line
+  kgbuild merge out.jsonl more.json -o all.ron   merge graphs that kgbuild wrote
   kgbuild article.txt --gazetteer my_names.tsv --rules my_rules.ron
   kgbuild gazetteer check my_names.tsv      validate gazetteer files (file:line errors)
   kgbuild gazetteer stats                   entries of the bundled gazetteer by type
@@ -27,6 +29,9 @@ Examples:
 Exit status: 0 ok, 1 nothing extracted, 2 error.";
 
 /// Turns news articles into a knowledge graph: who is who, and who did what with whom.
+///
+/// Without a subcommand, kgbuild builds a graph from articles. A subcommand (`merge`) does
+/// something else; a file whose name is a subcommand's is given as `./merge`.
 #[derive(Debug, Parser)]
 #[command(
     name = "kgbuild",
@@ -37,16 +42,48 @@ Exit status: 0 ok, 1 nothing extracted, 2 error.";
     subcommand_negates_reqs = true
 )]
 pub struct Cli {
-    /// A tool instead of building a graph (`kgbuild gazetteer check|stats`).
+    /// What to do other than building a graph from articles.
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Article files (UTF-8 text); `-` reads standard input.
+    /// Article files (UTF-8 text) or folders of them; `-` reads standard input.
     ///
-    /// Several inputs give one merged graph. With --jsonl, each input is a JSON Lines file
+    /// Several inputs give one merged graph. A folder is searched recursively for files
+    /// that match --glob, in sorted order. With --jsonl, each input is a JSON Lines file
     /// of {"id", "text"} records.
     #[arg(value_name = "INPUT", required = true, help_heading = "Input")]
     pub inputs: Vec<PathBuf>,
+
+    /// Which files to take from a folder INPUT (default `*.txt`).
+    ///
+    /// Matched against the path below the folder (`*` also crosses `/`), so `*.txt`
+    /// takes every .txt file at any depth and `2025/*.txt` those below 2025/. Files named
+    /// on the command line are always read.
+    #[arg(
+        long,
+        value_name = "GLOB",
+        default_value = "*.txt",
+        help_heading = "Input"
+    )]
+    pub glob: String,
+
+    /// Number of worker threads (default: one per core).
+    ///
+    /// The output is the same whatever the number.
+    #[arg(
+        short = 'j',
+        long = "threads",
+        value_name = "N",
+        help_heading = "Input"
+    )]
+    pub threads: Option<usize>,
+
+    /// No progress bar.
+    ///
+    /// The bar shows on standard error only when it is a terminal and there is more than
+    /// one document.
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
 
     /// Read JSON Lines ({"id": ..., "text": ...} per line) and write one graph per line.
     #[arg(long, help_heading = "Input")]
@@ -103,12 +140,45 @@ pub struct Cli {
     pub no_default_rules: bool,
 }
 
-/// Subcommands. `kgbuild FILE...` (no subcommand) builds a graph.
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Merge graphs that kgbuild wrote (JSON, JSON Lines or RON) into one graph.
+    ///
+    /// Nodes merge by id, relations by source, predicate and target, as when several
+    /// articles are given at once. Inputs are merged in the order given, the graphs of a
+    /// JSON Lines file in line order.
+    Merge(MergeArgs),
     /// Gazetteer tools: validate files, count entries.
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
+}
+
+/// `kgbuild merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Graph files: .json (one graph, or JSON Lines of graphs), .jsonl, .ron; `-` reads
+    /// JSON or JSON Lines from standard input.
+    #[arg(value_name = "GRAPH", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Write the merged graph to PATH (format from the extension: .dot/.gv, .ron, .json).
+    ///
+    /// Without -o the graph goes to standard output as JSON unless --format says otherwise.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Output format; overrides the extension of --output.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+
+    /// Number of threads reading the inputs (default: one per core).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `kgbuild gazetteer ...`.
@@ -311,5 +381,27 @@ mod tests {
         assert!(Cli::try_parse_from(["kgbuild", "a", "--layout", "osage"]).is_err());
         let e = Cli::try_parse_from(["kgbuild", "a", "--base-iri", "example.org/"]).unwrap_err();
         assert!(e.to_string().contains("not absolute"), "{e}");
+    }
+
+    #[test]
+    fn merge_is_a_subcommand_and_articles_still_parse() {
+        let c =
+            Cli::try_parse_from(["kgbuild", "merge", "a.json", "b.jsonl", "-o", "x.ron"]).unwrap();
+        let Some(Command::Merge(m)) = c.command else {
+            panic!("not merge: {c:?}");
+        };
+        assert_eq!(m.inputs.len(), 2);
+        assert_eq!(m.output, Some(PathBuf::from("x.ron")));
+        let c =
+            Cli::try_parse_from(["kgbuild", "a.txt", "-j", "2", "-q", "--glob", "*.md"]).unwrap();
+        assert!(c.command.is_none());
+        assert_eq!(c.threads, Some(2));
+        assert!(c.quiet);
+        assert_eq!(c.glob, "*.md");
+        // A file called `merge` is given with a path.
+        let c = Cli::try_parse_from(["kgbuild", "./merge"]).unwrap();
+        assert!(c.command.is_none());
+        assert!(Cli::try_parse_from(["kgbuild", "merge"]).is_err());
+        assert!(Cli::try_parse_from(["kgbuild", "a.txt", "merge", "b.json"]).is_ok());
     }
 }

@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
-use petgraph::visit::EdgeRef;
 use serde::{Deserialize, Serialize};
 
 use crate::gazetteer::EntityType;
@@ -95,6 +94,11 @@ pub struct Edge {
     /// All evidence, in order found.
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// Number of distinct documents that give evidence for the relation (1 for a graph of
+    /// one document). Maintained by the graph; recomputed from `evidence` when a graph is
+    /// loaded, so files without it load too.
+    #[serde(default)]
+    pub count: usize,
 }
 
 /// A document the graph was built from.
@@ -151,6 +155,12 @@ pub struct KnowledgeGraph {
     /// Evidence (document and span) already on each edge: one sentence counts once even
     /// when several rules find it, and merging stays linear.
     seen_evidence: HashSet<(EdgeIndex, String, usize, usize)>,
+    /// Documents already counted on each edge (see [`Edge::count`]).
+    seen_docs: HashSet<(EdgeIndex, String)>,
+    /// The edge of each (source, target, predicate), and the number of edges of each
+    /// (source, target): finding an edge does not walk a hub node's edges.
+    edge_index: HashMap<(NodeIndex, NodeIndex, String), EdgeIndex>,
+    pair_edges: HashMap<(NodeIndex, NodeIndex), usize>,
 }
 
 impl PartialEq for KnowledgeGraph {
@@ -205,54 +215,80 @@ impl KnowledgeGraph {
         evidence: Vec<Evidence>,
     ) -> Option<EdgeIndex> {
         let (&a, &b) = (self.index.get(source)?, self.index.get(target)?);
-        let existing = self
-            .graph
-            .edges_connecting(a, b)
-            .find(|e| e.weight().predicate == predicate)
-            .map(|e| e.id());
+        let existing = self.edge_index.get(&(a, b, predicate.to_string())).copied();
         if let Some(ix) = existing {
             let edge = &mut self.graph[ix];
             for (k, v) in attributes {
                 edge.attributes.entry(k).or_insert(v);
             }
-            for ev in evidence {
-                let key = (ix, ev.doc.clone(), ev.start, ev.end);
-                if self.seen_evidence.insert(key) {
-                    edge.evidence.push(ev);
-                }
-            }
+            self.push_evidence(ix, evidence);
             return Some(ix);
         }
-        let key = self.graph.edges_connecting(a, b).count();
-        let ix = self.graph.add_edge(
+        let ix = self.insert_edge(
             a,
             b,
             Edge {
                 source: source.to_string(),
                 target: target.to_string(),
-                key,
+                key: 0,
                 predicate: predicate.to_string(),
                 attributes,
                 evidence: Vec::new(),
+                count: 0,
             },
         );
-        for ev in evidence {
-            let seen = (ix, ev.doc.clone(), ev.start, ev.end);
-            if self.seen_evidence.insert(seen) {
-                self.graph[ix].evidence.push(ev);
-            }
-        }
+        self.push_evidence(ix, evidence);
         Some(ix)
     }
 
-    /// Merges another graph into this one.
-    pub fn merge(&mut self, other: KnowledgeGraph) {
-        let data = other.to_data();
-        self.documents.extend(data.graph.documents);
-        for n in data.nodes {
-            self.add_node(n);
+    /// Adds a new edge (without evidence), setting its key and indexing it.
+    fn insert_edge(&mut self, a: NodeIndex, b: NodeIndex, mut edge: Edge) -> EdgeIndex {
+        let pair = self.pair_edges.entry((a, b)).or_insert(0);
+        edge.key = *pair;
+        *pair += 1;
+        let predicate = edge.predicate.clone();
+        let ix = self.graph.add_edge(a, b, edge);
+        self.edge_index.insert((a, b, predicate), ix);
+        ix
+    }
+
+    /// Adds evidence to an edge, skipping sentences it already has, and counts new
+    /// documents.
+    fn push_evidence(&mut self, ix: EdgeIndex, evidence: Vec<Evidence>) {
+        for ev in evidence {
+            if !self
+                .seen_evidence
+                .insert((ix, ev.doc.clone(), ev.start, ev.end))
+            {
+                continue;
+            }
+            // Evidence of one document comes together: check the last piece first and
+            // touch the set only for a document not seen just before.
+            let edge = &self.graph[ix];
+            let same_as_last = edge.evidence.last().is_some_and(|l| l.doc == ev.doc);
+            if !same_as_last && self.seen_docs.insert((ix, ev.doc.clone())) {
+                self.graph[ix].count += 1;
+            }
+            self.graph[ix].evidence.push(ev);
         }
-        for e in data.edges {
+    }
+
+    /// Merges another graph into this one: its documents are appended; nodes with the same
+    /// id are merged (aliases and mentions combined, first name and type kept); relations
+    /// with the same source, predicate and target become one edge with all the evidence,
+    /// and [`Edge::count`] counts the documents that give it.
+    ///
+    /// Merging graphs one after the other costs time linear in their total size. The
+    /// result depends on the order of the merges (first name, first attributes): merge in
+    /// a fixed order for a reproducible graph.
+    pub fn merge(&mut self, other: KnowledgeGraph) {
+        self.documents.extend(other.documents);
+        let (nodes, edges) = other.graph.into_nodes_edges();
+        for n in nodes {
+            self.add_node(n.weight);
+        }
+        for e in edges {
+            let e = e.weight;
             self.add_relation(&e.source, &e.predicate, &e.target, e.attributes, e.evidence);
         }
     }
@@ -339,19 +375,25 @@ impl TryFrom<GraphData> for KnowledgeGraph {
                     e.source, e.target
                 ));
             };
-            let ix = g.graph.add_edge(
+            if g.edge_index.contains_key(&(a, b, e.predicate.clone())) {
+                return Err(format!(
+                    "duplicate edge {} -{}-> {}",
+                    e.source, e.predicate, e.target
+                ));
+            }
+            let key = e.key;
+            let ix = g.insert_edge(
                 a,
                 b,
                 Edge {
                     evidence: Vec::new(),
+                    count: 0,
                     ..e.clone()
                 },
             );
-            for ev in e.evidence {
-                g.seen_evidence
-                    .insert((ix, ev.doc.clone(), ev.start, ev.end));
-                g.graph[ix].evidence.push(ev);
-            }
+            // Keep the key as written.
+            g.graph[ix].key = key;
+            g.push_evidence(ix, e.evidence);
         }
         Ok(g)
     }

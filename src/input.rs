@@ -5,13 +5,86 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use kgbuild::export;
+use kgbuild::{KnowledgeGraph, export};
+use rayon::prelude::*;
 
 use crate::cli::Cli;
+use crate::progress::Progress;
 
 /// The document id for a path: as given, `-` for standard input.
 pub fn display_id(path: &Path) -> String {
     path.display().to_string()
+}
+
+/// Expands the inputs: a folder becomes the files below it that match `glob`, in sorted
+/// order; files and `-` stay as given. Returns the documents and one message per input
+/// that cannot be expanded (a missing path, a folder without matching files).
+pub fn expand_inputs(
+    inputs: &[PathBuf],
+    glob: &str,
+) -> anyhow::Result<(Vec<PathBuf>, Vec<String>)> {
+    let matcher = globset::GlobBuilder::new(glob)
+        .literal_separator(false)
+        .build()
+        .with_context(|| format!("--glob {glob}: bad pattern"))?
+        .compile_matcher();
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    for path in inputs {
+        if path != Path::new("-") && path.is_dir() {
+            let mut found = Vec::new();
+            if let Err(e) = walk(path, path, &matcher, &mut found) {
+                errors.push(e);
+                continue;
+            }
+            if found.is_empty() {
+                errors.push(format!(
+                    "{}: folder has no file that matches `{glob}`",
+                    path.display()
+                ));
+            }
+            found.sort();
+            docs.extend(found);
+        } else {
+            docs.push(path.clone());
+        }
+    }
+    Ok((docs, errors))
+}
+
+/// Collects the files below `dir` whose path relative to `root` matches. Symbolic links
+/// to files are read; links to folders are not followed (no cycles).
+fn walk(
+    root: &Path,
+    dir: &Path,
+    matcher: &globset::GlobMatcher,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), String> {
+    let read =
+        std::fs::read_dir(dir).map_err(|e| format!("{}: {}", dir.display(), io_message(&e)))?;
+    for entry in read {
+        let entry = entry.map_err(|e| format!("{}: {}", dir.display(), io_message(&e)))?;
+        let p = entry.path();
+        let ft = entry
+            .file_type()
+            .map_err(|e| format!("{}: {}", p.display(), io_message(&e)))?;
+        if ft.is_dir() {
+            walk(root, &p, matcher, out)?;
+        } else if (ft.is_file() || (ft.is_symlink() && p.is_file()))
+            && matcher.is_match(p.strip_prefix(root).unwrap_or(&p))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// The size of an input in bytes, when known (not for standard input).
+pub fn input_len(path: &Path) -> u64 {
+    if path == Path::new("-") {
+        return 0;
+    }
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 /// Reads one article: UTF-8, not empty, not a folder.
@@ -47,6 +120,44 @@ pub fn read_document(path: &Path) -> anyhow::Result<String> {
     Ok(text)
 }
 
+/// Builds one graph from all the articles: read and analysed in parallel, `chunk`
+/// documents at a time, merged in input order (so the result does not depend on the
+/// number of threads). Every bad input is reported on standard error; then the result is
+/// `None`.
+pub fn build_graph(
+    pipeline: &kgbuild::Pipeline,
+    docs: &[PathBuf],
+    progress: &mut Progress,
+) -> Option<KnowledgeGraph> {
+    const CHUNK: usize = 256;
+    let mut graph = KnowledgeGraph::new();
+    let mut failed = false;
+    for chunk in docs.chunks(CHUNK) {
+        let results: Vec<(u64, anyhow::Result<KnowledgeGraph>)> = chunk
+            .par_iter()
+            .map(|path| match read_document(path) {
+                Ok(text) => (
+                    text.len() as u64,
+                    Ok(pipeline.run(&display_id(path), &text)),
+                ),
+                Err(e) => (0, Err(e)),
+            })
+            .collect();
+        for (bytes, r) in results {
+            progress.add(1, bytes);
+            match r {
+                Ok(g) if !failed => graph.merge(g),
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("kgbuild: {e:#}");
+                    failed = true;
+                }
+            }
+        }
+    }
+    (!failed).then_some(graph)
+}
+
 fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
@@ -61,30 +172,72 @@ struct Record {
     text: String,
 }
 
-/// `--jsonl`: one graph per input line, in input order, streamed.
+/// Records read before a chunk is processed: at most this many, or this many bytes.
+const JSONL_CHUNK_RECORDS: usize = 1000;
+const JSONL_CHUNK_BYTES: usize = 16 << 20;
+
+/// `--jsonl`: one graph per input line, in input order, streamed: lines are read a chunk at
+/// a time, the chunk's records are analysed in parallel, their lines written in order, and
+/// the next chunk read; memory stays bounded by a chunk, whatever the input's size.
 pub fn run_jsonl(pipeline: &kgbuild::Pipeline, cli: &Cli) -> anyhow::Result<ExitCode> {
-    let process = |out: &mut dyn std::io::Write| -> Result<(), kgbuild::Error> {
+    let total: u64 = cli.inputs.iter().map(|p| input_len(p)).sum();
+    let mut progress = Progress::new(total, true, cli.quiet, "records");
+    let mut process = |out: &mut dyn std::io::Write| -> Result<(), kgbuild::Error> {
         for path in &cli.inputs {
-            let reader: Box<dyn BufRead> = if path == Path::new("-") {
+            let mut reader: Box<dyn BufRead> = if path == Path::new("-") {
                 Box::new(std::io::stdin().lock())
             } else {
                 let f =
                     std::fs::File::open(path).map_err(|e| jsonl_err(path, 0, &io_message(&e)))?;
-                Box::new(std::io::BufReader::new(f))
+                Box::new(std::io::BufReader::with_capacity(1 << 20, f))
             };
-            for (n, line) in reader.lines().enumerate() {
-                let line = line.map_err(|e| jsonl_err(path, n + 1, &e.to_string()))?;
-                if line.trim().is_empty() {
-                    continue;
+            let mut line_no = 0;
+            loop {
+                // Read a chunk of (line number, line).
+                let mut chunk: Vec<(usize, String)> = Vec::new();
+                let mut bytes = 0;
+                while chunk.len() < JSONL_CHUNK_RECORDS && bytes < JSONL_CHUNK_BYTES {
+                    let mut line = String::new();
+                    let n = reader
+                        .read_line(&mut line)
+                        .map_err(|e| jsonl_err(path, line_no + 1, &e.to_string()))?;
+                    if n == 0 {
+                        break;
+                    }
+                    line_no += 1;
+                    bytes += n;
+                    if !line.trim().is_empty() {
+                        chunk.push((line_no, line));
+                    }
                 }
-                let rec: Record = serde_json::from_str(&line)
-                    .map_err(|e| jsonl_err(path, n + 1, &format!("bad record: {e}")))?;
-                let id = match rec.id {
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                let graph = pipeline.run(&id, &rec.text);
-                export::json::write_json_line(&graph, out)?;
+                if chunk.is_empty() && bytes == 0 {
+                    break;
+                }
+                let outputs: Vec<Result<Vec<u8>, kgbuild::Error>> = chunk
+                    .par_iter()
+                    .map(|(n, line)| {
+                        let rec: Record = serde_json::from_str(line)
+                            .map_err(|e| jsonl_err(path, *n, &format!("bad record: {e}")))?;
+                        let id = match rec.id {
+                            serde_json::Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        let graph = pipeline.run(&id, &rec.text);
+                        let mut buf = Vec::new();
+                        export::json::write_json_line(&graph, &mut buf)?;
+                        Ok(buf)
+                    })
+                    .collect();
+                let records = outputs.len() as u64;
+                for o in outputs {
+                    out.write_all(&o?).map_err(|e| {
+                        kgbuild::Error::from(kgbuild::ErrorKind::Io {
+                            path: PathBuf::from("json output"),
+                            source: e,
+                        })
+                    })?;
+                }
+                progress.add(records, bytes as u64);
             }
         }
         Ok(())
@@ -98,6 +251,7 @@ pub fn run_jsonl(pipeline: &kgbuild::Pipeline, cli: &Cli) -> anyhow::Result<Exit
             std::io::Write::flush(&mut out)?;
         }
     }
+    progress.finish();
     Ok(ExitCode::SUCCESS)
 }
 

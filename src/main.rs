@@ -3,6 +3,8 @@
 mod cli;
 mod cmd_gazetteer;
 mod input;
+mod merge;
+mod progress;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -13,7 +15,8 @@ use clap::Parser;
 use kgbuild::KnowledgeGraph;
 use kgbuild::export::{self, Format};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command};
+use crate::progress::Progress;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,12 +42,38 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
-    if let Some(command) = &cli.command {
-        return match command {
-            cli::Command::Gazetteer(c) => cmd_gazetteer::run(c),
-        };
+    match &cli.command {
+        Some(Command::Merge(args)) => {
+            let format = output_format(args.format, args.output.as_deref(), Format::Json)?;
+            in_pool(args.threads, || merge::run(args, format))
+        }
+        Some(Command::Gazetteer(c)) => cmd_gazetteer::run(c),
+        None => in_pool(cli.threads, || build(cli)),
     }
-    let format = output_format(cli)?;
+}
+
+/// Runs `f` on a thread pool of `threads` workers (all cores when `None`).
+fn in_pool<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> anyhow::Result<T> + Send,
+) -> anyhow::Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .context("cannot start worker threads")?;
+    pool.install(f)
+}
+
+/// Builds a graph from articles (no subcommand).
+fn build(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let format = if cli.jsonl {
+        match cli.format {
+            Some(f) => f.into(),
+            None => Format::Json,
+        }
+    } else {
+        output_format(cli.format, cli.output.as_deref(), Format::Dot)?
+    };
     check_export_flags(cli, format)?;
     let options = cli.export_options();
     let pipeline = cli.pipeline()?;
@@ -57,34 +86,42 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         return input::run_jsonl(&pipeline, cli);
     }
-    let mut graph = KnowledgeGraph::new();
-    let mut failed = false;
-    for path in &cli.inputs {
-        match input::read_document(path) {
-            Ok(text) => graph.merge(pipeline.run(&input::display_id(path), &text)),
-            Err(e) => {
-                eprintln!("kgbuild: {e}");
-                failed = true;
-            }
-        }
+    let (docs, errors) = input::expand_inputs(&cli.inputs, &cli.glob)?;
+    for e in &errors {
+        eprintln!("kgbuild: {e}");
     }
-    if failed {
+    let total: u64 = docs.iter().map(|p| input::input_len(p)).sum();
+    let mut progress = Progress::new(total, docs.len() > 1, cli.quiet, "documents");
+    let graph = input::build_graph(&pipeline, &docs, &mut progress);
+    progress.finish();
+    let Some(graph) = graph.filter(|_| errors.is_empty()) else {
         // Never write a graph of part of the input: the user asked for all of it.
         return Ok(ExitCode::from(2));
-    }
-    let to_stdout = cli.output.is_none();
-    if cli.explain {
+    };
+    write_graph(&graph, format, &options, cli.output.as_deref(), cli.explain)
+}
+
+/// Writes the graph (and the --explain table); the exit status says whether it is empty.
+pub(crate) fn write_graph(
+    graph: &KnowledgeGraph,
+    format: Format,
+    options: &export::ExportOptions,
+    output: Option<&Path>,
+    explain: bool,
+) -> anyhow::Result<ExitCode> {
+    let to_stdout = output.is_none();
+    if explain {
         if to_stdout {
-            export::explain::write_explain(&graph, &mut io::stderr().lock())?;
+            export::explain::write_explain(graph, &mut io::stderr().lock())?;
         } else {
-            export::explain::write_explain(&graph, &mut io::stdout().lock())?;
+            export::explain::write_explain(graph, &mut io::stdout().lock())?;
         }
     }
-    match &cli.output {
-        Some(path) => write_atomically(path, |w| export::write_with(&graph, format, &options, w))?,
+    match output {
+        Some(path) => write_atomically(path, |w| export::write_with(graph, format, options, w))?,
         None => {
-            let mut out = io::stdout().lock();
-            export::write_with(&graph, format, &options, &mut out)?;
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            export::write_with(graph, format, options, &mut out)?;
             out.flush()?;
         }
     }
@@ -95,14 +132,17 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn output_format(cli: &Cli) -> anyhow::Result<Format> {
-    if let Some(f) = cli.format {
+/// The output format: `--format`, else the extension of `-o`, else `default`.
+fn output_format(
+    format: Option<cli::FormatArg>,
+    output: Option<&Path>,
+    default: Format,
+) -> anyhow::Result<Format> {
+    if let Some(f) = format {
         return Ok(f.into());
     }
-    match &cli.output {
-        None if cli.jsonl => Ok(Format::Json),
-        None => Ok(Format::Dot),
-        Some(_) if cli.jsonl => Ok(Format::Json),
+    match output {
+        None => Ok(default),
         Some(p) => Format::from_extension(p).with_context(|| {
             format!(
                 "{}: unknown output extension; use .dot, .gv, .ron, .json, .graphml, .nt, .ttl, \

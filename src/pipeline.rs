@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::gazetteer::Gazetteer;
+use crate::gazetteer::{EntityType, Gazetteer};
 use crate::graph::{DocumentInfo, Evidence, KnowledgeGraph, Mention, Node};
 use crate::ner::{Recognizer, Via};
-use crate::resolve::{self, Resolved};
+use crate::resolve::{self, Resolved, RoleClasses};
 use crate::rules::{Found, RuleSet, RuleSources};
 use crate::text::Document;
 
@@ -120,8 +120,10 @@ impl PipelineBuilder {
         }
         let rules = sources.compile(&gazetteer)?;
         let recognizer = Recognizer::new(&gazetteer)?;
+        let roles = RoleClasses::new(&gazetteer);
         Ok(Pipeline {
             inner: Arc::new(Inner {
+                roles,
                 gazetteer,
                 recognizer,
                 rules,
@@ -133,6 +135,7 @@ impl PipelineBuilder {
 #[derive(Debug)]
 struct Inner {
     gazetteer: Gazetteer,
+    roles: RoleClasses,
     recognizer: Recognizer,
     rules: RuleSet,
 }
@@ -177,7 +180,7 @@ impl Pipeline {
     /// Analyses one document.
     pub fn analyze<'d>(&self, doc: &'d Document) -> Analysis<'d> {
         let tagged = self.inner.recognizer.tag(&self.inner.gazetteer, doc);
-        let resolved = resolve::resolve(&self.inner.gazetteer, tagged);
+        let resolved = resolve::resolve_with(&self.inner.gazetteer, &self.inner.roles, tagged);
         let relations = self.inner.rules.run(&self.inner.gazetteer, &resolved);
         Analysis {
             resolved,
@@ -212,6 +215,21 @@ impl Pipeline {
             id: doc.id.clone(),
             chars: doc.text.chars().count(),
         });
+        // A person the gazetteer lacks, named by one word only ("Mr. Lee"), is known only
+        // within this document: its id names the document, so that merging graphs never
+        // links two documents through a bare surname.
+        let ids: Vec<String> = r
+            .entities
+            .iter()
+            .map(|e| {
+                let one_word = !e.name.trim().contains(char::is_whitespace);
+                if e.entry.is_none() && e.etype == EntityType::Person && one_word {
+                    format!("{}@{}", e.id, doc.id)
+                } else {
+                    e.id.clone()
+                }
+            })
+            .collect();
         let mut mentions: Vec<Vec<Mention>> = vec![Vec::new(); r.entities.len()];
         let mut references: Vec<Vec<Mention>> = vec![Vec::new(); r.entities.len()];
         for m in &r.mentions {
@@ -247,7 +265,7 @@ impl Pipeline {
                 }
             }
             g.add_node(Node {
-                id: e.id.clone(),
+                id: ids[i].clone(),
                 name: e.name.clone(),
                 etype: e.etype,
                 subtype: (!e.subtype.is_empty()).then(|| e.subtype.clone()),
@@ -259,9 +277,9 @@ impl Pipeline {
         for f in &analysis.relations {
             let attributes: BTreeMap<String, String> = f.attributes.clone();
             g.add_relation(
-                &r.entities[f.subject].id,
+                &ids[f.subject],
                 &f.predicate,
-                &r.entities[f.object].id,
+                &ids[f.object],
                 attributes,
                 vec![Evidence {
                     doc: doc.id.clone(),

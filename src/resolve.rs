@@ -97,9 +97,60 @@ pub fn slug(name: &str) -> String {
 
 /// Resolves the mentions of one document.
 pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
+    resolve_with(gazetteer, &RoleClasses::new(gazetteer), tagged)
+}
+
+/// What resolution looks up in a gazetteer, indexed once so that resolving a document
+/// never scans the whole gazetteer: the role classes of the titles that give each
+/// predicate, and the organisations of each country.
+#[derive(Clone, Debug, Default)]
+pub struct RoleClasses {
+    by_predicate: HashMap<String, Vec<String>>,
+    orgs_by_country: HashMap<String, Vec<usize>>,
+}
+
+impl RoleClasses {
+    /// Reads the `title` entries of the lexicon and the organisations' countries.
+    pub fn new(gazetteer: &Gazetteer) -> RoleClasses {
+        let mut by_predicate: HashMap<String, Vec<String>> = HashMap::new();
+        let mut orgs_by_country: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in gazetteer.entries().iter().enumerate() {
+            if e.entity_type() == Some(EntityType::Organization)
+                && let Some(c) = e.attr("country")
+            {
+                orgs_by_country.entry(c.to_string()).or_default().push(i);
+            }
+            if e.subtype != "title" {
+                continue;
+            }
+            if let (Some(p), Some(c)) = (e.attr("predicate"), e.attr("class")) {
+                by_predicate
+                    .entry(p.to_string())
+                    .or_default()
+                    .push(c.to_string());
+            }
+        }
+        RoleClasses {
+            by_predicate,
+            orgs_by_country,
+        }
+    }
+
+    fn of(&self, predicate: &str) -> &[String] {
+        self.by_predicate.get(predicate).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// [`resolve`] with the role classes computed beforehand (as the pipeline does).
+pub fn resolve_with<'d>(
+    gazetteer: &Gazetteer,
+    roles: &RoleClasses,
+    tagged: Tagged<'d>,
+) -> Resolved<'d> {
     let doc = tagged.doc;
     let mut r = Resolver {
         gazetteer,
+        roles,
         doc,
         entities: Vec::new(),
         by_id: HashMap::new(),
@@ -135,6 +186,7 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
 
 struct Resolver<'g, 'd> {
     gazetteer: &'g Gazetteer,
+    roles: &'g RoleClasses,
     doc: &'d Document,
     entities: Vec<Entity>,
     by_id: HashMap<String, usize>,
@@ -178,7 +230,7 @@ impl Resolver<'_, '_> {
         if let Some(roles) = e.attr("role") {
             for role in roles.split(',') {
                 let predicate = role.split(':').next().unwrap_or("");
-                role_classes.extend(self.classes_of_predicate(predicate));
+                role_classes.extend(self.roles.of(predicate).iter().cloned());
             }
         }
         self.push_entity(Entity {
@@ -200,16 +252,6 @@ impl Resolver<'_, '_> {
         self.by_id.insert(e.id.clone(), i);
         self.entities.push(e);
         i
-    }
-
-    /// The role classes of titles that give `predicate` (from the lexicon).
-    fn classes_of_predicate(&self, predicate: &str) -> Vec<String> {
-        self.gazetteer
-            .entries()
-            .iter()
-            .filter(|e| e.subtype == "title" && e.attr("predicate") == Some(predicate))
-            .filter_map(|e| e.attr("class").map(str::to_string))
-            .collect()
     }
 
     fn add_named(&mut self, m: &Mention) {
@@ -340,12 +382,11 @@ impl Resolver<'_, '_> {
         let home = self.home_country()?;
         let suffix = format!(" {}", name.to_lowercase());
         let entries = self.gazetteer.entries();
-        let mut found = entries.iter().enumerate().filter(|(_, e)| {
-            e.entity_type() == Some(EntityType::Organization)
-                && e.attr("country") == Some(home.as_str())
-                && std::iter::once(e.name.as_str())
-                    .chain(e.aliases.iter().map(|a| a.text.as_str()))
-                    .any(|n| n.to_lowercase().ends_with(&suffix))
+        let orgs = self.roles.orgs_by_country.get(home.as_str())?;
+        let mut found = orgs.iter().map(|&i| (i, &entries[i])).filter(|(_, e)| {
+            std::iter::once(e.name.as_str())
+                .chain(e.aliases.iter().map(|a| a.text.as_str()))
+                .any(|n| n.to_lowercase().ends_with(&suffix))
         });
         let first = found.next()?;
         found.next().is_none().then_some(first.0)

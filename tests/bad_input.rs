@@ -19,12 +19,29 @@ const CASES: &[Case] = &[
         expect: &["kgbuild: nope.txt: no such file"],
     },
     Case {
-        name: "folder",
+        name: "empty folder",
         setup: |w| {
             std::fs::create_dir(w.path("dir")).unwrap();
             vec!["dir".into()]
         },
-        expect: &["kgbuild: dir: is a folder"],
+        expect: &["kgbuild: dir: folder has no file that matches `*.txt`"],
+    },
+    Case {
+        name: "folder with no matching file",
+        setup: |w| {
+            std::fs::create_dir(w.path("dir")).unwrap();
+            w.write("dir/notes.md", GOOD);
+            vec!["dir".into()]
+        },
+        expect: &["kgbuild: dir: folder has no file that matches `*.txt`"],
+    },
+    Case {
+        name: "bad glob",
+        setup: |w| {
+            w.write("a.txt", GOOD);
+            vec!["a.txt".into(), "--glob".into(), "[".into()]
+        },
+        expect: &["kgbuild: --glob [: bad pattern"],
     },
     Case {
         name: "non-UTF-8",

@@ -4,6 +4,7 @@ mod acceptance;
 mod bad_input;
 mod cli;
 mod consumers;
+mod corpus;
 mod examples;
 mod export;
 mod gazetteer;

@@ -432,11 +432,38 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
     }
 }
 
+/// A sequence of elements to match: `head`, then whatever `tail` holds. `Opt` and `Either`
+/// put their inner elements in front of the rest this way, without copying elements.
+#[derive(Clone, Copy)]
+struct Seq<'e> {
+    head: &'e [Element],
+    tail: Option<&'e Seq<'e>>,
+}
+
 /// Matches `elems` from unit `u`; returns the end unit. Backtracks over `Opt`, `Skip` and
 /// `Either`.
 fn match_seq(ctx: &Ctx<'_>, elems: &[Element], u: usize, binds: &mut Binds) -> Option<usize> {
-    let Some((first, rest)) = elems.split_first() else {
-        return Some(u);
+    match_cont(
+        ctx,
+        Seq {
+            head: elems,
+            tail: None,
+        },
+        u,
+        binds,
+    )
+}
+
+fn match_cont(ctx: &Ctx<'_>, seq: Seq<'_>, u: usize, binds: &mut Binds) -> Option<usize> {
+    let Some((first, rest)) = seq.head.split_first() else {
+        return match seq.tail {
+            Some(t) => match_cont(ctx, *t, u, binds),
+            None => Some(u),
+        };
+    };
+    let rest = Seq {
+        head: rest,
+        tail: seq.tail,
     };
     let saved = (binds.entities.len(), binds.lex.len());
     let restore = |b: &mut Binds| {
@@ -445,19 +472,23 @@ fn match_seq(ctx: &Ctx<'_>, elems: &[Element], u: usize, binds: &mut Binds) -> O
     };
     match first {
         Element::Opt(inner) => {
-            let mut with: Vec<Element> = inner.clone();
-            with.extend_from_slice(rest);
-            if let Some(e) = match_seq(ctx, &with, u, binds) {
+            let with = Seq {
+                head: inner,
+                tail: Some(&rest),
+            };
+            if let Some(e) = match_cont(ctx, with, u, binds) {
                 return Some(e);
             }
             restore(binds);
-            match_seq(ctx, rest, u, binds)
+            match_cont(ctx, rest, u, binds)
         }
         Element::Either(alts) => {
             for alt in alts {
-                let mut seq = alt.clone();
-                seq.extend_from_slice(rest);
-                if let Some(e) = match_seq(ctx, &seq, u, binds) {
+                let seq = Seq {
+                    head: alt,
+                    tail: Some(&rest),
+                };
+                if let Some(e) = match_cont(ctx, seq, u, binds) {
                     return Some(e);
                 }
                 restore(binds);
@@ -468,7 +499,7 @@ fn match_seq(ctx: &Ctx<'_>, elems: &[Element], u: usize, binds: &mut Binds) -> O
             // Shortest skip first.
             let mut k = u;
             loop {
-                if let Some(e) = match_seq(ctx, rest, k, binds) {
+                if let Some(e) = match_cont(ctx, rest, k, binds) {
                     return Some(e);
                 }
                 restore(binds);
@@ -485,17 +516,17 @@ fn match_seq(ctx: &Ctx<'_>, elems: &[Element], u: usize, binds: &mut Binds) -> O
             if u < ctx.s.units.len() && matches_one(ctx, inner, u) {
                 return None;
             }
-            match_seq(ctx, rest, u, binds)
+            match_cont(ctx, rest, u, binds)
         }
         Element::NotAfter(inner) => {
             if u > 0 && matches_one(ctx, inner, u - 1) {
                 return None;
             }
-            match_seq(ctx, rest, u, binds)
+            match_cont(ctx, rest, u, binds)
         }
         _ => {
             let next = match_elem(ctx, first, u, binds)?;
-            match match_seq(ctx, rest, next, binds) {
+            match match_cont(ctx, rest, next, binds) {
                 Some(e) => Some(e),
                 None => {
                     restore(binds);

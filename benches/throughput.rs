@@ -1,0 +1,119 @@
+//! End-to-end throughput (text in, one JSON graph per document out, as `kgbuild --jsonl`
+//! does) on one and two threads, against the limit: a plain aho-corasick `find_iter` scan
+//! of the same names over the same text, in the same run.
+//!
+//! Two gazetteers: the bundled one, and the bundled one plus 100,000 synthetic multi-word
+//! names (the text then names mostly those). The corpus comes from `kgbuild-corpus`'s
+//! templates. Set `KGBUILD_BENCH_MB` for the corpus size (default 4 MB per gazetteer).
+//!
+//!     cargo bench --bench throughput
+//!
+//! Results and the CLI-level figures (memory, scaling, merge) are in docs/performance.md.
+
+#[path = "../src/bin/kgbuild-corpus/corpus.rs"]
+#[allow(dead_code)]
+mod corpus;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use kgbuild::Pipeline;
+use rayon::prelude::*;
+
+struct Setup {
+    name: &'static str,
+    pipeline: Pipeline,
+    docs: Vec<(String, String)>,
+    bytes: u64,
+    scan: AhoCorasick,
+}
+
+fn setup(name: &'static str, synthetic: usize, mb: f64) -> Setup {
+    let mut b = kgbuild::PipelineBuilder::new();
+    if synthetic > 0 {
+        b.gazetteer_source("synthetic.tsv", &corpus::synthetic_gazetteer(synthetic));
+    }
+    let pipeline = b.build().expect("pipeline");
+    let mut generator =
+        corpus::Generator::new(7, corpus::Names::from_gazetteer(pipeline.gazetteer()));
+    let mut docs = Vec::new();
+    let mut bytes = 0u64;
+    while (bytes as f64) < mb * 1e6 {
+        let text = generator.article(16);
+        bytes += text.len() as u64;
+        docs.push((format!("doc-{}", docs.len()), text));
+    }
+    let scan = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(corpus::surface_names(pipeline.gazetteer()))
+        .expect("automaton");
+    Setup {
+        name,
+        pipeline,
+        docs,
+        bytes,
+        scan,
+    }
+}
+
+/// What `kgbuild --jsonl` does per record: analyse, build the graph, write its JSON line.
+fn end_to_end(p: &Pipeline, id: &str, text: &str) -> usize {
+    let g = p.run(id, text);
+    let mut out = Vec::new();
+    kgbuild::export::json::write_json_line(&g, &mut out).expect("json");
+    out.len()
+}
+
+fn bench(c: &mut Criterion) {
+    let mb: f64 = std::env::var("KGBUILD_BENCH_MB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4.0);
+    let pools: Vec<(usize, rayon::ThreadPool)> = [1, 2]
+        .into_iter()
+        .map(|n| {
+            (
+                n,
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .expect("pool"),
+            )
+        })
+        .collect();
+    for s in [setup("bundled", 0, mb), setup("names-1e5", 100_000, mb)] {
+        let mut group = c.benchmark_group(s.name);
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(8))
+            .throughput(Throughput::Bytes(s.bytes));
+        group.bench_function("plain-aho-corasick-scan", |b| {
+            b.iter(|| {
+                s.docs
+                    .iter()
+                    .map(|(_, t)| s.scan.find_iter(t.as_str()).count())
+                    .sum::<usize>()
+            })
+        });
+        for (n, pool) in &pools {
+            group.bench_function(format!("end-to-end-{n}-thread"), |b| {
+                b.iter(|| {
+                    pool.install(|| {
+                        s.docs
+                            .par_iter()
+                            .map(|(id, t)| end_to_end(&s.pipeline, id, t))
+                            .sum::<usize>()
+                    })
+                })
+            });
+        }
+        group.finish();
+        black_box(&s.docs);
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
