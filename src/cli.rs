@@ -29,6 +29,13 @@ pub struct Cli {
     #[arg(value_name = "INPUT", required = true, help_heading = "Input")]
     pub inputs: Vec<PathBuf>,
 
+    /// Replace invalid UTF-8 with U+FFFD and NUL bytes with spaces, instead of failing.
+    ///
+    /// Without it, such input is an error that names the file, line and column. With it,
+    /// the byte offsets in the output refer to the text after replacement.
+    #[arg(long, help_heading = "Input")]
+    pub lossy: bool,
+
     /// Read JSON Lines ({"id": ..., "text": ...} per line) and write one graph per line.
     #[arg(long, help_heading = "Input")]
     pub jsonl: bool,
@@ -134,5 +141,11 @@ mod tests {
         assert_eq!(c.format, Some(FormatArg::Ron));
         assert!(Cli::try_parse_from(["kgbuild", "a.txt", "--format", "xml"]).is_err());
         assert!(Cli::try_parse_from(["kgbuild"]).is_err());
+        assert!(!c.lossy);
+        assert!(
+            Cli::try_parse_from(["kgbuild", "a.txt", "--lossy"])
+                .unwrap()
+                .lossy
+        );
     }
 }

@@ -562,6 +562,13 @@ impl Resolver<'_, '_> {
     /// "spokesman, X", "Foreign Minister Sheikh X").
     fn assign_roles(&mut self, tagged: &Tagged<'_>) {
         let entries = self.gazetteer.entries();
+        // The first lexicon hit ending at each token, looked up per mention: a linear search
+        // per mention made this quadratic in the length of the document.
+        let mut ending_at: HashMap<usize, usize> = HashMap::new();
+        for (i, h) in tagged.lexicon.iter().enumerate() {
+            ending_at.entry(h.tokens.end).or_insert(i);
+        }
+        let hit_ending_at = |k: usize| ending_at.get(&k).map(|&i| &tagged.lexicon[i]);
         for m in &self.mentions {
             if m.entities.len() != 1 || self.entities[m.entities[0]].etype != EntityType::Person {
                 continue;
@@ -570,12 +577,11 @@ impl Resolver<'_, '_> {
             if k > 0 && self.doc.tokens[k - 1].norm == "," {
                 k -= 1;
             }
-            let mut hit = tagged.lexicon.iter().find(|h| h.tokens.end == k);
+            let mut hit = hit_ending_at(k);
             if let Some(h) = hit
                 && h.entries.iter().all(|&e| entries[e].subtype == "honorific")
             {
-                let k = h.tokens.start;
-                hit = tagged.lexicon.iter().find(|h| h.tokens.end == k);
+                hit = hit_ending_at(h.tokens.start);
             }
             let Some(h) = hit else { continue };
             let idx = m.entities[0];

@@ -5,4 +5,6 @@ mod bad_input;
 mod cli;
 mod examples;
 mod export;
+mod properties;
+mod regression;
 mod util;
