@@ -312,14 +312,28 @@ impl Resolver<'_, '_> {
             .filter(|(_, e)| e.etype == EntityType::Person)
             .map(|(i, e)| (i, name_words(&e.name)))
             .collect();
+        // Full names by word: a candidate holds the partial name's first word, so only those
+        // are compared (comparing every pair was quadratic in the number of people).
+        let mut by_word: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, (_, fw)) in full.iter().enumerate() {
+            for (n, w) in fw.iter().enumerate() {
+                if !fw[..n].contains(w) {
+                    by_word.entry(w.as_str()).or_default().push(k);
+                }
+            }
+        }
         let mut remap: HashMap<usize, usize> = HashMap::new();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Person || e.entry.is_some() {
                 continue;
             }
             let words = name_words(&e.name);
-            let candidates: Vec<usize> = full
-                .iter()
+            let Some(first) = words.first() else { continue };
+            let candidates: Vec<usize> = by_word
+                .get(first.as_str())
+                .into_iter()
+                .flatten()
+                .map(|&k| &full[k])
                 .filter(|(j, fw)| *j != i && fw.len() > words.len() && is_subname(&words, fw))
                 .map(|(j, _)| *j)
                 .collect();
