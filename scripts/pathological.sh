@@ -77,7 +77,8 @@ for c in "${cases[@]}"; do
             status=$?
             [[ $status == 1 ]] || { echo "$c: exit $status: $(cat "$work/err")"; continue; }
         }
-        read -r secs kb <"$work/time"
+        # The last line: GNU time puts "Command exited with non-zero status" before it.
+        read -r secs kb < <(tail -n 1 "$work/time")
         shape=$(python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); print(len(g["nodes"]), len(g["edges"]), sep="/")' "$work/out.json")
         size=$([[ $scale == 1 ]] && echo full || echo 1/4)
         printf '%-24s %6s %12s %10s %12s %s\n' "$c" "$size" "$(stat -c %s "$work/$c.txt")" "$secs" "$kb" "$shape"
