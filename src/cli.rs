@@ -84,6 +84,12 @@ pub struct Cli {
     /// one document.
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
+    /// Replace invalid UTF-8 with U+FFFD and NUL bytes with spaces, instead of failing.
+    ///
+    /// Without it, such input is an error that names the file, line and column. With it,
+    /// the byte offsets in the output refer to the text after replacement.
+    #[arg(long, help_heading = "Input")]
+    pub lossy: bool,
 
     /// Read JSON Lines ({"id": ..., "text": ...} per line) and write one graph per line.
     #[arg(long, help_heading = "Input")]
@@ -403,5 +409,11 @@ mod tests {
         assert!(c.command.is_none());
         assert!(Cli::try_parse_from(["kgbuild", "merge"]).is_err());
         assert!(Cli::try_parse_from(["kgbuild", "a.txt", "merge", "b.json"]).is_ok());
+        assert!(!c.lossy);
+        assert!(
+            Cli::try_parse_from(["kgbuild", "a.txt", "--lossy"])
+                .unwrap()
+                .lossy
+        );
     }
 }

@@ -218,9 +218,8 @@ impl Gazetteer {
     fn add_file(&mut self, path: &Path) -> Result<(), Error> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let text = String::from_utf8(bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            Error::gazetteer(path, line, None, "file is not valid UTF-8")
+            let (line, col) = crate::error::utf8_position(&e);
+            Error::gazetteer(path, line, Some(col), "file is not valid UTF-8")
         })?;
         self.add_source(&text, path)
     }
@@ -673,7 +672,10 @@ impl Matcher {
             {
                 for variant in case_variants(alias) {
                     let list = by_surface.entry(variant).or_default();
-                    if !list.iter().any(|&(j, _)| j == i) {
+                    // Entries come in order, so an earlier form of entry `i` is the last
+                    // candidate: checking only that keeps this linear when thousands of
+                    // entries share a form.
+                    if list.last().is_none_or(|&(j, _)| j != i) {
                         list.push((i, via));
                     }
                 }

@@ -87,8 +87,11 @@ pub fn input_len(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
-/// Reads one article: UTF-8, not empty, not a folder.
-pub fn read_document(path: &Path) -> anyhow::Result<String> {
+/// Reads one article: UTF-8, no NUL byte, not empty, not a folder.
+///
+/// With `lossy`, invalid UTF-8 becomes U+FFFD and a NUL byte becomes a space instead of
+/// being an error.
+pub fn read_document(path: &Path, lossy: bool) -> anyhow::Result<String> {
     let name = path.display();
     let bytes = if path == Path::new("-") {
         let mut b = Vec::new();
@@ -102,18 +105,7 @@ pub fn read_document(path: &Path) -> anyhow::Result<String> {
         }
         std::fs::read(path).map_err(|e| anyhow::anyhow!("{name}: {}", io_message(&e)))?
     };
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let before = &e.as_bytes()[..at];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let col = at
-            - before
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1)
-            + 1;
-        anyhow::anyhow!("{name}:{line}:{col}: not valid UTF-8 (byte offset {at})")
-    })?;
+    let text = decode(bytes, lossy).map_err(|e| anyhow::anyhow!("{name}:{e}"))?;
     if text.trim().is_empty() {
         anyhow::bail!("{name}: file is empty");
     }
@@ -127,6 +119,7 @@ pub fn read_document(path: &Path) -> anyhow::Result<String> {
 pub fn build_graph(
     pipeline: &kgbuild::Pipeline,
     docs: &[PathBuf],
+    lossy: bool,
     progress: &mut Progress,
 ) -> Option<KnowledgeGraph> {
     const CHUNK: usize = 256;
@@ -135,7 +128,7 @@ pub fn build_graph(
     for chunk in docs.chunks(CHUNK) {
         let results: Vec<(u64, anyhow::Result<KnowledgeGraph>)> = chunk
             .par_iter()
-            .map(|path| match read_document(path) {
+            .map(|path| match read_document(path, lossy) {
                 Ok(text) => (
                     text.len() as u64,
                     Ok(pipeline.run(&display_id(path), &text)),
@@ -158,11 +151,91 @@ pub fn build_graph(
     (!failed).then_some(graph)
 }
 
-fn io_message(e: &std::io::Error) -> String {
+/// Bytes to text, or why not, with the place.
+///
+/// A NUL byte is refused: text files do not hold one, and it usually means a binary file or
+/// UTF-16. With `lossy`, invalid UTF-8 becomes U+FFFD (so later byte offsets refer to the
+/// replaced text) and NUL becomes a space (offsets unchanged).
+fn decode(bytes: Vec<u8>, lossy: bool) -> Result<String, DecodeError> {
+    let mut text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) if lossy => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let (line, col) = line_col(&e.as_bytes()[..at]);
+            return Err(DecodeError {
+                line,
+                col,
+                message: format!(
+                    "not valid UTF-8 (byte offset {at}); --lossy replaces invalid bytes"
+                ),
+            });
+        }
+    };
+    if let Some(at) = text.bytes().position(|b| b == 0) {
+        if !lossy {
+            let (line, col) = line_col(&text.as_bytes()[..at]);
+            return Err(DecodeError {
+                line,
+                col,
+                message: format!(
+                    "NUL byte (byte offset {at}); not a text file? --lossy reads it as a space"
+                ),
+            });
+        }
+        text = text.replace('\0', " ");
+    }
+    Ok(text)
+}
+
+/// A decoding failure: 1-based line and column (in characters), and what is wrong.
+struct DecodeError {
+    line: usize,
+    col: usize,
+    message: String,
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+/// Line and column (1-based, column in characters) just after `before`, which is valid
+/// UTF-8.
+fn line_col(before: &[u8]) -> (usize, usize) {
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    (line, col)
+}
+
+/// Short lowercase wording for an I/O failure, without the OS error number.
+pub fn io_message(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
     match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
+        K::NotFound => "no such file".to_string(),
+        K::PermissionDenied => "permission denied".to_string(),
+        K::NotADirectory => "a parent is not a folder".to_string(),
+        K::IsADirectory => "is a folder".to_string(),
+        K::ReadOnlyFilesystem => "read-only file system".to_string(),
+        K::StorageFull => "no space left on device".to_string(),
+        K::FileTooLarge => "file too large".to_string(),
+        _ => {
+            let s = e.to_string();
+            let s = match s.find(" (os error") {
+                Some(i) => &s[..i],
+                None => &s,
+            };
+            let mut cs = s.chars();
+            match cs.next() {
+                Some(c) => c.to_lowercase().chain(cs).collect(),
+                None => String::new(),
+            }
+        }
     }
 }
 
@@ -197,15 +270,23 @@ pub fn run_jsonl(pipeline: &kgbuild::Pipeline, cli: &Cli) -> anyhow::Result<Exit
                 let mut chunk: Vec<(usize, String)> = Vec::new();
                 let mut bytes = 0;
                 while chunk.len() < JSONL_CHUNK_RECORDS && bytes < JSONL_CHUNK_BYTES {
-                    let mut line = String::new();
+                    let mut raw = Vec::new();
                     let n = reader
-                        .read_line(&mut line)
+                        .read_until(b'\n', &mut raw)
                         .map_err(|e| jsonl_err(path, line_no + 1, &e.to_string()))?;
                     if n == 0 {
                         break;
                     }
                     line_no += 1;
                     bytes += n;
+                    let line = decode(raw, cli.lossy).map_err(|e| {
+                        // Within one line: name the record's line and the column in it.
+                        let at = PathBuf::from(format!("{}:{}:{}", path.display(), line_no, e.col));
+                        kgbuild::Error::from(kgbuild::ErrorKind::Input {
+                            path: at,
+                            message: e.message,
+                        })
+                    })?;
                     if !line.trim().is_empty() {
                         chunk.push((line_no, line));
                     }

@@ -16,6 +16,7 @@ use kgbuild::KnowledgeGraph;
 use kgbuild::export::{self, Format};
 
 use crate::cli::{Cli, Command};
+use crate::input::io_message;
 use crate::progress::Progress;
 
 fn main() -> ExitCode {
@@ -92,7 +93,7 @@ fn build(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     let total: u64 = docs.iter().map(|p| input::input_len(p)).sum();
     let mut progress = Progress::new(total, docs.len() > 1, cli.quiet, "documents");
-    let graph = input::build_graph(&pipeline, &docs, &mut progress);
+    let graph = input::build_graph(&pipeline, &docs, cli.lossy, &mut progress);
     progress.finish();
     let Some(graph) = graph.filter(|_| errors.is_empty()) else {
         // Never write a graph of part of the input: the user asked for all of it.
@@ -179,24 +180,71 @@ fn check_export_flags(cli: &Cli, format: Format) -> anyhow::Result<()> {
 
 /// Writes through a temporary file in the destination's folder, renamed into place only
 /// when everything was written: a failed run leaves no partial file and keeps an old one.
+/// (A run killed mid-write can leave a `.tmp*` file beside the destination, never a
+/// truncated destination.)
 pub(crate) fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<(), kgbuild::Error>,
 ) -> anyhow::Result<()> {
+    let name = path.display();
+    // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written in place:
+    // renaming a file over it would replace the device with a regular file.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("{name}: cannot open output: {}", io_message(&e)))?;
+        let mut buf = io::BufWriter::new(&mut f);
+        write(&mut buf).with_context(|| format!("{name}: cannot write output"))?;
+        buf.flush()
+            .map_err(|e| anyhow::anyhow!("{name}: cannot write output: {}", io_message(&e)))?;
+        return Ok(());
+    }
+    // A symbolic link keeps pointing where it did: the file it names is replaced.
+    let resolved;
+    let path = match std::fs::canonicalize(path) {
+        Ok(p) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            resolved = p;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("{}: cannot create output", path.display()))?;
+    let mut tmp = temp_file_in(dir).map_err(|e| {
+        let why = match e.kind() {
+            io::ErrorKind::NotFound => format!("folder {} does not exist", dir.display()),
+            _ => io_message(&e),
+        };
+        anyhow::anyhow!("{name}: cannot create output: {why}")
+    })?;
     {
         let mut buf = io::BufWriter::new(tmp.as_file_mut());
-        write(&mut buf)?;
+        write(&mut buf).with_context(|| format!("{name}: cannot write output"))?;
         buf.flush()
-            .with_context(|| format!("{}: cannot write output", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("{name}: cannot write output: {}", io_message(&e)))?;
     }
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| anyhow::anyhow!("{name}: cannot write output: {}", io_message(&e)))?;
     tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("{}: cannot write output", path.display()))?;
+        .map_err(|e| anyhow::anyhow!("{name}: cannot write output: {}", io_message(&e.error)))?;
     Ok(())
+}
+
+/// A temporary file that gets the permissions a plain `File::create` would (0666 less the
+/// umask) rather than tempfile's private 0600, since it becomes the output.
+fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let mut b = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    b.tempfile_in(dir)
 }

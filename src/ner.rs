@@ -338,19 +338,43 @@ impl Recognizer {
 
 /// Adds `found` mentions, replacing the gazetteer mentions they cover wholly (an organisation
 /// name swallows the place in "University of Tokyo").
+///
+/// Mentions are indexed by first token, so each found mention looks only at its
+/// neighbours: comparing each with every mention made this quadratic in the document.
 fn merge_found(mentions: &mut Vec<Mention>, found: Vec<Mention>) {
+    let mut all: Vec<Option<Mention>> = mentions.drain(..).map(Some).collect();
+    let mut by_start: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    let mut longest = 0;
+    for (i, x) in all.iter().flatten().enumerate() {
+        by_start.entry(x.tokens.start).or_default().push(i);
+        longest = longest.max(x.tokens.len());
+    }
     for m in found {
-        let overlaps_partly = mentions.iter().any(|x| {
-            x.tokens.start < m.tokens.end
-                && m.tokens.start < x.tokens.end
-                && !(m.tokens.start <= x.tokens.start && x.tokens.end <= m.tokens.end)
-        });
+        // Anything that overlaps `m` starts no more than `longest` tokens before it.
+        let lo = m.tokens.start.saturating_sub(longest);
+        let near: Vec<usize> = by_start
+            .range(lo..=m.tokens.end.max(lo))
+            .flat_map(|(_, v)| v.iter().copied())
+            .filter(|&i| all[i].is_some())
+            .collect();
+        let inside = |x: &Mention| m.tokens.start <= x.tokens.start && x.tokens.end <= m.tokens.end;
+        let overlaps_partly = near
+            .iter()
+            .filter_map(|&i| all[i].as_ref())
+            .any(|x| x.tokens.start < m.tokens.end && m.tokens.start < x.tokens.end && !inside(x));
         if overlaps_partly {
             continue;
         }
-        mentions.retain(|x| !(m.tokens.start <= x.tokens.start && x.tokens.end <= m.tokens.end));
-        mentions.push(m);
+        for &i in &near {
+            if all[i].as_ref().is_some_and(inside) {
+                all[i] = None;
+            }
+        }
+        longest = longest.max(m.tokens.len());
+        by_start.entry(m.tokens.start).or_default().push(all.len());
+        all.push(Some(m));
     }
+    *mentions = all.into_iter().flatten().collect();
     mentions.sort_by_key(|m| m.tokens.start);
 }
 

@@ -402,14 +402,28 @@ impl Resolver<'_, '_> {
             .filter(|(_, e)| e.etype == EntityType::Person)
             .map(|(i, e)| (i, name_words(&e.name)))
             .collect();
+        // Full names by word: a candidate holds the partial name's first word, so only those
+        // are compared (comparing every pair was quadratic in the number of people).
+        let mut by_word: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, (_, fw)) in full.iter().enumerate() {
+            for (n, w) in fw.iter().enumerate() {
+                if !fw[..n].contains(w) {
+                    by_word.entry(w.as_str()).or_default().push(k);
+                }
+            }
+        }
         let mut remap: HashMap<usize, usize> = HashMap::new();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Person || e.entry.is_some() {
                 continue;
             }
             let words = name_words(&e.name);
-            let candidates: Vec<usize> = full
-                .iter()
+            let Some(first) = words.first() else { continue };
+            let candidates: Vec<usize> = by_word
+                .get(first.as_str())
+                .into_iter()
+                .flatten()
+                .map(|&k| &full[k])
                 .filter(|(j, fw)| *j != i && fw.len() > words.len() && is_subname(&words, fw))
                 .map(|(j, _)| *j)
                 .collect();
@@ -657,6 +671,13 @@ impl Resolver<'_, '_> {
     /// "spokesman, X", "Foreign Minister Sheikh X").
     fn assign_roles(&mut self, tagged: &Tagged<'_>) {
         let entries = self.gazetteer.entries();
+        // The first lexicon hit ending at each token, looked up per mention: a linear search
+        // per mention made this quadratic in the length of the document.
+        let mut ending_at: HashMap<usize, usize> = HashMap::new();
+        for (i, h) in tagged.lexicon.iter().enumerate() {
+            ending_at.entry(h.tokens.end).or_insert(i);
+        }
+        let hit_ending_at = |k: usize| ending_at.get(&k).map(|&i| &tagged.lexicon[i]);
         for m in &self.mentions {
             if m.entities.len() != 1 || self.entities[m.entities[0]].etype != EntityType::Person {
                 continue;
@@ -665,12 +686,11 @@ impl Resolver<'_, '_> {
             if k > 0 && self.doc.tokens[k - 1].norm == "," {
                 k -= 1;
             }
-            let mut hit = tagged.lexicon.iter().find(|h| h.tokens.end == k);
+            let mut hit = hit_ending_at(k);
             if let Some(h) = hit
                 && h.entries.iter().all(|&e| entries[e].subtype == "honorific")
             {
-                let k = h.tokens.start;
-                hit = tagged.lexicon.iter().find(|h| h.tokens.end == k);
+                hit = hit_ending_at(h.tokens.start);
             }
             let Some(h) = hit else { continue };
             let idx = m.entities[0];

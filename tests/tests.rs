@@ -8,4 +8,6 @@ mod corpus;
 mod examples;
 mod export;
 mod gazetteer;
+mod properties;
+mod regression;
 mod util;

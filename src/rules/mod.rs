@@ -65,8 +65,10 @@ impl RuleSources {
     /// An unreadable or non-UTF-8 file, or a parse error.
     pub fn add_path(&mut self, path: &Path) -> Result<(), Error> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| Error::rules(path, 0, None, "file is not valid UTF-8"))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let (line, col) = crate::error::utf8_position(&e);
+            Error::rules(path, line, Some(col), "file is not valid UTF-8")
+        })?;
         self.add_source(&text, path)
     }
 
