@@ -589,7 +589,10 @@ pub struct Hit {
     /// How the text names the entry.
     pub via: HitVia,
     /// Other entries sharing this surface form (ambiguity), most likely first is `entry`.
-    pub alternatives: Vec<usize>,
+    ///
+    /// Shared with every other hit of the same surface form, so a form that thousands of
+    /// entries share costs its list once, not once per hit.
+    pub alternatives: Arc<[usize]>,
 }
 
 /// Which automaton a [`Matcher`] compiles to. Both find exactly the same hits (a test
@@ -617,6 +620,8 @@ pub struct Matcher {
     engine: Engine,
     /// Per pattern: candidate (entry, via), best first.
     candidates: Vec<Vec<(usize, HitVia)>>,
+    /// Per pattern: the entries after the first candidate, shared by all its hits.
+    alternatives: Vec<Arc<[usize]>>,
     /// Per pattern: every candidate is `context=locative` (see [`Matcher::find`]).
     locative: Vec<bool>,
 }
@@ -723,9 +728,15 @@ impl Matcher {
                     .all(|&(i, _)| entries[i].attr("context") == Some("locative"))
             })
             .collect();
+        let candidates: Vec<Vec<(usize, HitVia)>> = surfaces.into_iter().map(|(_, c)| c).collect();
+        let alternatives = candidates
+            .iter()
+            .map(|c| c.iter().skip(1).map(|&(e, _)| e).collect())
+            .collect();
         Ok(Matcher {
             engine,
-            candidates: surfaces.into_iter().map(|(_, c)| c).collect(),
+            candidates,
+            alternatives,
             locative,
         })
     }
@@ -768,7 +779,7 @@ impl Matcher {
                     end,
                     entry,
                     via,
-                    alternatives: cands[1..].iter().map(|c| c.0).collect(),
+                    alternatives: Arc::clone(&self.alternatives[pattern]),
                 });
                 next_free = end;
             }

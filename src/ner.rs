@@ -81,7 +81,7 @@ pub enum Target {
         /// The chosen entry.
         entry: usize,
         /// Other candidates, most likely first.
-        alternatives: Vec<usize>,
+        alternatives: std::sync::Arc<[usize]>,
     },
     /// A name the gazetteer lacks, found by a rule.
     Found {
@@ -183,7 +183,9 @@ impl Recognizer {
             .map(|h| LexHit {
                 span: h.start..h.end,
                 tokens: to_tokens(h.start, h.end),
-                entries: std::iter::once(h.entry).chain(h.alternatives).collect(),
+                entries: std::iter::once(h.entry)
+                    .chain(h.alternatives.iter().copied())
+                    .collect(),
             })
             .collect();
         let mut mentions: Vec<Mention> = self
