@@ -180,14 +180,7 @@ impl Error {
 /// Line and column (1-based; the column counts characters) of the first invalid byte of a
 /// UTF-8 error, for messages.
 pub(crate) fn utf8_position(e: &std::string::FromUtf8Error) -> (usize, usize) {
-    let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
-    (line, col)
+    crate::text::line_col(&e.as_bytes()[..e.utf8_error().valid_up_to()])
 }
 
 impl Error {

@@ -162,7 +162,7 @@ fn decode(bytes: Vec<u8>, lossy: bool) -> Result<String, DecodeError> {
         Err(e) if lossy => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            let (line, col) = line_col(&e.as_bytes()[..at]);
+            let (line, col) = kgbuild::text::line_col(&e.as_bytes()[..at]);
             return Err(DecodeError {
                 line,
                 col,
@@ -174,7 +174,7 @@ fn decode(bytes: Vec<u8>, lossy: bool) -> Result<String, DecodeError> {
     };
     if let Some(at) = text.bytes().position(|b| b == 0) {
         if !lossy {
-            let (line, col) = line_col(&text.as_bytes()[..at]);
+            let (line, col) = kgbuild::text::line_col(&text.as_bytes()[..at]);
             return Err(DecodeError {
                 line,
                 col,
@@ -199,18 +199,6 @@ impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}: {}", self.line, self.col, self.message)
     }
-}
-
-/// Line and column (1-based, column in characters) just after `before`, which is valid
-/// UTF-8.
-fn line_col(before: &[u8]) -> (usize, usize) {
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
-    (line, col)
 }
 
 /// Short lowercase wording for an I/O failure, without the OS error number.

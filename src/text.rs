@@ -144,6 +144,19 @@ impl Document {
     }
 }
 
+/// Line and column (1-based; the column counts characters) just after `before`, for
+/// messages that point into a file. Invalid UTF-8 in `before` counts as one character per
+/// replacement.
+pub fn line_col(before: &[u8]) -> (usize, usize) {
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    (line, col)
+}
+
 /// Folds typographic variants to ASCII and lowercases.
 pub fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
