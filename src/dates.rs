@@ -137,6 +137,30 @@ fn glued(doc: &Document, i: usize) -> bool {
     doc.tokens.get(i + 1).is_some_and(|t| !t.space_before)
 }
 
+/// An all-numeric date of five glued tokens at `i`: year first with `-` ("2025-08-15"), or
+/// day first with `.` or `/` ("17.07.2025").
+fn numeric_date(doc: &Document, i: usize, year_first: bool) -> Option<Date> {
+    let year = |k: usize| number(doc, k).filter(|y| (1800..=2200).contains(y));
+    let (y, m, d) = if year_first {
+        (year(i)?, number(doc, i + 2)?, number(doc, i + 4)?)
+    } else {
+        (year(i + 4)?, number(doc, i + 2)?, number(doc, i)?)
+    };
+    let separators = [i + 1, i + 3].iter().all(|&k| {
+        doc.tokens.get(k).is_some_and(|t| {
+            if year_first {
+                t.norm == "-"
+            } else {
+                t.norm == "." || t.norm == "/"
+            }
+        })
+    });
+    if !separators || !glued(doc, i) || !glued(doc, i + 2) {
+        return None;
+    }
+    Date::new(y as i32, m, d)
+}
+
 /// Reads the written dates in `tokens`, in order, with the token range each covers.
 fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Written)> {
     let mut out = Vec::new();
@@ -145,43 +169,19 @@ fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Wri
     let year_at = |k: usize| number(doc, k).filter(|y| (1800..=2200).contains(y));
     while i < end {
         let t = &doc.tokens[i];
-        // 2025-08-15
-        if let (Some(y), Some(m), Some(d)) = (year_at(i), number(doc, i + 2), number(doc, i + 4)) {
-            let dashes = [i + 1, i + 3]
-                .iter()
-                .all(|&k| doc.tokens.get(k).is_some_and(|t| t.norm == "-"));
-            if dashes && glued(doc, i) && glued(doc, i + 2) && Date::new(y as i32, m, d).is_some() {
-                out.push((
-                    i..i + 5,
-                    Written::Full {
-                        year: Some(y as i32),
-                        month: m,
-                        day: Some(d),
-                    },
-                ));
-                i += 5;
-                continue;
-            }
-        }
-        // 17.07.2025 (day first, as outside the US)
-        if let (Some(d), Some(m), Some(y)) = (number(doc, i), number(doc, i + 2), year_at(i + 4)) {
-            let dots = [i + 1, i + 3].iter().all(|&k| {
-                doc.tokens
-                    .get(k)
-                    .is_some_and(|t| t.norm == "." || t.norm == "/")
-            });
-            if dots && glued(doc, i) && glued(doc, i + 2) && Date::new(y as i32, m, d).is_some() {
-                out.push((
-                    i..i + 5,
-                    Written::Full {
-                        year: Some(y as i32),
-                        month: m,
-                        day: Some(d),
-                    },
-                ));
-                i += 5;
-                continue;
-            }
+        // 2025-08-15, and 17.07.2025 or 17/07/2025 (day first, as outside the US).
+        let numeric = numeric_date(doc, i, true).or_else(|| numeric_date(doc, i, false));
+        if let Some(date) = numeric {
+            out.push((
+                i..i + 5,
+                Written::Full {
+                    year: Some(date.year),
+                    month: date.month,
+                    day: Some(date.day),
+                },
+            ));
+            i += 5;
+            continue;
         }
         if t.kind == TokenKind::Word {
             // Month first: "August 15", "Aug. 15, 2025", "October 2025".
@@ -289,11 +289,20 @@ fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Wri
 /// The article's own date: the first full date (with a year) near its top, where wire copy
 /// puts its date line ("Updated: Wednesday, October 01, 2025", "LONDON 1996-08-30").
 pub fn document_date(doc: &Document) -> Option<Date> {
-    date_line(doc).map(|(_, d)| d)
+    date_line(doc).map(|l| l.date)
 }
 
 /// The article's date and the tokens that write it.
-fn date_line(doc: &Document) -> Option<(Range<usize>, Date)> {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateLine {
+    /// The date.
+    pub date: Date,
+    /// The tokens that write it (empty when the date was not read from the text).
+    pub tokens: Range<usize>,
+}
+
+/// The article's date line, found once per document (see [`document_date`]).
+pub fn date_line(doc: &Document) -> Option<DateLine> {
     let limit = doc
         .tokens
         .iter()
@@ -306,7 +315,7 @@ fn date_line(doc: &Document) -> Option<(Range<usize>, Date)> {
                 year: Some(y),
                 month,
                 day: Some(d),
-            } => Date::new(y, month, d).map(|d| (r, d)),
+            } => Date::new(y, month, d).map(|date| DateLine { date, tokens: r }),
             _ => None,
         })
 }
@@ -316,13 +325,10 @@ fn date_line(doc: &Document) -> Option<(Range<usize>, Date)> {
 ///
 /// The article's own date line is not a date of the sentence that holds it ("WASHINGTON,
 /// June 3, 2025 (AP) - Rubio met Jaishankar on Monday" is about Monday).
-pub fn first_date(doc: &Document, tokens: Range<usize>, article: Option<Date>) -> Option<String> {
-    let line = date_line(doc).map(|(r, _)| r);
+pub fn first_date(doc: &Document, tokens: Range<usize>, line: Option<&DateLine>) -> Option<String> {
+    let article = line.map(|l| l.date);
     for (r, w) in written_dates(doc, tokens) {
-        if line
-            .as_ref()
-            .is_some_and(|l| l.start < r.end && r.start < l.end)
-        {
+        if line.is_some_and(|l| l.tokens.start < r.end && r.start < l.tokens.end) {
             continue;
         }
         match w {
@@ -377,7 +383,8 @@ mod tests {
 
     fn first(text: &str, article: Option<Date>) -> Option<String> {
         let d = Document::new("t", text);
-        first_date(&d, 0..d.tokens.len(), article)
+        let line = article.map(|date| DateLine { date, tokens: 0..0 });
+        first_date(&d, 0..d.tokens.len(), line.as_ref())
     }
 
     #[test]
@@ -409,9 +416,9 @@ mod tests {
     #[test]
     fn the_date_line_is_not_the_date_of_its_sentence() {
         let d = Document::new("t", "WASHINGTON, June 3, 2025 (AP) - They met on Monday.");
-        let date = document_date(&d);
+        let line = date_line(&d);
         assert_eq!(
-            first_date(&d, 0..d.tokens.len(), date).as_deref(),
+            first_date(&d, 0..d.tokens.len(), line.as_ref()).as_deref(),
             Some("2025-06-02")
         );
     }

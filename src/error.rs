@@ -151,15 +151,6 @@ impl Error {
         .into()
     }
 
-    #[allow(dead_code)]
-    pub(crate) fn input(path: impl Into<PathBuf>, message: impl Into<String>) -> Error {
-        ErrorKind::Input {
-            path: path.into(),
-            message: message.into(),
-        }
-        .into()
-    }
-
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         ErrorKind::Io {
             path: path.into(),

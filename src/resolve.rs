@@ -162,10 +162,10 @@ pub fn resolve_with<'d>(
         r.add_named(m);
     }
     r.merge_partial_names();
-    r.link_acronyms(&tagged);
+    r.link_acronyms();
     r.link_name_parts();
     r.mentions.sort_by_key(|m| m.tokens.start);
-    r.link_org_short_names(&tagged);
+    r.link_org_short_names();
     r.assign_roles(&tagged);
     r.link_definite_titles(&tagged);
     r.link_groups(&tagged);
@@ -507,7 +507,7 @@ impl Resolver<'_, '_> {
     }
 
     /// "the Ministry of External Affairs (MEA)": later "MEA" is that ministry.
-    fn link_acronyms(&mut self, tagged: &Tagged<'_>) {
+    fn link_acronyms(&mut self) {
         let toks = &self.doc.tokens;
         let mut defined: HashMap<String, usize> = HashMap::new();
         for m in &self.mentions {
@@ -534,7 +534,6 @@ impl Resolver<'_, '_> {
         if defined.is_empty() {
             return;
         }
-        let _ = tagged;
         let mut added = Vec::new();
         for (i, t) in toks.iter().enumerate() {
             if t.kind != TokenKind::Word || self.covered(i) {
@@ -760,7 +759,7 @@ impl Resolver<'_, '_> {
 
     /// "Samsung" after "Samsung Electronics Co.": the first word of a longer organisation
     /// name, when it is distinctive and names no other entity.
-    fn link_org_short_names(&mut self, tagged: &Tagged<'_>) {
+    fn link_org_short_names(&mut self) {
         let entries = self.gazetteer.entries();
         let generic = |w: &str| {
             let lw = w.to_lowercase();
@@ -793,7 +792,6 @@ impl Resolver<'_, '_> {
             }
             short.entry(first.to_string()).or_default().push(i);
         }
-        let _ = tagged;
         let toks = &self.doc.tokens;
         let mut added = Vec::new();
         for (i, t) in toks.iter().enumerate() {

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use crate::dates::{self, Date};
+use crate::dates;
 use crate::gazetteer::{Entry, Gazetteer};
 use crate::resolve::Resolved;
 use crate::rules::compile::Rule;
@@ -74,11 +74,11 @@ pub fn run(
     resolved: &Resolved<'_>,
 ) -> Vec<Found> {
     let doc = resolved.doc;
-    let article_date = dates::document_date(doc);
+    let article_date = dates::date_line(doc);
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for sentence in &doc.sentences {
-        let s = units_of(gazetteer, resolved, sentence.tokens.clone());
+        let s = units_of(resolved, sentence.tokens.clone());
         let before = out.len();
         s_run(
             rules,
@@ -86,7 +86,7 @@ pub fn run(
             gazetteer,
             resolved,
             &s,
-            article_date,
+            article_date.as_ref(),
             &mut out,
         );
         // Two rules may find the same relation in one sentence: keep the first.
@@ -105,7 +105,7 @@ fn s_run(
     gazetteer: &Gazetteer,
     resolved: &Resolved<'_>,
     s: &SentenceUnits,
-    article_date: Option<Date>,
+    article_date: Option<&dates::DateLine>,
     out: &mut Vec<Found>,
 ) {
     let ctx = Ctx {
@@ -258,9 +258,8 @@ fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize)
     }
 }
 
-fn units_of(gazetteer: &Gazetteer, resolved: &Resolved<'_>, tokens: Range<usize>) -> SentenceUnits {
+fn units_of(resolved: &Resolved<'_>, tokens: Range<usize>) -> SentenceUnits {
     let doc = resolved.doc;
-    let _ = gazetteer;
     let mut units = Vec::new();
     let mut norms = Vec::new();
     let mut caps = Vec::new();
