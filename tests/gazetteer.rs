@@ -1,5 +1,10 @@
-//! `kgbuild gazetteer check|stats` on the bundled files and on a broken copy, and the
-//! ambiguity policy of docs/gazetteer.md end to end.
+//! `kgbuild gazetteer check|stats` on the bundled files and on a broken copy, the
+//! ambiguity policy of docs/gazetteer.md end to end, and the coverage of office holders.
+
+use std::collections::{BTreeSet, HashMap};
+
+use kgbuild::gazetteer::Entry;
+use kgbuild::{EntityType, Gazetteer};
 
 use crate::util::{Workdir, repo};
 
@@ -70,4 +75,115 @@ fn common_words_do_not_become_places() {
     for word in ["Nice", "Chad", "Reading", "May", "Van", "Magna", "Split"] {
         assert!(!names.iter().any(|n| n == word), "{word} in {names:?}");
     }
+}
+
+/// Predicates of the `role` attribute that make their holder the head of a country.
+const HEAD_OF_STATE: &[&str] = &["president_of", "king_of", "leader_of"];
+const HEAD_OF_GOVERNMENT: &[&str] = &["prime_minister_of", "chancellor_of"];
+const FOREIGN_MINISTER: &[&str] = &["foreign_minister_of", "secretary_of_state_of"];
+
+/// The people of the bundled gazetteer by office: (`role` predicate, object id) -> holders.
+fn office_holders(g: &Gazetteer) -> HashMap<(&str, &str), Vec<&Entry>> {
+    let mut holders: HashMap<(&str, &str), Vec<&Entry>> = HashMap::new();
+    for e in g.entries() {
+        if e.entity_type() != Some(EntityType::Person) {
+            continue;
+        }
+        for role in e.attr("role").unwrap_or("").split(',') {
+            if let Some((predicate, object)) = role.split_once(':') {
+                holders.entry((predicate, object)).or_default().push(e);
+            }
+        }
+    }
+    holders
+}
+
+/// `gazetteer/g20.txt` lists the G20 members and the offices each one must have a holder of
+/// (docs/gazetteer.md, "Coverage"); every holder carries a `country` that is a country of the
+/// gazetteer, the member itself unless the office is a crown shared by several realms.
+/// Beside them, at least 60 other countries have a head of state or government and a foreign
+/// minister.
+#[test]
+fn g20_members_and_60_other_countries_have_their_office_holders() {
+    let g = Gazetteer::bundled();
+    let holders = office_holders(g);
+    let is_country = |id: &str| g.get(id).is_some_and(|e| e.subtype == "country");
+    let text = std::fs::read_to_string(repo().join("gazetteer/g20.txt")).unwrap();
+    let mut members = BTreeSet::new();
+    let mut missing = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap().trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        assert_eq!(fields.len(), 5, "g20.txt:{}: five fields: {line:?}", n + 1);
+        let member = fields[0];
+        assert!(
+            g.get(member).is_some(),
+            "g20.txt:{}: unknown id {member}",
+            n + 1
+        );
+        members.insert(member);
+        for office in &fields[1..4] {
+            if *office == "-" {
+                continue;
+            }
+            let (predicate, object) = office.split_once(':').unwrap_or((office, member));
+            let found = holders
+                .get(&(predicate, object))
+                .map_or(&[][..], Vec::as_slice);
+            if found.is_empty() {
+                missing.push(format!("{member}: {predicate}:{object}"));
+            }
+            for p in found {
+                let country = p.attr("country").unwrap_or("");
+                let own = !is_country(member) || predicate == "king_of" || country == member;
+                if !is_country(country) || !own {
+                    missing.push(format!("{member}: {} has country {country:?}", p.id));
+                }
+            }
+        }
+        if fields[4] == "yes" {
+            let speaks_for_member = |org: &str| {
+                org == member
+                    || g.get(org).is_some_and(|o| {
+                        o.attr("country") == Some(member) || o.attr("part_of") == Some(member)
+                    })
+            };
+            let spokespeople = holders
+                .iter()
+                .filter(|((p, org), _)| *p == "spokesman_of" && speaks_for_member(org))
+                .flat_map(|(_, people)| people)
+                .filter(|p| p.attr("country").is_some_and(is_country))
+                .count();
+            if spokespeople == 0 {
+                missing.push(format!("{member}: spokesperson"));
+            }
+        } else {
+            assert_eq!(fields[4], "-", "g20.txt:{}: `yes` or `-`", n + 1);
+        }
+    }
+    assert!(members.len() >= 20, "{members:?}");
+    assert!(missing.is_empty(), "offices without a holder: {missing:#?}");
+
+    let holds = |predicates: &[&str], country: &str| {
+        predicates
+            .iter()
+            .any(|p| holders.contains_key(&(*p, country)))
+    };
+    let others: Vec<&str> = g
+        .entries()
+        .iter()
+        .filter(|e| e.subtype == "country" && !members.contains(e.id.as_str()))
+        .map(|e| e.id.as_str())
+        .filter(|c| {
+            (holds(HEAD_OF_STATE, c) || holds(HEAD_OF_GOVERNMENT, c)) && holds(FOREIGN_MINISTER, c)
+        })
+        .collect();
+    assert!(
+        others.len() >= 60,
+        "{} other countries: {others:?}",
+        others.len()
+    );
 }
