@@ -495,6 +495,7 @@ fn hostile_graph() -> KnowledgeGraph {
         });
         g.add_node(Node {
             references: Vec::new(),
+            background: i % 4 == 1,
             id: format!("{s}#{i}"),
             name: s.clone(),
             etype: [
@@ -511,6 +512,10 @@ fn hostile_graph() -> KnowledgeGraph {
                 end: i + s.len(),
                 text: s.clone(),
                 via: (i % 3 == 0).then(|| s.clone()),
+                ambiguity: (i % 5 == 0).then(|| kgbuild::Ambiguity {
+                    chosen_by: s.clone(),
+                    over: vec![format!("{s}#x")],
+                }),
             }],
         });
     }

@@ -307,6 +307,7 @@ mod tests {
         for id in ["paris", "rome"] {
             other.add_node(crate::Node {
                 references: Vec::new(),
+                background: false,
                 id: id.into(),
                 name: id.into(),
                 etype: EntityType::Location,
@@ -318,6 +319,7 @@ mod tests {
                     end: 1,
                     text: id.into(),
                     via: None,
+                    ambiguity: None,
                 }],
             });
         }
