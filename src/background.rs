@@ -123,8 +123,14 @@ mod tests {
         let n = add_background_facts(&mut g, p.gazetteer());
         let got = facts(&g);
         assert_eq!(n, got.len());
-        assert!(got.contains(&"kazan located_in russia".to_string()), "{got:?}");
-        assert!(got.contains(&"kremlin based_in moscow".to_string()), "{got:?}");
+        assert!(
+            got.contains(&"kazan located_in russia".to_string()),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&"kremlin based_in moscow".to_string()),
+            "{got:?}"
+        );
         // Said by the text: an ordinary edge with evidence, not a background one.
         let role = g
             .edges()

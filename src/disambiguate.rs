@@ -205,7 +205,13 @@ mod tests {
         let id = |i: usize| p.gazetteer().entries()[i].id.clone();
         choose_entries(p.gazetteer(), &mut tagged)
             .into_iter()
-            .map(|c| (id(c.chosen), c.chosen_by, c.over.into_iter().map(id).collect()))
+            .map(|c| {
+                (
+                    id(c.chosen),
+                    c.chosen_by,
+                    c.over.into_iter().map(id).collect(),
+                )
+            })
             .collect()
     }
 
