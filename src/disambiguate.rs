@@ -62,12 +62,10 @@ pub fn choose_entries(gazetteer: &Gazetteer, tagged: &mut Tagged<'_>) -> Vec<Cho
             entry,
             alternatives,
         } = &m.target
+            && alternatives.is_empty()
+            && let Some(c) = country_of(&entries[*entry])
         {
-            if alternatives.is_empty() {
-                if let Some(c) = country_of(&entries[*entry]) {
-                    *votes.entry(c).or_insert(0) += 1;
-                }
-            }
+            *votes.entry(c).or_insert(0) += 1;
         }
     }
     let text = &tagged.doc.text;
