@@ -17,6 +17,7 @@ Examples:
                                             RDF (Turtle; .nt for N-Triples)
   kgbuild article.txt -o graph.cypher       MERGE statements for Neo4j
   kgbuild article.txt --explain             every entity and relation with its evidence
+  kgbuild article.txt --background          plus the gazetteer's facts, marked as such
   cat article.txt | kgbuild - --format json
   kgbuild a.txt b.txt -o merged.json        one graph from several articles
   kgbuild articles/ -o merged.json          every *.txt file below articles/ (see --glob)
@@ -136,6 +137,15 @@ pub struct Cli {
     /// Do not load the bundled gazetteer.
     #[arg(long, help_heading = "Gazetteer")]
     pub no_default_gazetteer: bool,
+
+    /// Also add what the gazetteer knows about the entities the text names (Moscow
+    /// located_in Russia, a minister's office).
+    ///
+    /// These edges are marked `background` and carry no evidence; an entity that only such
+    /// a fact brings in is marked `background` too. A fact the text states as well stays an
+    /// ordinary edge with its evidence.
+    #[arg(long, help_heading = "Gazetteer")]
+    pub background: bool,
 
     /// Add a RON rule file (repeatable).
     #[arg(long = "rules", value_name = "PATH", help_heading = "Rules")]
@@ -296,7 +306,8 @@ impl Cli {
     pub fn pipeline(&self) -> Result<kgbuild::Pipeline, kgbuild::Error> {
         let mut b = kgbuild::PipelineBuilder::new();
         b.default_gazetteer(!self.no_default_gazetteer)
-            .default_rules(!self.no_default_rules);
+            .default_rules(!self.no_default_rules)
+            .background(self.background);
         for g in &self.gazetteers {
             b.gazetteer_path(g);
         }

@@ -32,6 +32,23 @@ pub struct Mention {
     /// How the mention names the entity (`surname`, `pronoun`, ...); absent for the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// When the name is shared by several gazetteer entries: which others it could have
+    /// been and why this one was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ambiguity: Option<Ambiguity>,
+}
+
+/// How an ambiguous name was settled (several gazetteer entries share it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ambiguity {
+    /// What decided: `qualifier` (the name is followed by its country or region, as in
+    /// "Waterloo, Belgium"), `context` (the document names the chosen entry's country more
+    /// than the others'), or, with no such evidence, the gazetteer's own order:
+    /// `country` (a country beats other places), `population` (the larger place) or
+    /// `order` (the first entry loaded).
+    pub chosen_by: String,
+    /// Ids of the entries passed over, most likely first.
+    pub over: Vec<String>,
 }
 
 /// An entity.
@@ -60,6 +77,10 @@ pub struct Node {
     /// names (NER-style) see names only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Mention>,
+    /// True for a node that no text names, added only as the end of a background fact
+    /// (`--background`: "Moscow located_in Russia" when the text names Moscow only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub background: bool,
 }
 
 /// A piece of evidence for a relation.
@@ -99,6 +120,11 @@ pub struct Edge {
     /// loaded, so files without it load too.
     #[serde(default)]
     pub count: usize,
+    /// True for a background fact taken from the gazetteer (`--background`), not read in
+    /// any text: such an edge has no evidence and a count of 0. Text evidence for the same
+    /// relation turns it into an ordinary edge.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub background: bool,
 }
 
 /// A document the graph was built from.
@@ -190,6 +216,8 @@ impl KnowledgeGraph {
                 }
             }
             existing.mentions.extend(node.mentions);
+            // Named by some text: no longer a background-only node.
+            existing.background &= node.background;
             existing.references.extend(node.references);
             if existing.subtype.is_none() {
                 existing.subtype = node.subtype;
@@ -235,10 +263,41 @@ impl KnowledgeGraph {
                 attributes,
                 evidence: Vec::new(),
                 count: 0,
+                background: false,
             },
         );
         self.push_evidence(ix, evidence);
         Some(ix)
+    }
+
+    /// Adds a background fact (from the gazetteer, not from a text): an edge without
+    /// evidence, marked [`Edge::background`]. Nothing happens when the relation is already
+    /// in the graph, from a text or as background. Returns `None` when either node id is
+    /// unknown.
+    pub fn add_background_relation(
+        &mut self,
+        source: &str,
+        predicate: &str,
+        target: &str,
+    ) -> Option<EdgeIndex> {
+        let (&a, &b) = (self.index.get(source)?, self.index.get(target)?);
+        if let Some(&ix) = self.edge_index.get(&(a, b, predicate.to_string())) {
+            return Some(ix);
+        }
+        Some(self.insert_edge(
+            a,
+            b,
+            Edge {
+                source: source.to_string(),
+                target: target.to_string(),
+                key: 0,
+                predicate: predicate.to_string(),
+                attributes: BTreeMap::new(),
+                evidence: Vec::new(),
+                count: 0,
+                background: true,
+            },
+        ))
     }
 
     /// Adds a new edge (without evidence), setting its key and indexing it.
@@ -269,6 +328,8 @@ impl KnowledgeGraph {
             if !same_as_last && self.seen_docs.insert((ix, ev.doc.clone())) {
                 self.graph[ix].count += 1;
             }
+            // A text says it: a background fact becomes an ordinary one.
+            self.graph[ix].background = false;
             self.graph[ix].evidence.push(ev);
         }
     }
@@ -289,7 +350,11 @@ impl KnowledgeGraph {
         }
         for e in edges {
             let e = e.weight;
-            self.add_relation(&e.source, &e.predicate, &e.target, e.attributes, e.evidence);
+            if e.background {
+                self.add_background_relation(&e.source, &e.predicate, &e.target);
+            } else {
+                self.add_relation(&e.source, &e.predicate, &e.target, e.attributes, e.evidence);
+            }
         }
     }
 

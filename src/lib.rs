@@ -41,7 +41,9 @@ and never panics, whatever the text.
 */
 #![deny(missing_docs)]
 
+pub mod background;
 pub mod dates;
+pub mod disambiguate;
 mod error;
 pub mod export;
 pub mod gazetteer;
@@ -55,7 +57,7 @@ pub mod text;
 pub use error::{Error, ErrorKind};
 pub use gazetteer::{EntityType, Gazetteer, MatcherEngine};
 pub use graph::{
-    DocumentInfo, Edge, Evidence, GraphData, GraphMeta, KnowledgeGraph, Mention, Node,
+    Ambiguity, DocumentInfo, Edge, Evidence, GraphData, GraphMeta, KnowledgeGraph, Mention, Node,
 };
 pub use pipeline::{Analysis, Pipeline, PipelineBuilder};
 pub use text::Document;

@@ -4,9 +4,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::background;
+use crate::disambiguate::{self, Choice};
 use crate::error::Error;
 use crate::gazetteer::{EntityType, Gazetteer};
-use crate::graph::{DocumentInfo, Evidence, KnowledgeGraph, Mention, Node};
+use crate::graph::{Ambiguity, DocumentInfo, Evidence, KnowledgeGraph, Mention, Node};
 use crate::ner::{Recognizer, Via};
 use crate::resolve::{self, Resolved, RoleClasses};
 use crate::rules::{Found, RuleSet, RuleSources};
@@ -30,6 +32,7 @@ pub struct PipelineBuilder {
     gazetteer_sources: Vec<(String, String)>,
     rule_paths: Vec<PathBuf>,
     rule_sources: Vec<(String, String)>,
+    background: bool,
 }
 
 impl Default for PipelineBuilder {
@@ -41,6 +44,7 @@ impl Default for PipelineBuilder {
             gazetteer_sources: Vec::new(),
             rule_paths: Vec::new(),
             rule_sources: Vec::new(),
+            background: false,
         }
     }
 }
@@ -89,6 +93,14 @@ impl PipelineBuilder {
         self
     }
 
+    /// Whether each graph also gets the gazetteer's facts about the entities it names
+    /// (default `false`; see [`crate::background`]). They are marked as background, never
+    /// mixed up with facts read from the text.
+    pub fn background(&mut self, yes: bool) -> &mut PipelineBuilder {
+        self.background = yes;
+        self
+    }
+
     /// Loads everything and compiles the matchers and rules.
     ///
     /// # Errors
@@ -127,6 +139,7 @@ impl PipelineBuilder {
                 gazetteer,
                 recognizer,
                 rules,
+                background: self.background,
             }),
         })
     }
@@ -138,6 +151,7 @@ struct Inner {
     roles: RoleClasses,
     recognizer: Recognizer,
     rules: RuleSet,
+    background: bool,
 }
 
 /// A configured pipeline: cheap to clone, `Send + Sync`, reusable for any number of
@@ -155,6 +169,8 @@ pub struct Analysis<'d> {
     pub resolved: Resolved<'d>,
     /// Relations found by the rules.
     pub relations: Vec<Found>,
+    /// How each name shared by several gazetteer entries was settled, in text order.
+    pub choices: Vec<Choice>,
 }
 
 impl Pipeline {
@@ -172,6 +188,11 @@ impl Pipeline {
         &self.inner.gazetteer
     }
 
+    /// The entity recogniser (gazetteer matchers and name rules).
+    pub fn recognizer(&self) -> &Recognizer {
+        &self.inner.recognizer
+    }
+
     /// The compiled rules.
     pub fn rules(&self) -> &RuleSet {
         &self.inner.rules
@@ -179,12 +200,14 @@ impl Pipeline {
 
     /// Analyses one document.
     pub fn analyze<'d>(&self, doc: &'d Document) -> Analysis<'d> {
-        let tagged = self.inner.recognizer.tag(&self.inner.gazetteer, doc);
+        let mut tagged = self.inner.recognizer.tag(&self.inner.gazetteer, doc);
+        let choices = disambiguate::choose_entries(&self.inner.gazetteer, &mut tagged);
         let resolved = resolve::resolve_with(&self.inner.gazetteer, &self.inner.roles, tagged);
         let relations = self.inner.rules.run(&self.inner.gazetteer, &resolved);
         Analysis {
             resolved,
             relations,
+            choices,
         }
     }
 
@@ -230,6 +253,18 @@ impl Pipeline {
                 }
             })
             .collect();
+        let entries = self.inner.gazetteer.entries();
+        let ambiguity = |span: std::ops::Range<usize>| {
+            let at = analysis
+                .choices
+                .binary_search_by(|c| (c.span.start, c.span.end).cmp(&(span.start, span.end)))
+                .ok()?;
+            let c = &analysis.choices[at];
+            Some(Ambiguity {
+                chosen_by: c.chosen_by.to_string(),
+                over: c.over.iter().map(|&e| entries[e].id.clone()).collect(),
+            })
+        };
         let mut mentions: Vec<Vec<Mention>> = vec![Vec::new(); r.entities.len()];
         let mut references: Vec<Vec<Mention>> = vec![Vec::new(); r.entities.len()];
         for m in &r.mentions {
@@ -245,6 +280,7 @@ impl Pipeline {
                     end: m.span.end,
                     text: doc.text[m.span.clone()].to_string(),
                     via: (m.via != Via::Name).then(|| m.via.as_str().to_string()),
+                    ambiguity: ambiguity(m.span.clone()),
                 });
             }
         }
@@ -272,6 +308,7 @@ impl Pipeline {
                 aliases,
                 mentions: std::mem::take(&mut mentions[i]),
                 references: std::mem::take(&mut references[i]),
+                background: false,
             });
         }
         for f in &analysis.relations {
@@ -289,6 +326,9 @@ impl Pipeline {
                     rule: f.rule.clone(),
                 }],
             );
+        }
+        if self.inner.background {
+            background::add_background_facts(&mut g, &self.inner.gazetteer);
         }
         g
     }

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::util::Workdir;
+use crate::util::{self, Workdir};
 
 const ARTICLE: &str = "MOSCOW, March 3, 2025 (Reuters) - Kremlin spokesman Dmitry Peskov \
 said on Monday that no meeting had been agreed.\n\nOn March 1, Chinese Foreign Minister Wang Yi \
@@ -85,6 +85,86 @@ fn explain_lists_mentions_evidence_and_rules() {
     let o = w.run(&["a.txt", "--explain"]);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("digraph"));
     assert!(String::from_utf8_lossy(&o.stderr).contains("RELATIONS"));
+}
+
+#[test]
+fn explain_says_how_a_shared_name_was_settled() {
+    let w = Workdir::new();
+    w.write(
+        "a.txt",
+        "Workers at the plant in Waterloo, Belgium, walked out. Fans in Santa Ana cheered.",
+    );
+    let o = w.run(&["a.txt", "--explain", "-o", "g.json"]);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        table.contains("[waterloo-be]") && table.contains("ambiguous: chosen by qualifier over"),
+        "{table}"
+    );
+    assert!(table.contains("chosen by population over"), "{table}");
+    let g = util::read_json(&w.path("g.json"));
+    let waterloo = g["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "waterloo-be")
+        .unwrap();
+    let ambiguity = &waterloo["mentions"][0]["ambiguity"];
+    assert_eq!(ambiguity["chosen_by"], "qualifier");
+    assert!(
+        ambiguity["over"]
+            .as_array()
+            .unwrap()
+            .contains(&"waterloo-ca".into())
+    );
+}
+
+#[test]
+fn background_facts_only_when_asked_and_always_marked() {
+    let w = Workdir::new();
+    w.write(
+        "a.txt",
+        "Kremlin spokesman Dmitry Peskov spoke to reporters in Kazan.",
+    );
+    w.run(&["a.txt", "-o", "plain.json"]);
+    let plain = util::read_json(&w.path("plain.json"));
+    assert!(!plain.to_string().contains("background"));
+    let o = w.run(&["a.txt", "--background", "-o", "bg.json", "--explain"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let g = util::read_json(&w.path("bg.json"));
+    let edges = g["edges"].as_array().unwrap();
+    let fact = |s: &str, p: &str, t: &str| {
+        edges
+            .iter()
+            .find(|e| e["source"] == s && e["predicate"] == p && e["target"] == t)
+    };
+    let kazan = fact("kazan", "located_in", "russia").expect("Kazan located_in Russia");
+    assert_eq!(kazan["background"], true);
+    assert!(kazan["evidence"].as_array().unwrap().is_empty());
+    assert_eq!(
+        fact("kremlin", "based_in", "moscow").unwrap()["background"],
+        true
+    );
+    // The text says it too: an ordinary edge, with its sentence.
+    let role = fact("dmitry-peskov", "spokesman_of", "kremlin").unwrap();
+    assert!(role.get("background").is_none());
+    assert_eq!(role["evidence"].as_array().unwrap().len(), 1);
+    // Every text-derived edge of the plain run is there, unchanged.
+    for e in plain["edges"].as_array().unwrap() {
+        assert!(edges.contains(e), "{e}");
+    }
+    let nodes = g["nodes"].as_array().unwrap();
+    let russia = nodes.iter().find(|n| n["id"] == "russia").unwrap();
+    assert_eq!(russia["background"], true);
+    assert!(russia["mentions"].as_array().unwrap().is_empty());
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        table.contains("Kazan --located_in--> Russia  (background: from the gazetteer"),
+        "{table}"
+    );
+    // DOT draws them dashed.
+    w.run(&["a.txt", "--background", "-o", "g.dot"]);
+    let dot = std::fs::read_to_string(w.path("g.dot")).unwrap();
+    assert!(dot.contains("kg_background=true"), "{dot}");
 }
 
 #[test]

@@ -495,6 +495,7 @@ fn hostile_graph() -> KnowledgeGraph {
         });
         g.add_node(Node {
             references: Vec::new(),
+            background: i % 4 == 1,
             id: format!("{s}#{i}"),
             name: s.clone(),
             etype: [
@@ -511,6 +512,10 @@ fn hostile_graph() -> KnowledgeGraph {
                 end: i + s.len(),
                 text: s.clone(),
                 via: (i % 3 == 0).then(|| s.clone()),
+                ambiguity: (i % 5 == 0).then(|| kgbuild::Ambiguity {
+                    chosen_by: s.clone(),
+                    over: vec![format!("{s}#x")],
+                }),
             }],
         });
     }
@@ -573,6 +578,7 @@ fn expected(g: &KnowledgeGraph, f: impl Fn(&str) -> String) -> serde_json::Value
                 "id": f(&n.id), "name": f(&n.name), "type": n.etype.as_str(),
                 "subtype": n.subtype.as_deref().map(&f),
                 "aliases": n.aliases.iter().map(|a| f(a)).collect::<Vec<_>>(),
+                "background": n.background,
             })
         })
         .collect();
@@ -584,6 +590,7 @@ fn expected(g: &KnowledgeGraph, f: impl Fn(&str) -> String) -> serde_json::Value
                 "attributes": e.attributes.iter().map(|(k, v)| (f(k), f(v))).collect::<BTreeMap<_, _>>(),
                 "evidence": e.evidence.iter().map(|ev| serde_json::json!({
                     "doc": f(&ev.doc), "text": f(&ev.text), "rule": f(&ev.rule)})).collect::<Vec<_>>(),
+                "background": e.background,
             })
         })
         .collect();
@@ -605,13 +612,15 @@ for n in want["nodes"]:
     assert d["type"] == n["type"]
     assert s(d.get("subtype")) == s(n["subtype"]) or n["subtype"] is None, (d, n)
     assert json.loads(d["aliases"]) == n["aliases"], (d["aliases"], n["aliases"])
-got = sorted((u, v, s(d.get("predicate")), json.dumps({k: s(x) for k, x in d.items()
-              if k not in ("label", "predicate", "key", "symmetric", "evidence", "evidence_count")
+    assert d["background"] is n.get("background", False), (d, n)
+got = sorted((u, v, s(d.get("predicate")), d["background"], json.dumps({k: s(x) for k, x in d.items()
+              if k not in ("label", "predicate", "key", "symmetric", "evidence", "evidence_count",
+                           "background")
               and s(x) != ""}, sort_keys=True),
               json.dumps([{k: e[k] for k in ("doc", "text", "rule")}
               for e in json.loads(d["evidence"])], sort_keys=True))
              for u, v, d in g.edges(data=True))
-exp = sorted((e["source"], e["target"], e["predicate"], json.dumps(
+exp = sorted((e["source"], e["target"], e["predicate"], e.get("background", False), json.dumps(
               {("attr_key" if k == "key" else k): v for k, v in e["attributes"].items() if v != ""},
               sort_keys=True), json.dumps(e["evidence"], sort_keys=True)) for e in want["edges"])
 assert got == exp, [(a, b) for a, b in zip(got, exp) if a != b][:2]

@@ -33,6 +33,7 @@ fn hostile_graph() -> KnowledgeGraph {
             aliases: vec![name.to_string()],
             mentions: Vec::new(),
             references: Vec::new(),
+            background: false,
         });
     }
     for i in 1..HOSTILE.len() {

@@ -267,6 +267,7 @@ fn arbitrary_graph() -> impl Strategy<Value = KnowledgeGraph> {
             for (i, (id, name, aliases, text, t)) in nodes.into_iter().enumerate() {
                 g.add_node(Node {
                     references: Vec::new(),
+                    background: t == 2,
                     // Unique ids, still hostile.
                     id: format!("{i}{id}"),
                     name: name.clone(),
@@ -283,7 +284,11 @@ fn arbitrary_graph() -> impl Strategy<Value = KnowledgeGraph> {
                         start: 0,
                         end: text.len(),
                         text,
-                        via: Some(name),
+                        via: Some(name.clone()),
+                        ambiguity: (t == 1).then(|| kgbuild::Ambiguity {
+                            chosen_by: name.clone(),
+                            over: vec![name.clone(), String::new()],
+                        }),
                     }],
                 });
             }

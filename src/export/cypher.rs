@@ -8,14 +8,16 @@
 //!   `:Organization`, `:Location`, `:Misc`) and the properties `name`, `type`, `subtype`
 //!   (when known), `aliases` (a list), and its mentions as parallel lists
 //!   `mention_doc`, `mention_start`, `mention_end`, `mention_text`, `mention_via` (`""`
-//!   for the name), since Neo4j properties cannot hold maps.
+//!   for the name), since Neo4j properties cannot hold maps; `background: true` for a node
+//!   only a background fact brings in (`--background`).
 //! - A relation is a relationship whose type is the predicate in upper case (`MET_WITH`,
 //!   `SPOKESMAN_OF`; characters other than letters, digits and `_` become `_`), merged on
 //!   the exact `predicate` property. It has `key`, `symmetric` (true for `met_with`),
 //!   every attribute as a string property (`date`, `location`: the place's id; a name
 //!   taken by a fixed property, or not a plain identifier, is written `attr_<name>` with
 //!   other characters as `_`), and the evidence as parallel lists `evidence_doc`,
-//!   `evidence_start`, `evidence_end`, `evidence_text`, `evidence_rule`.
+//!   `evidence_start`, `evidence_end`, `evidence_text`, `evidence_rule`, and `background`
+//!   (true for a fact from the gazetteer, not from the text).
 //! - `met_with` is undirected in meaning. Neo4j relationships always have a direction, so
 //!   it is stored once, from the smaller id to the larger, with `symmetric: true`; match it
 //!   without an arrow: `MATCH (a)-[:MET_WITH]-(b)`.
@@ -41,6 +43,7 @@ const EDGE_FIXED: &[&str] = &[
     "evidence_end",
     "evidence_text",
     "evidence_rule",
+    "background",
 ];
 
 /// Escapes text as a single-quoted Cypher string literal (quotes included): `\` and `'`
@@ -144,17 +147,24 @@ pub fn write_cypher(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), E
             list(m, |m| escape(&m.text)),
             list(m, |m| escape(m.via.as_deref().unwrap_or(""))),
         ));
+        if n.background {
+            // Before the `;`: the property belongs to this statement.
+            s.truncate(s.len() - 2);
+            s.push_str(", n.background = true;\n");
+        }
     }
     for e in graph.edges() {
         s.push_str(&format!(
             "MATCH (a:Entity {{id: {}}}), (b:Entity {{id: {}}}) \
-             MERGE (a)-[r:{} {{predicate: {}}}]->(b) SET r.key = {}, r.symmetric = {}",
+             MERGE (a)-[r:{} {{predicate: {}}}]->(b) SET r.key = {}, r.symmetric = {}, \
+             r.background = {}",
             escape(&e.source),
             escape(&e.target),
             rel_type(&e.predicate),
             escape(&e.predicate),
             e.key,
-            super::is_symmetric(&e.predicate)
+            super::is_symmetric(&e.predicate),
+            e.background
         ));
         for (k, v) in &e.attributes {
             s.push_str(&format!(", r.{} = {}", property(k), escape(v)));

@@ -101,16 +101,19 @@ pub fn to_dot_with(graph: &KnowledgeGraph, layout: Layout) -> Graph {
             Some(s) => format!("{} ({}, {s})", n.name, n.etype.as_str()),
             None => format!("{} ({})", n.name, n.etype.as_str()),
         };
-        let stmt = Stmt::Node(DotNode::new(
-            NodeId(Id::Plain(id), None),
-            vec![
-                attr("label", quoted(&n.name)),
-                attr("shape", Id::Plain(shape.into())),
-                attr("fillcolor", quoted(color)),
-                attr("tooltip", quoted(&tooltip)),
-                attr("kg_id", quoted(&n.id)),
-            ],
-        ));
+        let mut node_attributes = vec![
+            attr("label", quoted(&n.name)),
+            attr("shape", Id::Plain(shape.into())),
+            attr("fillcolor", quoted(color)),
+            attr("tooltip", quoted(&tooltip)),
+            attr("kg_id", quoted(&n.id)),
+        ];
+        if n.background {
+            // Not named in any text: drawn dashed, like the background facts that bring it.
+            node_attributes.push(attr("style", quoted("filled,dashed")));
+            node_attributes.push(attr("kg_background", Id::Plain("true".into())));
+        }
+        let stmt = Stmt::Node(DotNode::new(NodeId(Id::Plain(id), None), node_attributes));
         match home.as_ref().and_then(|h| h.get(i).copied().flatten()) {
             Some(doc) => match clusters.iter_mut().find(|(d, _)| *d == doc) {
                 Some((_, c)) => c.push(stmt),
@@ -149,7 +152,7 @@ pub fn to_dot_with(graph: &KnowledgeGraph, layout: Layout) -> Graph {
             let shown = graph.node(v).map_or(v.as_str(), |n| n.name.as_str());
             label.push_str(&format!("\n{k}: {shown}"));
         }
-        let evidence: Vec<String> = e
+        let mut evidence: Vec<String> = e
             .evidence
             .iter()
             .map(|ev| {
@@ -159,6 +162,9 @@ pub fn to_dot_with(graph: &KnowledgeGraph, layout: Layout) -> Graph {
                 )
             })
             .collect();
+        if e.background {
+            evidence.push("background fact from the gazetteer, not from the text".into());
+        }
         let mut attributes = vec![
             attr("label", quoted(&label)),
             attr("tooltip", quoted(&evidence.join("\n"))),
@@ -172,6 +178,12 @@ pub fn to_dot_with(graph: &KnowledgeGraph, layout: Layout) -> Graph {
         if super::is_symmetric(&e.predicate) {
             attributes.push(attr("dir", Id::Plain("none".into())));
             attributes.push(attr("color", quoted("#1f5fbf")));
+        }
+        if e.background {
+            attributes.push(attr("style", Id::Plain("dashed".into())));
+            attributes.push(attr("color", quoted("#999999")));
+            attributes.push(attr("fontcolor", quoted("#777777")));
+            attributes.push(attr("kg_background", Id::Plain("true".into())));
         }
         stmts.push(Stmt::Edge(DotEdge {
             ty: EdgeTy::Pair(
@@ -307,6 +319,7 @@ mod tests {
         for id in ["paris", "rome"] {
             other.add_node(crate::Node {
                 references: Vec::new(),
+                background: false,
                 id: id.into(),
                 name: id.into(),
                 etype: EntityType::Location,
@@ -318,6 +331,7 @@ mod tests {
                     end: 1,
                     text: id.into(),
                     via: None,
+                    ambiguity: None,
                 }],
             });
         }

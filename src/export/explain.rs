@@ -19,12 +19,18 @@ pub fn write_explain(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), 
             .as_deref()
             .map(|x| format!("/{x}"))
             .unwrap_or_default();
+        let background = if n.background {
+            "  (background: not named in the text)"
+        } else {
+            ""
+        };
         s.push_str(&format!(
-            "  {:<32} {}{} [{}]\n",
+            "  {:<32} {}{} [{}]{}\n",
             one_line(&n.name),
             n.etype.as_str(),
             sub,
-            n.id
+            n.id,
+            background
         ));
         for m in &n.mentions {
             let via = m
@@ -32,13 +38,25 @@ pub fn write_explain(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), 
                 .as_deref()
                 .map(|v| format!(" ({v})"))
                 .unwrap_or_default();
+            let ambiguity = m
+                .ambiguity
+                .as_ref()
+                .map(|a| {
+                    format!(
+                        "  ambiguous: chosen by {} over {}",
+                        one_line(&a.chosen_by),
+                        one_line(&a.over.join(", "))
+                    )
+                })
+                .unwrap_or_default();
             s.push_str(&format!(
-                "      {}:{}-{} {:?}{}\n",
+                "      {}:{}-{} {:?}{}{}\n",
                 m.doc,
                 m.start,
                 m.end,
                 one_line(&m.text),
-                via
+                via,
+                ambiguity
             ));
         }
     }
@@ -54,6 +72,9 @@ pub fn write_explain(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), 
         for (k, v) in &e.attributes {
             let shown = graph.node(v).map_or(v.clone(), |n| one_line(&n.name));
             s.push_str(&format!("  {k}={shown}"));
+        }
+        if e.background {
+            s.push_str("  (background: from the gazetteer, not from the text)");
         }
         s.push('\n');
         for ev in &e.evidence {

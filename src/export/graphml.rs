@@ -11,12 +11,14 @@
 //! | node | `label` | string | the name (the label Gephi shows) |
 //! | node | `name`, `type`, `subtype` | string | as in the JSON |
 //! | node | `aliases`, `mentions` | string | JSON arrays |
+//! | node | `background` | boolean | true for a node only a background fact brings in (`--background`) |
 //! | edge | `label`, `predicate` | string | the predicate |
 //! | edge | `key` | int | the node-link multigraph key |
 //! | edge | `symmetric` | boolean | true for `met_with`: the edge is undirected |
 //! | edge | `date`, `location`, ... | string | one key per edge attribute name in the graph |
 //! | edge | `evidence` | string | a JSON array of `{doc, start, end, text, rule}` |
 //! | edge | `evidence_count` | int | how many pieces of evidence |
+//! | edge | `background` | boolean | true for a fact from the gazetteer, not the text (`--background`) |
 //!
 //! GraphML cannot mix directed and undirected edges in a way networkx reads, so the one
 //! `met_with` edge stays directed (smaller id to larger) and carries `symmetric=true`.
@@ -44,6 +46,7 @@ const EDGE_FIXED: &[&str] = &[
     "symmetric",
     "evidence",
     "evidence_count",
+    "background",
     "id",
 ];
 
@@ -121,12 +124,14 @@ pub fn write_graphml(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), 
     let n_subtype = key("node", "n", "subtype", "string");
     let n_aliases = key("node", "n", "aliases", "string");
     let n_mentions = key("node", "n", "mentions", "string");
+    let n_background = key("node", "n", "background", "boolean");
     let e_label = key("edge", "e", "label", "string");
     let e_predicate = key("edge", "e", "predicate", "string");
     let e_key = key("edge", "e", "key", "int");
     let e_symmetric = key("edge", "e", "symmetric", "boolean");
     let e_evidence = key("edge", "e", "evidence", "string");
     let e_count = key("edge", "e", "evidence_count", "int");
+    let e_background = key("edge", "e", "background", "boolean");
     let attribute_names: BTreeSet<&str> = graph
         .edges()
         .flat_map(|e| e.attributes.keys().map(String::as_str))
@@ -180,6 +185,7 @@ pub fn write_graphml(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), 
         }
         data(&mut s, "      ", &n_aliases, &json(&n.aliases));
         data(&mut s, "      ", &n_mentions, &json(&n.mentions));
+        data(&mut s, "      ", &n_background, &n.background.to_string());
         s.push_str("    </node>\n");
     }
     for (i, e) in graph.edges().enumerate() {
@@ -200,6 +206,7 @@ pub fn write_graphml(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), 
         }
         data(&mut s, "      ", &e_evidence, &json(&e.evidence));
         data(&mut s, "      ", &e_count, &e.evidence.len().to_string());
+        data(&mut s, "      ", &e_background, &e.background.to_string());
         s.push_str("    </edge>\n");
     }
     s.push_str("  </graph>\n</graphml>\n");

@@ -318,6 +318,7 @@ pub(crate) mod tests {
         });
         let node = |id: &str, name: &str, etype, subtype: Option<&str>, at: usize| Node {
             references: Vec::new(),
+            background: false,
             id: id.into(),
             name: name.into(),
             etype,
@@ -329,6 +330,7 @@ pub(crate) mod tests {
                 end: at + name.len(),
                 text: name.into(),
                 via: None,
+                ambiguity: None,
             }],
         };
         g.add_node(node(

@@ -14,9 +14,11 @@
 //!   `_:r<i> a rdf:Statement` with `rdf:subject`, `rdf:predicate`, `rdf:object`, `kgv:key`,
 //!   its attributes (`kgv:date` typed `xsd:date`, `xsd:gYearMonth` or `xsd:gYear`;
 //!   `kgv:location` the place's IRI; any other attribute `kgv:<name>` as a string, or
-//!   `kgv:attr_<name>` for `key` and `evidence`), and
+//!   `kgv:attr_<name>` for `key`, `evidence` and `background`), and
 //!   one `kgv:evidence` blank node per piece of evidence with `kgv:document`, `kgv:start`,
-//!   `kgv:end` (byte offsets, `xsd:integer`), `kgv:text` and `kgv:rule`.
+//!   `kgv:end` (byte offsets, `xsd:integer`), `kgv:text` and `kgv:rule`. A background fact
+//!   (`--background`: from the gazetteer, not from a text) has no evidence and its statement
+//!   carries `kgv:background true`; so does an entity only such a fact brings in.
 //!
 //! Our predicates live in the vocabulary [`VOCAB`] (prefix `kgv:`). The file declares each
 //! predicate it uses as an `owl:ObjectProperty` with an `rdfs:label`, and links it to
@@ -163,7 +165,7 @@ pub fn iri_segment(text: &str) -> String {
 
 /// Terms of the vocabulary a relation's statement uses itself; an edge attribute of the
 /// same name is written `kgv:attr_<name>`.
-const STATEMENT_FIXED: &[&str] = &["key", "evidence"];
+const STATEMENT_FIXED: &[&str] = &["key", "evidence", "background"];
 
 /// The local name of an edge attribute in the vocabulary.
 fn attribute_name(name: &str) -> String {
@@ -193,6 +195,10 @@ fn string(text: &str) -> Term {
 
 fn integer(n: usize) -> Term {
     Term::Literal(n.to_string(), Some("integer"))
+}
+
+fn boolean(b: bool) -> Term {
+    Term::Literal(b.to_string(), Some("boolean"))
 }
 
 /// A date attribute with its XSD type, when it has one of the forms the rules write.
@@ -260,6 +266,9 @@ fn triples(graph: &KnowledgeGraph, base: &str) -> Vec<Triple> {
         for alias in &n.aliases {
             t.push((s.clone(), iri(SCHEMA, "alternateName"), string(alias)));
         }
+        if n.background {
+            t.push((s.clone(), iri(VOCAB, "background"), boolean(true)));
+        }
         for (j, m) in n.mentions.iter().enumerate() {
             let b = Term::Blank(format!("n{i}m{j}"));
             t.push((s.clone(), iri(VOCAB, "mention"), b.clone()));
@@ -285,6 +294,9 @@ fn triples(graph: &KnowledgeGraph, base: &str) -> Vec<Triple> {
         t.push((r.clone(), iri(RDF, "predicate"), p));
         t.push((r.clone(), iri(RDF, "object"), o));
         t.push((r.clone(), iri(VOCAB, "key"), integer(e.key)));
+        if e.background {
+            t.push((r.clone(), iri(VOCAB, "background"), boolean(true)));
+        }
         for (k, v) in &e.attributes {
             let value = match k.as_str() {
                 "date" => date(v),
