@@ -12,7 +12,7 @@
 //! Invariants: mentions are sorted by position and never overlap; a group mention points at
 //! two or more entities, every other mention at exactly one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
 use crate::gazetteer::{EntityType, Gazetteer};
@@ -107,6 +107,11 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
 pub struct RoleClasses {
     by_predicate: HashMap<String, Vec<String>>,
     orgs_by_country: HashMap<String, Vec<usize>>,
+    /// Names and aliases of the generic lexicon words ("generic_word", "function_word",
+    /// "org_suffix"), compared with a word in lower case.
+    generic_lower: HashSet<String>,
+    /// Their aliases alone, compared with a word as written.
+    generic_aliases: HashSet<String>,
 }
 
 impl RoleClasses {
@@ -114,7 +119,21 @@ impl RoleClasses {
     pub fn new(gazetteer: &Gazetteer) -> RoleClasses {
         let mut by_predicate: HashMap<String, Vec<String>> = HashMap::new();
         let mut orgs_by_country: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut generic_lower = HashSet::new();
+        let mut generic_aliases = HashSet::new();
         for (i, e) in gazetteer.entries().iter().enumerate() {
+            if e.kind == crate::gazetteer::EntryKind::Lexicon
+                && matches!(
+                    e.subtype.as_str(),
+                    "generic_word" | "function_word" | "org_suffix"
+                )
+            {
+                generic_lower.insert(e.name.clone());
+                for a in &e.aliases {
+                    generic_lower.insert(a.text.clone());
+                    generic_aliases.insert(a.text.clone());
+                }
+            }
             if e.entity_type() == Some(EntityType::Organization)
                 && let Some(c) = e.attr("country")
             {
@@ -133,6 +152,8 @@ impl RoleClasses {
         RoleClasses {
             by_predicate,
             orgs_by_country,
+            generic_lower,
+            generic_aliases,
         }
     }
 
@@ -760,17 +781,9 @@ impl Resolver<'_, '_> {
     /// "Samsung" after "Samsung Electronics Co.": the first word of a longer organisation
     /// name, when it is distinctive and names no other entity.
     fn link_org_short_names(&mut self) {
-        let entries = self.gazetteer.entries();
         let generic = |w: &str| {
-            let lw = w.to_lowercase();
-            entries.iter().any(|e| {
-                e.kind == crate::gazetteer::EntryKind::Lexicon
-                    && matches!(
-                        e.subtype.as_str(),
-                        "generic_word" | "function_word" | "org_suffix"
-                    )
-                    && (e.name == lw || e.aliases.iter().any(|a| a.text == lw || a.text == w))
-            })
+            self.roles.generic_lower.contains(&w.to_lowercase())
+                || self.roles.generic_aliases.contains(w)
         };
         let mut short: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in self.entities.iter().enumerate() {
