@@ -106,7 +106,8 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
 #[derive(Clone, Debug, Default)]
 pub struct RoleClasses {
     by_predicate: HashMap<String, Vec<String>>,
-    orgs_by_country: HashMap<String, Vec<usize>>,
+    /// Per country: its organisations, each with its name and aliases in lower case.
+    orgs_by_country: HashMap<String, Vec<(usize, Vec<String>)>>,
     /// Names and aliases of the generic lexicon words ("generic_word", "function_word",
     /// "org_suffix"), compared with a word in lower case.
     generic_lower: HashSet<String>,
@@ -118,7 +119,7 @@ impl RoleClasses {
     /// Reads the `title` entries of the lexicon and the organisations' countries.
     pub fn new(gazetteer: &Gazetteer) -> RoleClasses {
         let mut by_predicate: HashMap<String, Vec<String>> = HashMap::new();
-        let mut orgs_by_country: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut orgs_by_country: HashMap<String, Vec<(usize, Vec<String>)>> = HashMap::new();
         let mut generic_lower = HashSet::new();
         let mut generic_aliases = HashSet::new();
         for (i, e) in gazetteer.entries().iter().enumerate() {
@@ -137,7 +138,14 @@ impl RoleClasses {
             if e.entity_type() == Some(EntityType::Organization)
                 && let Some(c) = e.attr("country")
             {
-                orgs_by_country.entry(c.to_string()).or_default().push(i);
+                let names = std::iter::once(e.name.as_str())
+                    .chain(e.aliases.iter().map(|a| a.text.as_str()))
+                    .map(str::to_lowercase)
+                    .collect();
+                orgs_by_country
+                    .entry(c.to_string())
+                    .or_default()
+                    .push((i, names));
             }
             if e.subtype != "title" {
                 continue;
@@ -402,13 +410,10 @@ impl Resolver<'_, '_> {
         }
         let home = self.home_country()?;
         let suffix = format!(" {}", name.to_lowercase());
-        let entries = self.gazetteer.entries();
         let orgs = self.roles.orgs_by_country.get(home.as_str())?;
-        let mut found = orgs.iter().map(|&i| (i, &entries[i])).filter(|(_, e)| {
-            std::iter::once(e.name.as_str())
-                .chain(e.aliases.iter().map(|a| a.text.as_str()))
-                .any(|n| n.to_lowercase().ends_with(&suffix))
-        });
+        let mut found = orgs
+            .iter()
+            .filter(|(_, names)| names.iter().any(|n| n.ends_with(&suffix)));
         let first = found.next()?;
         found.next().is_none().then_some(first.0)
     }

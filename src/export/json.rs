@@ -10,7 +10,7 @@ use crate::graph::KnowledgeGraph;
 /// # Errors
 /// Write errors.
 pub fn write_json(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), Error> {
-    serde_json::to_writer_pretty(&mut *out, &graph.to_data())
+    serde_json::to_writer_pretty(&mut *out, graph)
         .map_err(|e| Error::export("json", e.to_string()))?;
     out.write_all(b"\n").map_err(|e| super::io_err("json", e))
 }
@@ -20,7 +20,7 @@ pub fn write_json(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), Err
 /// # Errors
 /// Write errors.
 pub fn write_json_line(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), Error> {
-    serde_json::to_writer(&mut *out, &graph.to_data())
+    serde_json::to_writer(&mut *out, graph)
         .map_err(|e| Error::export("json", e.to_string()))?;
     out.write_all(b"\n").map_err(|e| super::io_err("json", e))
 }
