@@ -22,6 +22,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kgbuild::Pipeline;
 use rayon::prelude::*;
 
+/// The allocator the `kgbuild` binary uses, so that the figures are the command line's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Setup {
     name: &'static str,
     pipeline: Pipeline,
@@ -62,7 +66,7 @@ fn setup(name: &'static str, synthetic: usize, mb: f64) -> Setup {
 fn end_to_end(p: &Pipeline, id: &str, text: &str) -> usize {
     let g = p.run(id, text);
     let mut out = Vec::new();
-    kgbuild::export::json::write_json_line(&g, &mut out).expect("json");
+    kgbuild::export::json::json_line(&g, &mut out).expect("json");
     out.len()
 }
 

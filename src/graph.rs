@@ -172,8 +172,8 @@ pub struct GraphData {
 /// assert_eq!(back, graph);
 /// # Ok::<(), kgbuild::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(into = "GraphData", try_from = "GraphData")]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(try_from = "GraphData")]
 pub struct KnowledgeGraph {
     graph: DiGraph<Node, Edge>,
     index: HashMap<String, NodeIndex>,
@@ -406,6 +406,43 @@ impl KnowledgeGraph {
             nodes: self.graph.node_weights().cloned().collect(),
             edges: self.graph.edge_weights().cloned().collect(),
         }
+    }
+}
+
+/// [`GraphData`] borrowed from a graph: serialises exactly as `GraphData` does, without
+/// copying the nodes and edges first.
+#[derive(Serialize)]
+#[serde(rename = "GraphData")]
+struct GraphDataRef<'a> {
+    directed: bool,
+    multigraph: bool,
+    graph: GraphMetaRef<'a>,
+    nodes: Vec<&'a Node>,
+    edges: Vec<&'a Edge>,
+}
+
+#[derive(Serialize)]
+#[serde(rename = "GraphMeta")]
+struct GraphMetaRef<'a> {
+    format: &'a str,
+    version: u32,
+    documents: &'a [DocumentInfo],
+}
+
+impl Serialize for KnowledgeGraph {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        GraphDataRef {
+            directed: true,
+            multigraph: true,
+            graph: GraphMetaRef {
+                format: "kgbuild",
+                version: FORMAT_VERSION,
+                documents: &self.documents,
+            },
+            nodes: self.graph.node_weights().collect(),
+            edges: self.graph.edge_weights().collect(),
+        }
+        .serialize(serializer)
     }
 }
 

@@ -291,9 +291,11 @@ pub fn run_jsonl(pipeline: &kgbuild::Pipeline, cli: &Cli) -> anyhow::Result<Exit
                             serde_json::Value::String(s) => s,
                             other => other.to_string(),
                         };
-                        let graph = pipeline.run(&id, &rec.text);
-                        let mut buf = Vec::new();
-                        export::json::write_json_line(&graph, &mut buf)?;
+                        // `Pipeline::run` without copying the text.
+                        let doc = kgbuild::Document::new(id, rec.text);
+                        let graph = pipeline.to_graph(&pipeline.analyze(&doc));
+                        let mut buf = Vec::with_capacity((8 * doc.text.len()).min(1 << 20));
+                        export::json::json_line(&graph, &mut buf)?;
                         Ok(buf)
                     })
                     .collect();

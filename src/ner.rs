@@ -344,6 +344,11 @@ impl Recognizer {
 /// Mentions are indexed by first token, so each found mention looks only at its
 /// neighbours: comparing each with every mention made this quadratic in the document.
 fn merge_found(mentions: &mut Vec<Mention>, found: Vec<Mention>) {
+    if found.is_empty() {
+        // Nothing to merge: the same result without rebuilding the list.
+        mentions.sort_by_key(|m| m.tokens.start);
+        return;
+    }
     let mut all: Vec<Option<Mention>> = mentions.drain(..).map(Some).collect();
     let mut by_start: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     let mut longest = 0;

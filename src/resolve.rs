@@ -12,7 +12,7 @@
 //! Invariants: mentions are sorted by position and never overlap; a group mention points at
 //! two or more entities, every other mention at exactly one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
 use crate::gazetteer::{EntityType, Gazetteer};
@@ -106,19 +106,46 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
 #[derive(Clone, Debug, Default)]
 pub struct RoleClasses {
     by_predicate: HashMap<String, Vec<String>>,
-    orgs_by_country: HashMap<String, Vec<usize>>,
+    /// Per country: its organisations, each with its name and aliases in lower case.
+    orgs_by_country: HashMap<String, Vec<(usize, Vec<String>)>>,
+    /// Names and aliases of the generic lexicon words ("generic_word", "function_word",
+    /// "org_suffix"), compared with a word in lower case.
+    generic_lower: HashSet<String>,
+    /// Their aliases alone, compared with a word as written.
+    generic_aliases: HashSet<String>,
 }
 
 impl RoleClasses {
     /// Reads the `title` entries of the lexicon and the organisations' countries.
     pub fn new(gazetteer: &Gazetteer) -> RoleClasses {
         let mut by_predicate: HashMap<String, Vec<String>> = HashMap::new();
-        let mut orgs_by_country: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut orgs_by_country: HashMap<String, Vec<(usize, Vec<String>)>> = HashMap::new();
+        let mut generic_lower = HashSet::new();
+        let mut generic_aliases = HashSet::new();
         for (i, e) in gazetteer.entries().iter().enumerate() {
+            if e.kind == crate::gazetteer::EntryKind::Lexicon
+                && matches!(
+                    e.subtype.as_str(),
+                    "generic_word" | "function_word" | "org_suffix"
+                )
+            {
+                generic_lower.insert(e.name.clone());
+                for a in &e.aliases {
+                    generic_lower.insert(a.text.clone());
+                    generic_aliases.insert(a.text.clone());
+                }
+            }
             if e.entity_type() == Some(EntityType::Organization)
                 && let Some(c) = e.attr("country")
             {
-                orgs_by_country.entry(c.to_string()).or_default().push(i);
+                let names = std::iter::once(e.name.as_str())
+                    .chain(e.aliases.iter().map(|a| a.text.as_str()))
+                    .map(str::to_lowercase)
+                    .collect();
+                orgs_by_country
+                    .entry(c.to_string())
+                    .or_default()
+                    .push((i, names));
             }
             if e.subtype != "title" {
                 continue;
@@ -133,6 +160,8 @@ impl RoleClasses {
         RoleClasses {
             by_predicate,
             orgs_by_country,
+            generic_lower,
+            generic_aliases,
         }
     }
 
@@ -381,13 +410,10 @@ impl Resolver<'_, '_> {
         }
         let home = self.home_country()?;
         let suffix = format!(" {}", name.to_lowercase());
-        let entries = self.gazetteer.entries();
         let orgs = self.roles.orgs_by_country.get(home.as_str())?;
-        let mut found = orgs.iter().map(|&i| (i, &entries[i])).filter(|(_, e)| {
-            std::iter::once(e.name.as_str())
-                .chain(e.aliases.iter().map(|a| a.text.as_str()))
-                .any(|n| n.to_lowercase().ends_with(&suffix))
-        });
+        let mut found = orgs
+            .iter()
+            .filter(|(_, names)| names.iter().any(|n| n.ends_with(&suffix)));
         let first = found.next()?;
         found.next().is_none().then_some(first.0)
     }
@@ -760,17 +786,9 @@ impl Resolver<'_, '_> {
     /// "Samsung" after "Samsung Electronics Co.": the first word of a longer organisation
     /// name, when it is distinctive and names no other entity.
     fn link_org_short_names(&mut self) {
-        let entries = self.gazetteer.entries();
         let generic = |w: &str| {
-            let lw = w.to_lowercase();
-            entries.iter().any(|e| {
-                e.kind == crate::gazetteer::EntryKind::Lexicon
-                    && matches!(
-                        e.subtype.as_str(),
-                        "generic_word" | "function_word" | "org_suffix"
-                    )
-                    && (e.name == lw || e.aliases.iter().any(|a| a.text == lw || a.text == w))
-            })
+            self.roles.generic_lower.contains(&w.to_lowercase())
+                || self.roles.generic_aliases.contains(w)
         };
         let mut short: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in self.entities.iter().enumerate() {

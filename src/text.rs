@@ -159,6 +159,10 @@ pub fn line_col(before: &[u8]) -> (usize, usize) {
 
 /// Folds typographic variants to ASCII and lowercases.
 pub fn normalize(s: &str) -> String {
+    // Most tokens are plain ASCII with nothing to fold but the case.
+    if s.bytes().all(|b| b.is_ascii() && b != b'`') {
+        return s.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -184,11 +188,13 @@ fn tokenize(text: &str) -> Vec<Token> {
     // own: the per-character table then costs memory for the longest run, not for the whole
     // text (100 MB of mostly spaces used to take 1.7 GB).
     let mut tokens = Vec::new();
+    // The characters of the current run, a buffer reused from run to run.
+    let mut chars = Vec::new();
     let mut run_start = None;
     for (b, c) in text.char_indices() {
         match (is_space(c), run_start) {
             (true, Some(s)) => {
-                tokenize_run(text, s..b, &mut tokens);
+                tokenize_run(text, s..b, &mut chars, &mut tokens);
                 run_start = None;
             }
             (false, None) => run_start = Some(b),
@@ -196,17 +202,26 @@ fn tokenize(text: &str) -> Vec<Token> {
         }
     }
     if let Some(s) = run_start {
-        tokenize_run(text, s..text.len(), &mut tokens);
+        tokenize_run(text, s..text.len(), &mut chars, &mut tokens);
     }
     split_negations(text, tokens)
 }
 
-/// Tokenises `text[run]`, a run without white space, appending to `tokens`.
-fn tokenize_run(text: &str, run: Range<usize>, tokens: &mut Vec<Token>) {
-    let chars: Vec<(usize, char)> = text[run.clone()]
-        .char_indices()
-        .map(|(b, c)| (run.start + b, c))
-        .collect();
+/// Tokenises `text[run]`, a run without white space, appending to `tokens`; `chars` is
+/// scratch space.
+fn tokenize_run(
+    text: &str,
+    run: Range<usize>,
+    chars: &mut Vec<(usize, char)>,
+    tokens: &mut Vec<Token>,
+) {
+    chars.clear();
+    chars.extend(
+        text[run.clone()]
+            .char_indices()
+            .map(|(b, c)| (run.start + b, c)),
+    );
+    let chars = &chars[..];
     let byte_at = |i: usize| chars.get(i).map_or(run.end, |&(b, _)| b);
     let mut i = 0;
     let mut space_before = true;
@@ -241,7 +256,7 @@ fn tokenize_run(text: &str, run: Range<usize>, tokens: &mut Vec<Token>) {
                     i += 1;
                 } else if is_apostrophe(c)
                     && chars.get(i + 1).is_some_and(|n| n.1.is_alphabetic())
-                    && !is_possessive_at(&chars, i)
+                    && !is_possessive_at(chars, i)
                 {
                     i += 1; // inner apostrophe: O'Brien, d'Estaing
                 } else {
@@ -253,7 +268,7 @@ fn tokenize_run(text: &str, run: Range<usize>, tokens: &mut Vec<Token>) {
             } else {
                 TokenKind::Word
             };
-        } else if is_apostrophe(c) && is_possessive_at(&chars, i) {
+        } else if is_apostrophe(c) && is_possessive_at(chars, i) {
             i += 2; // possessive "'s"
             kind = TokenKind::Word;
         } else if is_apostrophe(c)

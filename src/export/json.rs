@@ -10,7 +10,7 @@ use crate::graph::KnowledgeGraph;
 /// # Errors
 /// Write errors.
 pub fn write_json(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), Error> {
-    serde_json::to_writer_pretty(&mut *out, &graph.to_data())
+    serde_json::to_writer_pretty(&mut *out, graph)
         .map_err(|e| Error::export("json", e.to_string()))?;
     out.write_all(b"\n").map_err(|e| super::io_err("json", e))
 }
@@ -20,7 +20,19 @@ pub fn write_json(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), Err
 /// # Errors
 /// Write errors.
 pub fn write_json_line(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), Error> {
-    serde_json::to_writer(&mut *out, &graph.to_data())
-        .map_err(|e| Error::export("json", e.to_string()))?;
-    out.write_all(b"\n").map_err(|e| super::io_err("json", e))
+    let mut buf = Vec::new();
+    json_line(graph, &mut buf)?;
+    out.write_all(&buf).map_err(|e| super::io_err("json", e))
+}
+
+/// Appends the graph as one line of JSON and a newline to `buf`: what [`write_json_line`]
+/// writes, serialised into memory without a `dyn Write` call per token of JSON.
+///
+/// # Errors
+/// None in practice (serialising this model into memory does not fail); the `Result`
+/// keeps serde's signature.
+pub fn json_line(graph: &KnowledgeGraph, buf: &mut Vec<u8>) -> Result<(), Error> {
+    serde_json::to_writer(&mut *buf, graph).map_err(|e| Error::export("json", e.to_string()))?;
+    buf.push(b'\n');
+    Ok(())
 }

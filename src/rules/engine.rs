@@ -5,6 +5,7 @@
 //! backtracking (sentences are short); every start position is tried, so one sentence can
 //! yield several relations.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -13,6 +14,7 @@ use crate::gazetteer::{Entry, Gazetteer};
 use crate::resolve::Resolved;
 use crate::rules::compile::Rule;
 use crate::rules::structure::{AttrSource, Element, Scope};
+use crate::text::Token;
 
 /// A relation found in one document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -32,38 +34,39 @@ pub struct Found {
 }
 
 #[derive(Clone, Debug)]
-enum Unit {
+enum Unit<'a> {
     Entity {
-        entities: Vec<usize>,
+        entities: &'a [usize],
         via: &'static str,
     },
     Lex {
-        entries: Vec<usize>,
+        entries: &'a [usize],
     },
     Token,
 }
 
 #[derive(Clone, Debug)]
-struct SentenceUnits {
-    units: Vec<Unit>,
-    /// Lowercase text of each unit.
-    norms: Vec<String>,
+struct SentenceUnits<'a> {
+    units: Vec<Unit<'a>>,
+    /// Lowercase text of each unit (borrowed for single tokens).
+    norms: Vec<Cow<'a, str>>,
     /// Whether each unit starts with a capital letter.
     caps: Vec<bool>,
     span: Range<usize>,
     tokens: Range<usize>,
 }
 
+/// Slots bound so far, borrowing the rule's slot names and the document's entities.
 #[derive(Clone, Debug, Default)]
-struct Binds {
-    entities: Vec<(String, Vec<usize>)>,
-    lex: Vec<(String, usize)>,
+struct Binds<'a> {
+    entities: Vec<(&'a str, &'a [usize])>,
+    lex: Vec<(&'a str, usize)>,
 }
 
 struct Ctx<'a> {
     gazetteer: &'a Gazetteer,
     resolved: &'a Resolved<'a>,
-    s: &'a SentenceUnits,
+    s: &'a SentenceUnits<'a>,
 }
 
 /// Runs `rules` over every sentence of a resolved document.
@@ -77,11 +80,13 @@ pub fn run(
     let article_date = dates::date_line(doc);
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let needs: Vec<Needs<'_>> = rules.iter().map(|r| Needs::of(&r.def.pattern)).collect();
     for sentence in &doc.sentences {
         let s = units_of(resolved, sentence.tokens.clone());
         let before = out.len();
         s_run(
             rules,
+            &needs,
             symmetric,
             gazetteer,
             resolved,
@@ -99,8 +104,10 @@ pub fn run(
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn s_run(
     rules: &[Rule],
+    needs: &[Needs<'_>],
     symmetric: &dyn Fn(&str) -> bool,
     gazetteer: &Gazetteer,
     resolved: &Resolved<'_>,
@@ -114,8 +121,15 @@ fn s_run(
         s,
     };
     let mut sentence_date: Option<Option<String>> = None;
-    for rule in rules {
+    let present = Present::of(&ctx);
+    for (rule, need) in rules.iter().zip(needs) {
+        if !need.met_by(&present) {
+            continue;
+        }
         for start in 0..s.units.len() {
+            if !need.may_start(&ctx, start) {
+                continue;
+            }
             let mut binds = Binds::default();
             let Some(end) = match_seq(&ctx, &rule.def.pattern, start, &mut binds) else {
                 continue;
@@ -128,8 +142,8 @@ fn s_run(
                     binds
                         .entities
                         .iter()
-                        .find(|(n, _)| n == slot)
-                        .map(|(_, v)| v.clone())
+                        .find(|(n, _)| *n == slot)
+                        .map(|(_, v)| v.to_vec())
                 };
                 let predicate = match e.predicate.strip_prefix('$') {
                     Some(rest) => {
@@ -137,7 +151,7 @@ fn s_run(
                         let from_lex = binds
                             .lex
                             .iter()
-                            .find(|(n, _)| n == slot)
+                            .find(|(n, _)| *n == slot)
                             .and_then(|(_, entry)| gazetteer.entries()[*entry].attr(attr));
                         let from_entity = || {
                             let ents = get(slot)?;
@@ -231,6 +245,104 @@ fn s_run(
     }
 }
 
+/// What a rule's pattern cannot match without: a necessary condition checked once per
+/// sentence, so that a sentence tries only the rules that can fire in it. It never
+/// changes what a rule finds, only skips attempts that would fail.
+struct Needs<'r> {
+    /// Entity elements that every match consumes (each one unit).
+    entities: usize,
+    /// Lexicon categories that every match consumes a unit of.
+    categories: Vec<&'r str>,
+    /// Word elements that every match consumes (one of the words each).
+    words: Vec<&'r [String]>,
+    /// The first element when every match starts with it (no `Opt`, `Skip`, ... before).
+    first: Option<&'r Element>,
+}
+
+impl<'r> Needs<'r> {
+    fn of(pattern: &'r [Element]) -> Needs<'r> {
+        let mut needs = Needs {
+            entities: min_entities(pattern),
+            categories: Vec::new(),
+            words: Vec::new(),
+            first: pattern.first().filter(|e| {
+                matches!(
+                    e,
+                    Element::Entity { .. } | Element::Lex { .. } | Element::Word(_) | Element::Cap
+                )
+            }),
+        };
+        for e in pattern {
+            match e {
+                Element::Lex { category, .. } => needs.categories.push(category),
+                Element::Word(words) => needs.words.push(words),
+                _ => {}
+            }
+        }
+        needs
+    }
+
+    fn met_by(&self, p: &Present<'_>) -> bool {
+        p.entities >= self.entities
+            && self.categories.iter().all(|c| p.categories.contains(c))
+            && self
+                .words
+                .iter()
+                .all(|ws| p.norms.iter().any(|n| ws.iter().any(|w| w == n)))
+    }
+
+    fn may_start(&self, ctx: &Ctx<'_>, start: usize) -> bool {
+        self.first
+            .is_none_or(|e| match_elem(ctx, e, start, &mut Binds::default()).is_some())
+    }
+}
+
+/// The fewest entity units a match of `pattern` consumes.
+fn min_entities(pattern: &[Element]) -> usize {
+    pattern
+        .iter()
+        .map(|e| match e {
+            Element::Entity { .. } => 1,
+            Element::Either(alts) => alts.iter().map(|a| min_entities(a)).min().unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// What one sentence offers the rules: its entity units, lexicon categories and words.
+struct Present<'s> {
+    entities: usize,
+    categories: Vec<&'s str>,
+    /// The text of the units that are not entity mentions.
+    norms: Vec<&'s str>,
+}
+
+impl<'s> Present<'s> {
+    fn of(ctx: &Ctx<'s>) -> Present<'s> {
+        let mut p = Present {
+            entities: 0,
+            categories: Vec::new(),
+            norms: Vec::new(),
+        };
+        for (u, unit) in ctx.s.units.iter().enumerate() {
+            match unit {
+                Unit::Entity { .. } => p.entities += 1,
+                Unit::Lex { entries } => {
+                    for &e in *entries {
+                        let c = ctx.gazetteer.entries()[e].subtype.as_str();
+                        if !p.categories.contains(&c) {
+                            p.categories.push(c);
+                        }
+                    }
+                    p.norms.push(&ctx.s.norms[u]);
+                }
+                Unit::Token => p.norms.push(&ctx.s.norms[u]),
+            }
+        }
+        p
+    }
+}
+
 /// The entity of the document that a person's gazetteer role with `predicate` points at.
 fn known_role_object(
     gazetteer: &Gazetteer,
@@ -258,7 +370,7 @@ fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize)
     }
 }
 
-fn units_of(resolved: &Resolved<'_>, tokens: Range<usize>) -> SentenceUnits {
+fn units_of<'a>(resolved: &'a Resolved<'_>, tokens: Range<usize>) -> SentenceUnits<'a> {
     let doc = resolved.doc;
     let mut units = Vec::new();
     let mut norms = Vec::new();
@@ -280,17 +392,11 @@ fn units_of(resolved: &Resolved<'_>, tokens: Range<usize>) -> SentenceUnits {
         if let Some(m) = resolved.mentions.get(mi).filter(|m| m.tokens.start == i) {
             let end = m.tokens.end.min(tokens.end).max(i + 1);
             units.push(Unit::Entity {
-                entities: m.entities.clone(),
+                entities: &m.entities,
                 via: m.via.as_str(),
             });
             caps.push(doc.tokens[i].capitalized);
-            norms.push(
-                doc.tokens[i..end]
-                    .iter()
-                    .map(|t| t.norm.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
+            norms.push(joined_norms(&doc.tokens[i..end]));
             i = end;
             continue;
         }
@@ -300,22 +406,16 @@ fn units_of(resolved: &Resolved<'_>, tokens: Range<usize>) -> SentenceUnits {
             .filter(|h| h.tokens.start == i && h.tokens.end <= next_mention_start.min(tokens.end))
         {
             units.push(Unit::Lex {
-                entries: h.entries.clone(),
+                entries: &h.entries,
             });
             caps.push(doc.tokens[i].capitalized);
-            norms.push(
-                doc.tokens[i..h.tokens.end]
-                    .iter()
-                    .map(|t| t.norm.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
+            norms.push(joined_norms(&doc.tokens[i..h.tokens.end]));
             i = h.tokens.end.max(i + 1);
             continue;
         }
         units.push(Unit::Token);
         caps.push(doc.tokens[i].capitalized);
-        norms.push(doc.tokens[i].norm.clone());
+        norms.push(Cow::Borrowed(&doc.tokens[i].norm));
         i += 1;
     }
     let span = if tokens.is_empty() {
@@ -329,6 +429,23 @@ fn units_of(resolved: &Resolved<'_>, tokens: Range<usize>) -> SentenceUnits {
         caps,
         span,
         tokens,
+    }
+}
+
+/// The lowercase text of `tokens`, one space apart; borrowed when there is one token.
+fn joined_norms(tokens: &[Token]) -> Cow<'_, str> {
+    match tokens {
+        [t] => Cow::Borrowed(&t.norm),
+        _ => {
+            let mut out = String::new();
+            for (k, t) in tokens.iter().enumerate() {
+                if k > 0 {
+                    out.push(' ');
+                }
+                out.push_str(&t.norm);
+            }
+            Cow::Owned(out)
+        }
     }
 }
 
@@ -349,7 +466,12 @@ fn matches_one(ctx: &Ctx<'_>, elem: &Element, u: usize) -> bool {
     match_elem(ctx, elem, u, &mut b) == Some(u + 1)
 }
 
-fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Option<usize> {
+fn match_elem<'a>(
+    ctx: &Ctx<'a>,
+    elem: &'a Element,
+    u: usize,
+    binds: &mut Binds<'a>,
+) -> Option<usize> {
     let unit = ctx.s.units.get(u)?;
     match elem {
         Element::Entity {
@@ -387,7 +509,7 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
                 return None;
             }
             if let Some(b) = bind {
-                binds.entities.push((b.clone(), entities.clone()));
+                binds.entities.push((b, entities));
             }
             Some(u + 1)
         }
@@ -411,7 +533,7 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
                         .is_some_and(|v| v.split(',').any(|x| values.iter().any(|w| w == x))),
                 })?;
             if let Some(b) = bind {
-                binds.lex.push((b.clone(), idx));
+                binds.lex.push((b, idx));
             }
             Some(u + 1)
         }
@@ -434,14 +556,19 @@ fn match_elem(ctx: &Ctx<'_>, elem: &Element, u: usize, binds: &mut Binds) -> Opt
 /// A sequence of elements to match: `head`, then whatever `tail` holds. `Opt` and `Either`
 /// put their inner elements in front of the rest this way, without copying elements.
 #[derive(Clone, Copy)]
-struct Seq<'e> {
-    head: &'e [Element],
-    tail: Option<&'e Seq<'e>>,
+struct Seq<'r, 't> {
+    head: &'r [Element],
+    tail: Option<&'t Seq<'r, 't>>,
 }
 
 /// Matches `elems` from unit `u`; returns the end unit. Backtracks over `Opt`, `Skip` and
 /// `Either`.
-fn match_seq(ctx: &Ctx<'_>, elems: &[Element], u: usize, binds: &mut Binds) -> Option<usize> {
+fn match_seq<'a>(
+    ctx: &Ctx<'a>,
+    elems: &'a [Element],
+    u: usize,
+    binds: &mut Binds<'a>,
+) -> Option<usize> {
     match_cont(
         ctx,
         Seq {
@@ -453,7 +580,12 @@ fn match_seq(ctx: &Ctx<'_>, elems: &[Element], u: usize, binds: &mut Binds) -> O
     )
 }
 
-fn match_cont(ctx: &Ctx<'_>, seq: Seq<'_>, u: usize, binds: &mut Binds) -> Option<usize> {
+fn match_cont<'a>(
+    ctx: &Ctx<'a>,
+    seq: Seq<'a, '_>,
+    u: usize,
+    binds: &mut Binds<'a>,
+) -> Option<usize> {
     let Some((first, rest)) = seq.head.split_first() else {
         return match seq.tail {
             Some(t) => match_cont(ctx, *t, u, binds),
@@ -548,11 +680,11 @@ fn guarded(ctx: &Ctx<'_>, rule: &Rule, start: usize, end: usize) -> bool {
             Scope::Before(k) => start.saturating_sub(k)..end,
             Scope::Clause => {
                 let mut a = start;
-                while a > 0 && !CLAUSE_BREAKS.contains(&ctx.s.norms[a - 1].as_str()) {
+                while a > 0 && !CLAUSE_BREAKS.contains(&&*ctx.s.norms[a - 1]) {
                     a -= 1;
                 }
                 let mut b = end;
-                while b < n && b < end + 2 && !CLAUSE_BREAKS.contains(&ctx.s.norms[b].as_str()) {
+                while b < n && b < end + 2 && !CLAUSE_BREAKS.contains(&&*ctx.s.norms[b]) {
                     b += 1;
                 }
                 a..b
