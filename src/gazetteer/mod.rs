@@ -6,9 +6,18 @@
 //! generating case variants at build time (the automaton itself is case-sensitive, which
 //! keeps "US" from firing on "us").
 //!
+//! The bundled gazetteer is parsed and compiled by `build.rs` into a binary form
+//! (`compiled.rs`) that is embedded and read at start-up without parsing or compiling; a
+//! user gazetteer is compiled to the same form once and kept in a cache (`docs/gazetteer.md`,
+//! "Cache"), when a cache folder is set.
+//!
 //! Errors name the file and line of the offending entry.
 
+mod cache;
+mod compiled;
+
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -18,7 +27,17 @@ use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 use crate::error::Error;
 use crate::text::Document;
 
+pub use cache::default_cache_dir;
+use compiled::{FormEntry, MatcherLayout};
+
+#[cfg(test)]
 include!(concat!(env!("OUT_DIR"), "/bundled_gazetteer.rs"));
+
+/// The bundled gazetteer, parsed and compiled by `build.rs`.
+static BUNDLED_BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/bundled.kgz"));
+
+/// The crate version, part of every cache key.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The kind of thing an entry names.
 #[derive(
@@ -67,6 +86,26 @@ pub enum EntryKind {
     Lexicon,
 }
 
+impl EntryKind {
+    fn from_code(code: u8) -> Option<EntryKind> {
+        Some(match code {
+            0 => EntryKind::Entity(EntityType::Person),
+            1 => EntryKind::Entity(EntityType::Organization),
+            2 => EntryKind::Entity(EntityType::Location),
+            3 => EntryKind::Entity(EntityType::Misc),
+            compiled::KIND_LEXICON => EntryKind::Lexicon,
+            _ => return None,
+        })
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            EntryKind::Entity(t) => t as u8,
+            EntryKind::Lexicon => compiled::KIND_LEXICON,
+        }
+    }
+}
+
 /// One name or alias of an entry, with its markers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Alias {
@@ -76,6 +115,60 @@ pub struct Alias {
     pub exact_case: bool,
     /// `@`: an adjective or demonym referring to the entry.
     pub demonym: bool,
+}
+
+/// The `key=value` attributes of an entry, sorted by key, one value per key.
+///
+/// Kept as one string (`key=value;key=value`), which costs one allocation per entry however
+/// many attributes it has.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attributes(String);
+
+impl Attributes {
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        compiled::attr_value(&self.0, key)
+    }
+
+    /// The (key, value) pairs, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        compiled::attr_pairs(&self.0)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The attributes as written in a gazetteer file (`key=value;key=value`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where an entry was read: file and line, shown as `file:line`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    file: Arc<str>,
+    line: u32,
+}
+
+impl Origin {
+    /// The file (as given, or `<bundled>/...`).
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The 1-based line.
+    pub fn line(&self) -> usize {
+        self.line as usize
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
 }
 
 /// One gazetteer entry.
@@ -92,15 +185,15 @@ pub struct Entry {
     /// Other names.
     pub aliases: Vec<Alias>,
     /// `key=value` attributes.
-    pub attributes: BTreeMap<String, String>,
-    /// Where the entry was read: `file:line`.
-    pub origin: String,
+    pub attributes: Attributes,
+    /// Where the entry was read.
+    pub origin: Origin,
 }
 
 impl Entry {
     /// An attribute's value.
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attributes.get(key).map(String::as_str)
+        self.attributes.get(key)
     }
 
     /// The entity type, for entries that are entities.
@@ -111,10 +204,111 @@ impl Entry {
         }
     }
 
-    fn population(&self) -> u64 {
-        self.attr("population")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0)
+    fn from_fields(f: compiled::Fields, file: &Arc<str>, line: usize) -> Entry {
+        Entry {
+            id: f.id,
+            kind: EntryKind::from_code(f.kind).expect("parse_fields gives valid kinds"),
+            subtype: f.subtype,
+            name: f.name,
+            aliases: f
+                .aliases
+                .into_iter()
+                .map(|(text, exact_case, demonym)| Alias {
+                    text,
+                    exact_case,
+                    demonym,
+                })
+                .collect(),
+            attributes: Attributes(f.attributes),
+            origin: Origin {
+                file: Arc::clone(file),
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+            },
+        }
+    }
+}
+
+impl FormEntry for Entry {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn alias_count(&self) -> usize {
+        self.aliases.len()
+    }
+    fn alias(&self, i: usize) -> (&str, bool, bool) {
+        let a = &self.aliases[i];
+        (&a.text, a.exact_case, a.demonym)
+    }
+    fn subtype(&self) -> &str {
+        &self.subtype
+    }
+    fn attributes(&self) -> &str {
+        &self.attributes.0
+    }
+}
+
+/// Ids to entry indices: a table keyed by a 64-bit hash of the id (no copy of the id),
+/// checked against the entry, with a side map for the (unlikely) ids whose hashes collide.
+#[derive(Clone, Debug, Default)]
+struct IdIndex {
+    by_hash: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    collided: HashMap<String, u32, FastHash>,
+}
+
+impl IdIndex {
+    fn get(&self, entries: &[Entry], id: &str) -> Option<usize> {
+        let i = *self.by_hash.get(&compiled::key_hash(id))? as usize;
+        if entries[i].id == id {
+            Some(i)
+        } else {
+            self.collided.get(id).map(|&i| i as usize)
+        }
+    }
+
+    /// Adds `entries[i]`; if its id is taken, returns the index of the entry holding it.
+    fn insert(&mut self, entries: &[Entry], i: usize) -> Result<(), usize> {
+        let id = entries[i].id.as_str();
+        if let Some(prev) = self.get(entries, id) {
+            return Err(prev);
+        }
+        match self.by_hash.entry(compiled::key_hash(id)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i as u32);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(id.to_string(), i as u32);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A compiled matcher section and the bytes that hold it.
+struct Compiled {
+    bytes: Bytes,
+    layout: MatcherLayout,
+}
+
+enum Bytes {
+    Static(&'static [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Compiled {
+    fn bytes(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Static(b) => b,
+            Bytes::Owned(b) => b,
+        }
+    }
+}
+
+impl fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Compiled")
+            .field("patterns", &self.layout.n)
+            .field("bytes", &self.bytes().len())
+            .finish()
     }
 }
 
@@ -125,13 +319,40 @@ impl Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Gazetteer {
     entries: Arc<Vec<Entry>>,
-    by_id: Arc<HashMap<String, usize, FastHash>>,
+    by_id: Arc<IdIndex>,
+    /// The compiled matcher of exactly the entity entries, when known (bundled, cached).
+    names: Option<Arc<Compiled>>,
+    /// What these entries were loaded from, as a hash chain over the sources; `None` once
+    /// unknown (entries added by other means).
+    key: Option<u64>,
+    /// Where compiled user gazetteers are kept; `None`: no cache.
+    cache_dir: Option<PathBuf>,
+    /// Entries added since the state that has a compiled form: (key, first entry).
+    pending: Option<(u64, usize)>,
+}
+
+/// The key of an empty gazetteer.
+const EMPTY_KEY: u64 = 0x6b67_6275_696c_6400;
+
+fn chain_key(prev: u64, what: &str, content: &[u8]) -> u64 {
+    let mut b = Vec::with_capacity(64 + what.len());
+    b.extend_from_slice(&prev.to_le_bytes());
+    b.extend_from_slice(&compiled::FORMAT.to_le_bytes());
+    b.extend_from_slice(VERSION.as_bytes());
+    b.push(0);
+    b.extend_from_slice(what.as_bytes());
+    b.push(0);
+    b.extend_from_slice(&compiled::hash_payload(content).to_le_bytes());
+    compiled::hash_bytes(&b)
 }
 
 impl Gazetteer {
     /// An empty gazetteer.
     pub fn new() -> Gazetteer {
-        Gazetteer::default()
+        Gazetteer {
+            key: Some(EMPTY_KEY),
+            ..Gazetteer::default()
+        }
     }
 
     /// The gazetteer compiled into the binary (the files under `gazetteer/`).
@@ -143,28 +364,42 @@ impl Gazetteer {
     pub fn bundled() -> &'static Gazetteer {
         static BUNDLED: OnceLock<Gazetteer> = OnceLock::new();
         BUNDLED.get_or_init(|| {
-            let mut g = Gazetteer::new();
-            for (name, text) in BUNDLED_GAZETTEER {
-                // The bundled files are checked by a unit test, so failure here is a build
-                // defect, not a user error.
-                g.add_source(text, Path::new(&format!("<bundled>/{name}")))
-                    .expect("bundled gazetteer is valid");
-            }
-            g
+            // build.rs wrote this blob from the bundled files, which a unit test checks
+            // against a fresh parse: failure here is a build defect, not a user error.
+            Gazetteer::new()
+                .with_compiled(Bytes::Static(BUNDLED_BLOB), None, 0..=0)
+                .expect("bundled gazetteer blob is valid")
         })
     }
 
     /// The lexicon part of the bundled gazetteer (entries of type `Lexicon`), which the
     /// bundled rules need even when the user brings all the names.
     pub fn bundled_lexicon() -> Gazetteer {
+        let bundled = Gazetteer::bundled();
         let mut g = Gazetteer::new();
-        for e in Gazetteer::bundled().entries() {
+        let entries = Arc::make_mut(&mut g.entries);
+        let by_id = Arc::make_mut(&mut g.by_id);
+        for e in bundled.entries() {
             if e.kind == EntryKind::Lexicon {
-                Arc::make_mut(&mut g.by_id).insert(e.id.clone(), g.entries.len());
-                Arc::make_mut(&mut g.entries).push(e.clone());
+                entries.push(e.clone());
+                let _ = by_id.insert(entries, entries.len() - 1);
             }
         }
+        g.key = bundled.key.map(|k| chain_key(k, "<lexicon>", &[]));
         g
+    }
+
+    /// Keeps compiled user gazetteers in `dir` (see [`default_cache_dir`]), or, with
+    /// `None` (the default), compiles them on every load. Set it before adding files.
+    ///
+    /// A cache file is named by a hash of everything the gazetteer was loaded from (the
+    /// bytes and names of the files, in order, the crate version and the format version),
+    /// so a changed file is compiled afresh; a damaged or foreign cache file is ignored
+    /// and rewritten. Writing is atomic (a temporary file renamed into place) and failure
+    /// to write is not an error.
+    pub fn set_cache_dir(&mut self, dir: Option<PathBuf>) -> &mut Gazetteer {
+        self.cache_dir = dir;
+        self
     }
 
     /// All entries in load order.
@@ -174,7 +409,9 @@ impl Gazetteer {
 
     /// The entry with this id.
     pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.by_id.get(id).map(|&i| &self.entries[i])
+        self.by_id
+            .get(&self.entries, id)
+            .map(|i| &self.entries[i])
     }
 
     /// Number of entries.
@@ -236,6 +473,31 @@ impl Gazetteer {
     /// # Errors
     /// The first malformed line or duplicate id, with file and line.
     pub fn add_source(&mut self, text: &str, path: &Path) -> Result<(), Error> {
+        let file: Arc<str> = Arc::from(path.display().to_string());
+        let before = self.key;
+        let key = match (&self.cache_dir, before) {
+            (Some(_), Some(prev)) => Some(chain_key(prev, &file, text.as_bytes())),
+            _ => None,
+        };
+        if let (Some(dir), Some(key)) = (&self.cache_dir, key)
+            && let Some(bytes) = cache::read(dir, key)
+        {
+            let bases = self.pending.map_or(self.len(), |p| p.1)..=self.len();
+            if let Some(loaded) = self.clone().with_compiled(Bytes::Owned(bytes), Some(key), bases)
+            {
+                *self = loaded;
+                return Ok(());
+            }
+        }
+        let first = self.len();
+        self.parse_into(text, path, &file)?;
+        self.names = None;
+        self.key = key;
+        self.pending = key.map(|k| (k, self.pending.map_or(first, |p| p.1)));
+        Ok(())
+    }
+
+    fn parse_into(&mut self, text: &str, path: &Path, file: &Arc<str>) -> Result<(), Error> {
         let entries = Arc::make_mut(&mut self.entries);
         let by_id = Arc::make_mut(&mut self.by_id);
         for (n, line) in text.lines().enumerate() {
@@ -244,8 +506,10 @@ impl Gazetteer {
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let entry = parse_line(line, path, line_no)?;
-            if let Some(&prev) = by_id.get(&entry.id) {
+            let entry = parse_line(line, path, file, line_no)?;
+            entries.push(entry);
+            if let Err(prev) = by_id.insert(entries, entries.len() - 1) {
+                let entry = entries.pop().expect("just pushed");
                 return Err(Error::gazetteer(
                     path,
                     line_no,
@@ -256,10 +520,148 @@ impl Gazetteer {
                     ),
                 ));
             }
-            by_id.insert(entry.id.clone(), entries.len());
-            entries.push(entry);
         }
         Ok(())
+    }
+
+    /// Adds the entries of a compiled file (bundled blob or cache file) and takes its
+    /// matcher as the names matcher. The file holds the entries that follow the first
+    /// `base` ones (its header says); entries after those, parsed in this run from the
+    /// earlier sources of the same key chain, are replaced by the file's. `None` if the
+    /// file is damaged, is not `want_key`, its `base` is outside `bases`, or an id repeats.
+    fn with_compiled(
+        mut self,
+        bytes: Bytes,
+        want_key: Option<u64>,
+        bases: std::ops::RangeInclusive<usize>,
+    ) -> Option<Gazetteer> {
+        let all: &[u8] = match &bytes {
+            Bytes::Static(b) => b,
+            Bytes::Owned(v) => v,
+        };
+        let header = compiled::read_header(all)?;
+        if header.version != VERSION || want_key.is_some_and(|k| k != header.key) {
+            return None;
+        }
+        let (key, base) = (header.key, usize::try_from(header.base).ok()?);
+        if !bases.contains(&base) {
+            return None;
+        }
+        if base < self.len() {
+            let entries = Arc::make_mut(&mut self.entries);
+            entries.truncate(base);
+            let mut by_id = IdIndex::default();
+            for i in 0..entries.len() {
+                by_id.insert(entries, i).ok()?;
+            }
+            self.by_id = Arc::new(by_id);
+        }
+        let mut r = compiled::Reader {
+            bytes: all,
+            at: all.len() - header.payload.len(),
+        };
+        let n_sources = r.u32()? as usize;
+        let mut sources: Vec<Arc<str>> = Vec::with_capacity(n_sources.min(1 << 16));
+        for _ in 0..n_sources {
+            sources.push(Arc::from(r.str()?));
+        }
+        let count = r.u32()? as usize;
+        let entries = Arc::make_mut(&mut self.entries);
+        let by_id = Arc::make_mut(&mut self.by_id);
+        entries.reserve(count.min(all.len() / 16));
+        for _ in 0..count {
+            let file = sources.get(r.u32()? as usize)?;
+            let line = r.u32()?;
+            let kind = EntryKind::from_code(r.u8()?)?;
+            let (id, subtype, name, attributes) = (r.str()?, r.str()?, r.str()?, r.str()?);
+            let n_aliases = r.u32()? as usize;
+            let mut aliases = Vec::with_capacity(n_aliases.min(1 << 16));
+            for _ in 0..n_aliases {
+                let flags = r.u8()?;
+                aliases.push(Alias {
+                    text: r.str()?.to_string(),
+                    exact_case: flags & 1 != 0,
+                    demonym: flags & 2 != 0,
+                });
+            }
+            entries.push(Entry {
+                id: id.to_string(),
+                kind,
+                subtype: subtype.to_string(),
+                name: name.to_string(),
+                aliases,
+                attributes: Attributes(attributes.to_string()),
+                origin: Origin {
+                    file: Arc::clone(file),
+                    line,
+                },
+            });
+            by_id.insert(entries, entries.len() - 1).ok()?;
+        }
+        let (matcher_at, n) = (r.at, entries.len());
+        let compiled = match bytes {
+            Bytes::Static(b) => {
+                let layout = MatcherLayout::read(b, matcher_at, n)?;
+                (layout.end == b.len()).then_some(Compiled {
+                    bytes: Bytes::Static(b),
+                    layout,
+                })?
+            }
+            Bytes::Owned(mut v) => {
+                // Keep only the matcher section in memory.
+                v.drain(..matcher_at);
+                let layout = MatcherLayout::read(&v, 0, n)?;
+                (layout.end == v.len()).then_some(Compiled {
+                    bytes: Bytes::Owned(v),
+                    layout,
+                })?
+            }
+        };
+        self.names = Some(Arc::new(compiled));
+        self.key = Some(key);
+        self.pending = None;
+        Some(self)
+    }
+
+    /// Writes the cache file of the current state, if one is pending, with `matcher` (the
+    /// compiled names matcher section). Failure is silent: the cache is an optimisation.
+    fn write_cache(&self, matcher: &[u8]) {
+        let (Some(dir), Some((key, first))) = (&self.cache_dir, self.pending) else {
+            return;
+        };
+        let own = &self.entries[first..];
+        let mut sources: Vec<&str> = Vec::new();
+        let mut index: HashMap<&str, u32, FastHash> = HashMap::default();
+        let source_of: Vec<u32> = own
+            .iter()
+            .map(|e| {
+                *index.entry(&e.origin.file).or_insert_with(|| {
+                    sources.push(&e.origin.file);
+                    sources.len() as u32 - 1
+                })
+            })
+            .collect();
+        let mut payload = Vec::with_capacity(matcher.len() + own.len() * 64);
+        compiled::put_entries_head(&mut payload, &sources, own.len());
+        for (e, &source) in own.iter().zip(&source_of) {
+            compiled::put_entry(
+                &mut payload,
+                &compiled::EntryRecord {
+                    source,
+                    line: e.origin.line,
+                    kind: e.kind.code(),
+                    id: &e.id,
+                    subtype: &e.subtype,
+                    name: &e.name,
+                    attributes: &e.attributes.0,
+                },
+                e.aliases
+                    .iter()
+                    .map(|a| (a.text.as_str(), a.exact_case, a.demonym)),
+            );
+        }
+        payload.extend_from_slice(matcher);
+        cache::write(dir, key, first as u64, &payload);
     }
 }
 
@@ -333,13 +735,14 @@ impl Checker {
 
     /// Checks entries from `text`, named `path` in messages.
     pub fn check_source(&mut self, text: &str, path: &Path) {
+        let file: Arc<str> = Arc::from(path.display().to_string());
         for (n, line) in text.lines().enumerate() {
             let line_no = n + 1;
             let line = line.strip_suffix('\r').unwrap_or(line);
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let entry = match parse_line(line, path, line_no) {
+            let entry = match parse_line(line, path, &file, line_no) {
                 Ok(e) => e,
                 Err(e) => {
                     self.errors.push(e);
@@ -356,7 +759,7 @@ impl Checker {
                 ));
                 continue;
             }
-            self.ids.insert(entry.id.clone(), entry.origin.clone());
+            self.ids.insert(entry.id.clone(), entry.origin.to_string());
             // Entries of one kind in one country naming the same thing are probably the
             // same entry twice; across kinds or countries a shared name is an ambiguity
             // the matcher resolves (docs/gazetteer.md), only counted here.
@@ -387,7 +790,7 @@ impl Checker {
                     Some(_) => self.shared += 1,
                     None => {
                         self.surfaces
-                            .insert(form.to_string(), (key.clone(), entry.origin.clone()));
+                            .insert(form.to_string(), (key.clone(), entry.origin.to_string()));
                     }
                 }
             }
@@ -441,129 +844,48 @@ fn collect_tsv(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn parse_line(line: &str, path: &Path, line_no: usize) -> Result<Entry, Error> {
-    let fields: Vec<&str> = line.split('\t').collect();
-    // Column (1-based, in characters) where field `i` starts, for error messages.
-    let column = |i: usize| -> usize {
-        fields[..i.min(fields.len())]
-            .iter()
-            .map(|f| f.chars().count() + 1)
-            .sum::<usize>()
-            + 1
-    };
-    let err = |i: usize, msg: String| Error::gazetteer(path, line_no, Some(column(i)), msg);
-    if fields.len() < 4 {
-        return Err(err(
-            fields.len(),
-            format!(
-                "expected at least 4 tab-separated fields (id, type, subtype, name), found {}",
-                fields.len()
-            ),
-        ));
+
+/// Hasher for keys that are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
     }
-    if fields.len() > 6 {
-        return Err(err(
-            6,
-            format!("expected at most 6 fields, found {}", fields.len()),
-        ));
-    }
-    let id = fields[0];
-    if id.is_empty()
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(err(
-            0,
-            format!("bad id `{id}`: use lowercase ASCII letters, digits and `-`"),
-        ));
-    }
-    let kind = match fields[1] {
-        "Lexicon" => EntryKind::Lexicon,
-        t => match EntityType::parse(t) {
-            Some(t) => EntryKind::Entity(t),
-            None => {
-                return Err(err(
-                    1,
-                    format!(
-                        "unknown type `{t}`: expected Person, Organization, Location, Misc or Lexicon"
-                    ),
-                ));
-            }
-        },
-    };
-    let subtype = fields[2].trim();
-    if subtype.is_empty()
-        || !subtype
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
-        return Err(err(
-            2,
-            format!("bad subtype `{subtype}`: use one lowercase word (`_` allowed)"),
-        ));
-    }
-    let name = fields[3].trim();
-    if name.is_empty() {
-        return Err(err(3, "empty name".to_string()));
-    }
-    if name.starts_with(['=', '@']) {
-        return Err(err(
-            3,
-            "markers `=` and `@` belong on aliases, not on the name".into(),
-        ));
-    }
-    let mut aliases = Vec::new();
-    if let Some(field) = fields.get(4) {
-        for raw in field.split('|') {
-            let raw = raw.trim();
-            if raw.is_empty() {
-                continue;
-            }
-            let (exact_case, demonym, text) = match raw.as_bytes()[0] {
-                b'=' => (true, false, &raw[1..]),
-                b'@' => (false, true, &raw[1..]),
-                _ => (false, false, raw),
-            };
-            if text.trim().is_empty() {
-                return Err(err(4, format!("alias `{raw}` is only a marker")));
-            }
-            aliases.push(Alias {
-                text: text.trim().to_string(),
-                exact_case,
-                demonym,
-            });
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
         }
     }
-    let mut attributes = BTreeMap::new();
-    if let Some(field) = fields.get(5) {
-        for pair in field.split(';') {
-            let pair = pair.trim();
-            if pair.is_empty() {
-                continue;
-            }
-            let Some((k, v)) = pair.split_once('=') else {
-                return Err(err(5, format!("attribute `{pair}` is not key=value")));
-            };
-            let (k, v) = (k.trim(), v.trim());
-            if k.is_empty() || v.is_empty() {
-                return Err(err(
-                    5,
-                    format!("attribute `{pair}` has an empty key or value"),
-                ));
-            }
-            attributes.insert(k.to_string(), v.to_string());
-        }
+    fn write_u32(&mut self, n: u32) {
+        // Spread pattern numbers over the table's bits.
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
-    Ok(Entry {
-        id: id.to_string(),
-        kind,
-        subtype: subtype.to_string(),
-        name: name.to_string(),
-        aliases,
-        attributes,
-        origin: format!("{}:{line_no}", path.display()),
-    })
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A fast hasher for the build's string maps (FxHash).
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = compiled::hash_bytes(bytes) ^ self.0.rotate_left(17);
+    }
+}
+
+type FastHash = BuildHasherDefault<Fx>;
+
+fn parse_line(line: &str, path: &Path, file: &Arc<str>, line_no: usize) -> Result<Entry, Error> {
+    compiled::parse_fields(line)
+        .map(|f| Entry::from_fields(f, file, line_no))
+        .map_err(|(col, msg)| Error::gazetteer(path, line_no, Some(col), msg))
 }
 
 /// How a hit names its entry.
@@ -611,26 +933,34 @@ pub enum MatcherEngine {
     TokenMap,
 }
 
+
 /// Number of surface forms from which [`MatcherEngine::Auto`] picks the token map.
 pub const AUTO_TOKEN_MAP_ABOVE: usize = 20_000;
 
 /// A compiled automaton over some of a gazetteer's entries.
+///
+/// The forms, their candidates and the token map live in one compiled section
+/// (`compiled.rs`): a few flat arrays rather than one allocation per form, embedded in the
+/// binary for the bundled gazetteer and read from the cache for a cached user gazetteer.
 #[derive(Clone, Debug)]
 pub struct Matcher {
-    engine: Engine,
-    /// Per pattern: candidate (entry, via), best first.
-    candidates: Vec<Vec<(usize, HitVia)>>,
-    /// Per pattern: the entries after the first candidate, shared by all its hits.
-    alternatives: Vec<Arc<[usize]>>,
-    /// Per pattern: every candidate is `context=locative` (see [`Matcher::find`]).
-    locative: Vec<bool>,
+    /// `None`: no forms.
+    forms: Option<Arc<Compiled>>,
+    /// The aho-corasick engine over the forms in pattern order; `None`: the token map.
+    ac: Option<AhoCorasick>,
+    /// Per pattern with more than one candidate: the entries after the first, shared by
+    /// all its hits.
+    alternatives: HashMap<u32, Arc<[usize]>, BuildHasherDefault<PassThrough>>,
+    /// The alternatives of every other pattern.
+    none: Arc<[usize]>,
 }
 
-#[derive(Clone, Debug)]
-enum Engine {
-    Empty,
-    AhoCorasick(AhoCorasick),
-    TokenMap(TokenMap),
+fn via_of(code: u8) -> HitVia {
+    match code {
+        compiled::VIA_NAME => HitVia::Name,
+        compiled::VIA_ALIAS => HitVia::Alias,
+        _ => HitVia::Demonym,
+    }
 }
 
 impl Matcher {
@@ -645,6 +975,10 @@ impl Matcher {
 
     /// As [`Matcher::build`], with the automaton `engine`.
     ///
+    /// When `select` takes exactly the entity entries and the gazetteer has a compiled form
+    /// (the bundled gazetteer, a cached user gazetteer), that form is used as it is; when
+    /// the gazetteer has a cache folder, the compiled form is written there.
+    ///
     /// # Errors
     /// Only if the automaton exceeds aho-corasick's size limits.
     pub fn build_with(
@@ -653,99 +987,81 @@ impl Matcher {
         engine: MatcherEngine,
     ) -> Result<Matcher, Error> {
         let entries = gazetteer.entries();
-        let mut by_surface: HashMap<String, Vec<(usize, HitVia)>, FastHash> = HashMap::default();
-        for (i, e) in entries.iter().enumerate() {
-            if !select(e) {
-                continue;
-            }
-            let name = Alias {
-                text: e.name.clone(),
-                exact_case: false,
-                demonym: false,
-            };
-            for (alias, via) in
-                std::iter::once((&name, HitVia::Name)).chain(e.aliases.iter().map(|a| {
-                    (
-                        a,
-                        if a.demonym {
-                            HitVia::Demonym
-                        } else {
-                            HitVia::Alias
-                        },
-                    )
-                }))
-            {
-                for variant in case_variants(alias) {
-                    let list = by_surface.entry(variant).or_default();
-                    // Entries come in order, so an earlier form of entry `i` is the last
-                    // candidate: checking only that keeps this linear when thousands of
-                    // entries share a form.
-                    if list.last().is_none_or(|&(j, _)| j != i) {
-                        list.push((i, via));
-                    }
+        let names = entries
+            .iter()
+            .all(|e| select(e) == matches!(e.kind, EntryKind::Entity(_)));
+        let too_big = |m: String| Error::gazetteer("<gazetteer>", 0, None, m);
+        let compiled = match (&gazetteer.names, names) {
+            (Some(c), true) => Arc::clone(c),
+            _ => {
+                let write = names && gazetteer.pending.is_some() && gazetteer.cache_dir.is_some();
+                let table = match engine {
+                    _ if write => 0,
+                    MatcherEngine::Auto => AUTO_TOKEN_MAP_ABOVE,
+                    MatcherEngine::TokenMap => 0,
+                    MatcherEngine::AhoCorasick => usize::MAX,
+                };
+                let mut bytes = Vec::new();
+                compiled::compile_matcher(
+                    entries.iter().enumerate().filter(|(_, e)| select(e)),
+                    table,
+                    &mut bytes,
+                )
+                .map_err(too_big)?;
+                if write {
+                    gazetteer.write_cache(&bytes);
                 }
+                let layout = MatcherLayout::read(&bytes, 0, entries.len())
+                    .ok_or_else(|| too_big("compiled matcher fails its own check".into()))?;
+                Arc::new(Compiled {
+                    bytes: Bytes::Owned(bytes),
+                    layout,
+                })
             }
-        }
-        // The map's hasher has no random state, so this order is the same on every run.
-        let mut surfaces: Vec<(String, Vec<(usize, HitVia)>)> = by_surface.into_iter().collect();
-        for (_, cands) in &mut surfaces {
-            if cands.len() > 1 {
-                // Most likely first: a name beats an alias, then a country beats a smaller
-                // place, then population, then load order.
-                cands.sort_by_key(|&(i, via)| {
-                    let e = &entries[i];
-                    (
-                        via,
-                        e.subtype != "country",
-                        std::cmp::Reverse(e.population()),
-                        i,
-                    )
-                });
-            }
-        }
+        };
+        let n = compiled.layout.n;
         let engine = match engine {
-            MatcherEngine::Auto if surfaces.len() > AUTO_TOKEN_MAP_ABOVE => MatcherEngine::TokenMap,
+            MatcherEngine::Auto if n > AUTO_TOKEN_MAP_ABOVE => MatcherEngine::TokenMap,
             MatcherEngine::Auto => MatcherEngine::AhoCorasick,
             e => e,
         };
-        let engine = if surfaces.is_empty() {
-            Engine::Empty
-        } else if engine == MatcherEngine::TokenMap {
-            Engine::TokenMap(TokenMap::new(surfaces.iter().map(|(s, _)| s.as_str())))
-        } else {
-            Engine::AhoCorasick(
+        let mut matcher = Matcher {
+            forms: None,
+            ac: None,
+            alternatives: HashMap::default(),
+            none: Arc::from(Vec::new()),
+        };
+        if n == 0 {
+            return Ok(matcher);
+        }
+        let bytes = compiled.bytes();
+        let layout = &compiled.layout;
+        if engine == MatcherEngine::AhoCorasick || layout.slots == 0 {
+            matcher.ac = Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostLongest)
                     .start_kind(StartKind::Anchored)
-                    .build(surfaces.iter().map(|(s, _)| s.as_str()))
-                    .map_err(|e| Error::gazetteer("<gazetteer>", 0, None, e.to_string()))?,
-            )
-        };
-        let locative = surfaces
-            .iter()
-            .map(|(_, c)| {
-                c.iter()
-                    .all(|&(i, _)| entries[i].attr("context") == Some("locative"))
-            })
-            .collect();
-        let candidates: Vec<Vec<(usize, HitVia)>> = surfaces.into_iter().map(|(_, c)| c).collect();
-        let alternatives = candidates
-            .iter()
-            .map(|c| c.iter().skip(1).map(|&(e, _)| e).collect())
-            .collect();
-        Ok(Matcher {
-            engine,
-            candidates,
-            alternatives,
-            locative,
-        })
+                    .build((0..n).map(|p| layout.form(bytes, p)))
+                    .map_err(|e| too_big(e.to_string()))?,
+            );
+        }
+        for p in 0..n {
+            let cands = layout.candidates(bytes, p);
+            if cands.len() > 1 {
+                let rest: Arc<[usize]> = cands.skip(1).map(|(e, _)| e).collect();
+                matcher.alternatives.insert(p as u32, rest);
+            }
+        }
+        matcher.forms = Some(compiled);
+        Ok(matcher)
     }
 
     /// The engine this matcher was compiled to ([`MatcherEngine::Auto`] resolved).
     pub fn engine(&self) -> MatcherEngine {
-        match self.engine {
-            Engine::TokenMap(_) => MatcherEngine::TokenMap,
-            _ => MatcherEngine::AhoCorasick,
+        if self.forms.is_some() && self.ac.is_none() {
+            MatcherEngine::TokenMap
+        } else {
+            MatcherEngine::AhoCorasick
         }
     }
 
@@ -758,34 +1074,76 @@ impl Matcher {
     /// another capitalised word ("Wilfried Van Moer", "Magna International Inc").
     pub fn find(&self, doc: &Document) -> Vec<Hit> {
         let mut hits = Vec::new();
+        let Some(compiled) = &self.forms else {
+            return hits;
+        };
+        let bytes = compiled.bytes();
+        let layout = &compiled.layout;
         let mut next_free = 0;
         for (ti, tok) in doc.tokens.iter().enumerate() {
             if tok.start < next_free {
                 continue;
             }
-            let found = match &self.engine {
-                Engine::Empty => return hits,
-                Engine::AhoCorasick(ac) => find_ac(ac, doc, ti),
-                Engine::TokenMap(map) => map.longest_at(doc, ti),
+            let found = match &self.ac {
+                Some(ac) => find_ac(ac, doc, ti),
+                None => longest_at(layout, bytes, doc, ti),
             };
             if let Some((end, pattern)) = found {
-                if self.locative[pattern] && !in_place_context(doc, ti, end) {
+                if layout.locative(bytes, pattern) && !in_place_context(doc, ti, end) {
                     continue;
                 }
-                let cands = &self.candidates[pattern];
-                let (entry, via) = cands[0];
+                let (entry, via) = layout
+                    .candidates(bytes, pattern)
+                    .next()
+                    .expect("every form has a candidate");
                 hits.push(Hit {
                     start: tok.start,
                     end,
                     entry,
-                    via,
-                    alternatives: Arc::clone(&self.alternatives[pattern]),
+                    via: via_of(via),
+                    alternatives: Arc::clone(
+                        self.alternatives
+                            .get(&(pattern as u32))
+                            .unwrap_or(&self.none),
+                    ),
                 });
                 next_free = end;
             }
         }
         hits
     }
+}
+
+/// The token map's scan: the longest form that starts at token `ti` and ends on a token
+/// end, extending token by token while the text so far is a known prefix, so a token that
+/// starts no name costs one lookup. A form's hit is checked against its stored text, so a
+/// hash collision cannot produce a false hit.
+fn longest_at(
+    layout: &MatcherLayout,
+    bytes: &[u8],
+    doc: &Document,
+    ti: usize,
+) -> Option<(usize, usize)> {
+    let start = doc.tokens[ti].start;
+    let mut best = None;
+    for tok in &doc.tokens[ti..] {
+        if tok.end - start > layout.max_len {
+            break;
+        }
+        let key = &doc.text[start..tok.end];
+        let Some((pattern, prefix)) = layout.lookup(bytes, compiled::key_hash(key)) else {
+            break;
+        };
+        if let Some(p) = pattern
+            && layout.form(bytes, p) == key.as_bytes()
+        {
+            best = Some((tok.end, p));
+        }
+        if !prefix {
+            break;
+        }
+    }
+    best
 }
 
 /// Words after which a capitalised name is read as a place.
@@ -832,225 +1190,6 @@ fn find_ac(ac: &AhoCorasick, doc: &Document, ti: usize) -> Option<(usize, usize)
             _ => return None,
         }
     }
-}
-
-/// Token-aligned surface forms in one hash table keyed by a 64-bit hash of the text: for
-/// each form, its own key (with its pattern number) and the keys of its prefixes that may
-/// end a token (prefix flag). A scan at a token start extends token by token while the text
-/// so far is a known prefix, so a token that starts no name costs one lookup.
-#[derive(Clone, Debug)]
-struct TokenMap {
-    slots: HashMap<u64, Slot, BuildHasherDefault<PassThrough>>,
-    /// All forms, concatenated; `ends[p]` is where form `p` ends (for verification).
-    text: String,
-    ends: Vec<u32>,
-    max_len: usize,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    pattern: u32,
-    prefix: bool,
-}
-
-const NO_PATTERN: u32 = u32::MAX;
-
-impl TokenMap {
-    fn new<'a>(forms: impl Iterator<Item = &'a str>) -> TokenMap {
-        let mut map = TokenMap {
-            slots: HashMap::default(),
-            text: String::new(),
-            ends: Vec::new(),
-            max_len: 0,
-        };
-        for (p, form) in forms.enumerate() {
-            map.text.push_str(form);
-            map.ends.push(map.text.len() as u32);
-            map.max_len = map.max_len.max(form.len());
-            let slot = map.slots.entry(hash_str(form)).or_insert(Slot {
-                pattern: NO_PATTERN,
-                prefix: false,
-            });
-            if slot.pattern == NO_PATTERN {
-                slot.pattern = p as u32;
-            }
-            for cut in token_cuts(form) {
-                map.slots
-                    .entry(hash_str(&form[..cut]))
-                    .or_insert(Slot {
-                        pattern: NO_PATTERN,
-                        prefix: false,
-                    })
-                    .prefix = true;
-            }
-        }
-        map.slots.shrink_to_fit();
-        map
-    }
-
-    fn form(&self, p: usize) -> &str {
-        let start = if p == 0 { 0 } else { self.ends[p - 1] as usize };
-        &self.text[start..self.ends[p] as usize]
-    }
-
-    fn longest_at(&self, doc: &Document, ti: usize) -> Option<(usize, usize)> {
-        let start = doc.tokens[ti].start;
-        let mut best = None;
-        for tok in &doc.tokens[ti..] {
-            if tok.end - start > self.max_len {
-                break;
-            }
-            let key = &doc.text[start..tok.end];
-            let Some(slot) = self.slots.get(&hash_str(key)) else {
-                break;
-            };
-            if slot.pattern != NO_PATTERN && self.form(slot.pattern as usize) == key {
-                best = Some((tok.end, slot.pattern as usize));
-            }
-            if !slot.prefix {
-                break;
-            }
-        }
-        best
-    }
-}
-
-/// Byte offsets inside `form` where a token of [`Document`] may end: a superset of the
-/// tokenizer's boundaries (around every character that is not alphanumeric, between
-/// letters and digits, and before a capital letter).
-fn token_cuts(form: &str) -> impl Iterator<Item = usize> + '_ {
-    let mut prev: Option<char> = None;
-    form.char_indices().filter_map(move |(i, c)| {
-        let cut = match prev {
-            Some(p) => {
-                !p.is_alphanumeric()
-                    || !c.is_alphanumeric()
-                    || p.is_numeric() != c.is_numeric()
-                    || c.is_uppercase()
-            }
-            None => false,
-        };
-        prev = Some(c);
-        cut.then_some(i)
-    })
-}
-
-/// A 64-bit hash of a string (FxHash rounds over 8-byte words, then a murmur3 finaliser).
-fn hash_str(s: &str) -> u64 {
-    hash_bytes(s.as_bytes())
-}
-
-fn hash_bytes(s: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = s.len() as u64;
-    let mut chunks = s.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-    let mut tail = [0u8; 8];
-    let rest = chunks.remainder();
-    tail[..rest.len()].copy_from_slice(rest);
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
-}
-
-/// Hasher for keys that are already hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// A fast hasher for the build's string maps (FxHash).
-#[derive(Default)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = hash_bytes(bytes) ^ self.0.rotate_left(17);
-    }
-}
-
-type FastHash = BuildHasherDefault<Fx>;
-
-/// The forms an alias matches under the case policy of `docs/gazetteer.md`.
-fn case_variants(alias: &Alias) -> Vec<String> {
-    let text = alias.text.as_str();
-    let mut out = vec![text.to_string()];
-    if !alias.exact_case {
-        let upper = text.to_uppercase();
-        if upper != text {
-            out.push(upper);
-        }
-        if text.chars().next().is_some_and(char::is_lowercase) {
-            out.push(capitalize(text));
-            out.push(
-                text.split(' ')
-                    .map(capitalize)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
-            // Title case as style guides write it: "Secretary of State".
-            let small = ["of", "the", "and", "for", "on", "in", "at", "to", "a", "an"];
-            let styled: Vec<String> = text
-                .split(' ')
-                .enumerate()
-                .map(|(i, w)| {
-                    if i > 0 && small.contains(&w) {
-                        w.to_string()
-                    } else {
-                        capitalize(w)
-                    }
-                })
-                .collect();
-            out.push(styled.join(" "));
-        }
-    }
-    // Typographic apostrophes are as common as straight ones in news text.
-    let curly: Vec<String> = out
-        .iter()
-        .filter(|s| s.contains('\''))
-        .map(|s| s.replace('\'', "\u{2019}"))
-        .collect();
-    out.extend(curly);
-    if out.len() > 2 {
-        out.sort();
-        out.dedup();
-    }
-    out
-}
-
-/// Capitalises a word, and each part of a hyphenated word ("Secretary-General").
-fn capitalize(word: &str) -> String {
-    word.split('-')
-        .map(|part| {
-            let mut cs = part.chars();
-            match cs.next() {
-                Some(f) => f.to_uppercase().chain(cs).collect(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 #[cfg(test)]

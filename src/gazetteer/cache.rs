@@ -1,0 +1,53 @@
+//! The cache of compiled user gazetteers: one file per gazetteer state, named by its key
+//! (a hash of everything it was loaded from), written atomically, ignored when damaged.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::compiled;
+
+/// The folder kgbuild keeps compiled gazetteers in: `$XDG_CACHE_HOME/kgbuild`, else
+/// `$HOME/.cache/kgbuild`; `None` when neither variable is set.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let from = |var: &str| std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from);
+    from("XDG_CACHE_HOME")
+        .or_else(|| from("HOME").map(|h| h.join(".cache")))
+        .map(|d| d.join("kgbuild"))
+}
+
+fn file_name(key: u64) -> String {
+    format!("gazetteer-{key:016x}.kgz")
+}
+
+/// The bytes of the cache file for `key`, if there is one (checked later).
+pub(super) fn read(dir: &Path, key: u64) -> Option<Vec<u8>> {
+    std::fs::read(dir.join(file_name(key))).ok()
+}
+
+/// Writes the cache file for `key` (payload: entries and matcher sections, `base` entries
+/// before them): to a temporary file in `dir`, then renamed into place, so a reader never
+/// sees half a file. Errors are ignored: without a cache the next run compiles again.
+pub(super) fn write(dir: &Path, key: u64, base: u64, payload: &[u8]) {
+    let _ = try_write(dir, key, base, payload);
+}
+
+fn try_write(dir: &Path, key: u64, base: u64, payload: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut header = Vec::with_capacity(64);
+    compiled::put_header(&mut header, super::VERSION, key, base, payload);
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        file_name(key),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&header)?;
+        f.write_all(payload)?;
+        std::fs::rename(&tmp, dir.join(file_name(key)))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
