@@ -105,6 +105,7 @@ fn compile_gazetteer(out_dir: &Path, root: &Path, files: &[PathBuf]) {
             f.aliases.iter().map(|(t, e, d)| (t.as_str(), *e, *d)),
         );
     }
+    let mut matcher = Vec::new();
     compiled::compile_matcher(
         entries
             .iter()
@@ -112,19 +113,21 @@ fn compile_gazetteer(out_dir: &Path, root: &Path, files: &[PathBuf]) {
             .filter(|(_, (_, _, f))| f.kind != compiled::KIND_LEXICON)
             .map(|(i, (_, _, f))| (i, f)),
         0,
-        &mut payload,
+        &mut matcher,
     )
     .expect("bundled gazetteer compiles");
     let mut blob = Vec::new();
-    let key = compiled::hash_payload(&payload);
+    let key = compiled::hash_payload(&payload) ^ compiled::hash_payload(&matcher).rotate_left(1);
     compiled::put_header(
         &mut blob,
         &std::env::var("CARGO_PKG_VERSION").unwrap(),
         key,
         0,
         &payload,
+        &matcher,
     );
     blob.extend_from_slice(&payload);
+    blob.extend_from_slice(&matcher);
     fs::write(out_dir.join("bundled.kgz"), blob).expect("write OUT_DIR");
 }
 

@@ -24,17 +24,23 @@ pub(super) fn read(dir: &Path, key: u64) -> Option<Vec<u8>> {
     std::fs::read(dir.join(file_name(key))).ok()
 }
 
-/// Writes the cache file for `key` (payload: entries and matcher sections, `base` entries
+/// Writes the cache file for `key` (its entries and matcher sections, `base` entries
 /// before them): to a temporary file in `dir`, then renamed into place, so a reader never
 /// sees half a file. Errors are ignored: without a cache the next run compiles again.
-pub(super) fn write(dir: &Path, key: u64, base: u64, payload: &[u8]) {
-    let _ = try_write(dir, key, base, payload);
+pub(super) fn write(dir: &Path, key: u64, base: u64, entries: &[u8], matcher: &[u8]) {
+    let _ = try_write(dir, key, base, entries, matcher);
 }
 
-fn try_write(dir: &Path, key: u64, base: u64, payload: &[u8]) -> std::io::Result<()> {
+fn try_write(
+    dir: &Path,
+    key: u64,
+    base: u64,
+    entries: &[u8],
+    matcher: &[u8],
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut header = Vec::with_capacity(64);
-    compiled::put_header(&mut header, super::VERSION, key, base, payload);
+    compiled::put_header(&mut header, super::VERSION, key, base, entries, matcher);
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         file_name(key),
@@ -43,7 +49,8 @@ fn try_write(dir: &Path, key: u64, base: u64, payload: &[u8]) -> std::io::Result
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(&header)?;
-        f.write_all(payload)?;
+        f.write_all(entries)?;
+        f.write_all(matcher)?;
         std::fs::rename(&tmp, dir.join(file_name(key)))
     })();
     if result.is_err() {

@@ -347,9 +347,17 @@ pub fn hash_bytes(s: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
-/// The table key of a form or prefix: its hash, never 0 (0 marks an empty slot).
+/// The table key of a form or prefix: its hash, whose low 32 bits (the check stored in a
+/// slot) are never 0 (0 marks an empty slot).
 pub fn key_hash(s: &str) -> u64 {
-    hash_bytes(s.as_bytes()).max(1)
+    let h = hash_bytes(s.as_bytes());
+    if h as u32 == 0 { h | 1 } else { h }
+}
+
+/// The home slot of `hash` in a table of `1 << bits` slots: the high bits, so that keys in
+/// hash order fill the table front to back.
+fn home(hash: u64, bits: u32) -> usize {
+    if bits == 0 { 0 } else { (hash >> (64 - bits)) as usize }
 }
 
 /// Hashes a long byte string (a cache payload) faster than [`hash_bytes`]: four
@@ -374,7 +382,7 @@ pub fn hash_payload(s: &[u8]) -> u64 {
 /// Pattern value of a slot that holds only a prefix.
 pub const NO_PATTERN: u32 = 0x7fff_ffff;
 const PREFIX_BIT: u32 = 0x8000_0000;
-const SLOT: usize = 12;
+const SLOT: usize = 8;
 
 /// Compiles the surface forms of `entries` ((entry index, entry), in index order) into a
 /// matcher section, appended to `out`. The token-map hash table is built too when there are
@@ -501,20 +509,34 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
         // The forms were copied from `&str`s whole, so every one is UTF-8.
         std::str::from_utf8(&text[s..ends[p] as usize]).unwrap_or("")
     };
-    let mut slots: Vec<(u64, u32)> = Vec::new();
+    // Slots: (check = low 32 bits of the hash, value). A slot is found from the high bits
+    // of the hash, so a key is identified by about 32 + log2(slots) bits; a full-form hit is
+    // also checked against the stored text.
+    let mut slots: Vec<(u32, u32)> = Vec::new();
     if n > table_above {
-        let keys: usize = (0..n).map(|p| 1 + token_cuts(form_at(p)).count()).sum();
+        let mut prefixes: Vec<u64> = Vec::new();
+        for p in 0..n {
+            let f = form_at(p);
+            prefixes.extend(token_cuts(f).map(|cut| key_hash(&f[..cut])));
+        }
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let keys = n + prefixes.len();
         let cap = (keys + keys / 4 + 1).next_power_of_two().max(8);
+        let bits = cap.trailing_zeros();
         slots = vec![(0, NO_PATTERN); cap];
         let mask = cap - 1;
+        // Both key lists are inserted in hash order, so the writes sweep the table once
+        // each instead of landing at random.
         let mut put = |hash: u64, pattern: Option<u32>| {
-            let mut s = hash as usize & mask;
+            let check = hash as u32;
+            let mut s = home(hash, bits);
             loop {
                 let slot = &mut slots[s];
-                if slot.0 == 0 || slot.0 == hash {
-                    slot.0 = hash;
+                if slot.0 == 0 || slot.0 == check {
+                    slot.0 = check;
                     match pattern {
-                        // A second form with the same hash never matches (the stored text
+                        // A second form with the same key never matches (the stored text
                         // is compared), as if it were absent.
                         Some(p) if slot.1 & !PREFIX_BIT == NO_PATTERN => {
                             slot.1 = (slot.1 & PREFIX_BIT) | p;
@@ -528,14 +550,14 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
             }
         };
         for p in 0..n {
-            let f = form_at(p);
-            put(key_hash(f), Some(p as u32));
-            for cut in token_cuts(f) {
-                put(key_hash(&f[..cut]), None);
-            }
+            put(key_hash(form_at(p)), Some(p as u32));
+        }
+        for h in prefixes {
+            put(h, None);
         }
     }
     let u32_of = |x: usize| u32::try_from(x).map_err(|_| too_big());
+    out.reserve_exact(20 + 4 * (n + n + 1 + cands.len()) + n + text.len() + SLOT * slots.len());
     for v in [
         n,
         cands.len(),
@@ -550,8 +572,8 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
     }
     out.extend_from_slice(&locative);
     out.extend_from_slice(&text);
-    for (h, v) in &slots {
-        out.extend_from_slice(&h.to_le_bytes());
+    for (c, v) in &slots {
+        out.extend_from_slice(&c.to_le_bytes());
         out.extend_from_slice(&v.to_le_bytes());
     }
     Ok(())
@@ -609,16 +631,25 @@ pub fn put_entry<'a>(
     }
 }
 
-/// Wraps a payload in the header: `key` names what it was compiled from, `base` is the
-/// number of entries that precede its own.
-pub fn put_header(out: &mut Vec<u8>, version: &str, key: u64, base: u64, payload: &[u8]) {
+/// Writes the header of a file whose entries and matcher sections follow it: `key` names
+/// what it was compiled from, `base` is the number of entries that precede its own.
+pub fn put_header(
+    out: &mut Vec<u8>,
+    version: &str,
+    key: u64,
+    base: u64,
+    entries: &[u8],
+    matcher: &[u8],
+) {
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_le_bytes());
     put_str(out, version);
     out.extend_from_slice(&key.to_le_bytes());
     out.extend_from_slice(&base.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&hash_payload(payload).to_le_bytes());
+    for section in [entries, matcher] {
+        out.extend_from_slice(&(section.len() as u64).to_le_bytes());
+        out.extend_from_slice(&hash_payload(section).to_le_bytes());
+    }
 }
 
 /// A bounds-checked little-endian reader.
@@ -664,8 +695,10 @@ pub struct Header<'a> {
     pub key: u64,
     /// Entries before its own.
     pub base: u64,
-    /// The payload (hash checked).
-    pub payload: &'a [u8],
+    /// Where the entries section starts and ends (hash checked).
+    pub entries: std::ops::Range<usize>,
+    /// Where the matcher section starts; it runs to the end (hash checked).
+    pub matcher: usize,
 }
 
 /// Reads and checks a header; `None` for anything but an intact file of this format.
@@ -677,17 +710,24 @@ pub fn read_header(bytes: &[u8]) -> Option<Header<'_>> {
     let version = r.str()?;
     let key = r.u64()?;
     let base = r.u64()?;
-    let len = usize::try_from(r.u64()?).ok()?;
-    let hash = r.u64()?;
-    let payload = r.take(len)?;
-    if r.at != bytes.len() || hash_payload(payload) != hash {
+    let entries_len = usize::try_from(r.u64()?).ok()?;
+    let entries_hash = r.u64()?;
+    let matcher_len = usize::try_from(r.u64()?).ok()?;
+    let matcher_hash = r.u64()?;
+    let start = r.at;
+    if hash_payload(r.take(entries_len)?) != entries_hash {
+        return None;
+    }
+    let matcher = r.at;
+    if hash_payload(r.take(matcher_len)?) != matcher_hash || r.at != bytes.len() {
         return None;
     }
     Some(Header {
         version,
         key,
         base,
-        payload,
+        entries: start..matcher,
+        matcher,
     })
 }
 
@@ -785,8 +825,8 @@ impl MatcherLayout {
         }
         let mut empty = slots == 0;
         for s in 0..slots {
-            empty |= le64(bytes, table + SLOT * s) == 0;
-            let v = le32(bytes, table + SLOT * s + 8) & !PREFIX_BIT;
+            empty |= le32(bytes, table + SLOT * s) == 0;
+            let v = le32(bytes, table + SLOT * s + 4) & !PREFIX_BIT;
             if v != NO_PATTERN && v as usize >= n {
                 return None;
             }
@@ -835,15 +875,16 @@ impl MatcherLayout {
             return None;
         }
         let mask = self.slots - 1;
-        let mut s = hash as usize & mask;
+        let check = hash as u32;
+        let mut s = home(hash, self.slots.trailing_zeros());
         loop {
             let at = self.table + SLOT * s;
-            let h = le64(bytes, at);
-            if h == 0 {
+            let c = le32(bytes, at);
+            if c == 0 {
                 return None;
             }
-            if h == hash {
-                let v = le32(bytes, at + 8);
+            if c == check {
+                let v = le32(bytes, at + 4);
                 let p = v & !PREFIX_BIT;
                 return Some(((p != NO_PATTERN).then_some(p as usize), v & PREFIX_BIT != 0));
             }

@@ -556,9 +556,10 @@ impl Gazetteer {
             }
             self.by_id = Arc::new(by_id);
         }
+        let (entries_end, matcher_at) = (header.entries.end, header.matcher);
         let mut r = compiled::Reader {
-            bytes: all,
-            at: all.len() - header.payload.len(),
+            bytes: &all[..entries_end],
+            at: header.entries.start,
         };
         let n_sources = r.u32()? as usize;
         let mut sources: Vec<Arc<str>> = Vec::with_capacity(n_sources.min(1 << 16));
@@ -598,7 +599,10 @@ impl Gazetteer {
             });
             by_id.insert(entries, entries.len() - 1).ok()?;
         }
-        let (matcher_at, n) = (r.at, entries.len());
+        if r.at != entries_end {
+            return None;
+        }
+        let n = entries.len();
         let compiled = match bytes {
             Bytes::Static(b) => {
                 let layout = MatcherLayout::read(b, matcher_at, n)?;
@@ -641,7 +645,7 @@ impl Gazetteer {
                 })
             })
             .collect();
-        let mut payload = Vec::with_capacity(matcher.len() + own.len() * 64);
+        let mut payload = Vec::with_capacity(own.len() * 64);
         compiled::put_entries_head(&mut payload, &sources, own.len());
         for (e, &source) in own.iter().zip(&source_of) {
             compiled::put_entry(
@@ -660,8 +664,7 @@ impl Gazetteer {
                     .map(|a| (a.text.as_str(), a.exact_case, a.demonym)),
             );
         }
-        payload.extend_from_slice(matcher);
-        cache::write(dir, key, first as u64, &payload);
+        cache::write(dir, key, first as u64, &payload, matcher);
     }
 }
 
