@@ -71,9 +71,8 @@ fn compile_gazetteer(out_dir: &Path, root: &Path, files: &[PathBuf]) {
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let fields = compiled::parse_fields(line).unwrap_or_else(|(col, msg)| {
-                panic!("{}:{}:{col}: {msg}", p.display(), n + 1)
-            });
+            let fields = compiled::parse_fields(line)
+                .unwrap_or_else(|(col, msg)| panic!("{}:{}:{col}: {msg}", p.display(), n + 1));
             if let Some(prev) = ids.insert(fields.id.clone(), (source, n + 1)) {
                 panic!(
                     "{}:{}: duplicate id `{}` (first defined at {}:{})",

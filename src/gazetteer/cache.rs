@@ -9,7 +9,11 @@ use super::compiled;
 /// The folder kgbuild keeps compiled gazetteers in: `$XDG_CACHE_HOME/kgbuild`, else
 /// `$HOME/.cache/kgbuild`; `None` when neither variable is set.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    let from = |var: &str| std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let from = |var: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     from("XDG_CACHE_HOME")
         .or_else(|| from("HOME").map(|h| h.join(".cache")))
         .map(|d| d.join("kgbuild"))
@@ -41,11 +45,7 @@ fn try_write(
     std::fs::create_dir_all(dir)?;
     let mut header = Vec::with_capacity(64);
     compiled::put_header(&mut header, super::VERSION, key, base, entries, matcher);
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        file_name(key),
-        std::process::id()
-    ));
+    let tmp = dir.join(format!(".{}.{}.tmp", file_name(key), std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(&header)?;

@@ -357,13 +357,22 @@ pub fn key_hash(s: &str) -> u64 {
 /// The home slot of `hash` in a table of `1 << bits` slots: the high bits, so that keys in
 /// hash order fill the table front to back.
 fn home(hash: u64, bits: u32) -> usize {
-    if bits == 0 { 0 } else { (hash >> (64 - bits)) as usize }
+    if bits == 0 {
+        0
+    } else {
+        (hash >> (64 - bits)) as usize
+    }
 }
 
 /// Hashes a long byte string (a cache payload) faster than [`hash_bytes`]: four
 /// independent lanes, combined.
 pub fn hash_payload(s: &[u8]) -> u64 {
-    let mut lanes = [0x243f_6a88_85a3_08d3u64, 0x1319_8a2e_0370_7344, 0xa409_3822_299f_31d0, 0x082e_fa98_ec4e_6c89];
+    let mut lanes = [
+        0x243f_6a88_85a3_08d3u64,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+    ];
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut chunks = s.chunks_exact(32);
     for c in &mut chunks {
@@ -468,8 +477,7 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
     let mut i = 0;
     while i < recs.len() {
         let mut j = i + 1;
-        while j < recs.len() && recs[j].hash == recs[i].hash && form(&recs[j]) == form(&recs[i])
-        {
+        while j < recs.len() && recs[j].hash == recs[i].hash && form(&recs[j]) == form(&recs[i]) {
             j += 1;
         }
         group.clear();
@@ -558,13 +566,7 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
     }
     let u32_of = |x: usize| u32::try_from(x).map_err(|_| too_big());
     out.reserve_exact(20 + 4 * (n + n + 1 + cands.len()) + n + text.len() + SLOT * slots.len());
-    for v in [
-        n,
-        cands.len(),
-        text.len(),
-        slots.len(),
-        max_len,
-    ] {
+    for v in [n, cands.len(), text.len(), slots.len(), max_len] {
         out.extend_from_slice(&u32_of(v)?.to_le_bytes());
     }
     for v in ends.iter().chain(&cand_starts).chain(&cands) {

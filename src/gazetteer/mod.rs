@@ -409,9 +409,7 @@ impl Gazetteer {
 
     /// The entry with this id.
     pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.by_id
-            .get(&self.entries, id)
-            .map(|i| &self.entries[i])
+        self.by_id.get(&self.entries, id).map(|i| &self.entries[i])
     }
 
     /// Number of entries.
@@ -483,7 +481,9 @@ impl Gazetteer {
             && let Some(bytes) = cache::read(dir, key)
         {
             let bases = self.pending.map_or(self.len(), |p| p.1)..=self.len();
-            if let Some(loaded) = self.clone().with_compiled(Bytes::Owned(bytes), Some(key), bases)
+            if let Some(loaded) = self
+                .clone()
+                .with_compiled(Bytes::Owned(bytes), Some(key), bases)
             {
                 *self = loaded;
                 return Ok(());
@@ -847,7 +847,6 @@ fn collect_tsv(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-
 /// Hasher for keys that are already hashes.
 #[derive(Default)]
 struct PassThrough(u64);
@@ -935,7 +934,6 @@ pub enum MatcherEngine {
     /// in one pass, scanned with one lookup per token that starts no name.
     TokenMap,
 }
-
 
 /// Number of surface forms from which [`MatcherEngine::Auto`] picks the token map.
 pub const AUTO_TOKEN_MAP_ABOVE: usize = 20_000;
@@ -1329,5 +1327,195 @@ mod tests {
             .add_source("a\tPerson\n", Path::new("f.tsv"))
             .unwrap_err();
         assert!(e.to_string().contains("at least 4"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod compiled_tests {
+    use super::*;
+
+    fn is_entity(e: &Entry) -> bool {
+        matches!(e.kind, EntryKind::Entity(_))
+    }
+
+    fn example_texts() -> Vec<String> {
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
+            .unwrap()
+            .filter_map(|e| {
+                let p = e.unwrap().path();
+                (p.extension()? == "txt").then(|| std::fs::read_to_string(p).unwrap())
+            })
+            .collect()
+    }
+
+    fn same_entries(a: &Gazetteer, b: &Gazetteer) {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.entries().iter().zip(b.entries()) {
+            assert_eq!(
+                (
+                    &x.id,
+                    x.kind,
+                    &x.subtype,
+                    &x.name,
+                    &x.aliases,
+                    &x.attributes
+                ),
+                (
+                    &y.id,
+                    y.kind,
+                    &y.subtype,
+                    &y.name,
+                    &y.aliases,
+                    &y.attributes
+                )
+            );
+            assert_eq!(x.origin.to_string(), y.origin.to_string());
+            assert_eq!(b.get(&x.id).map(|e| &e.id), Some(&x.id));
+        }
+    }
+
+    #[test]
+    fn embedded_blob_equals_a_fresh_parse_of_the_tsv_files() {
+        let mut fresh = Gazetteer::new();
+        for (name, text) in BUNDLED_GAZETTEER {
+            fresh
+                .add_source(text, Path::new(&format!("<bundled>/{name}")))
+                .unwrap();
+        }
+        let bundled = Gazetteer::bundled();
+        same_entries(&fresh, bundled);
+        // The embedded matcher section is byte for byte what the library compiles now.
+        let mut now = Vec::new();
+        compiled::compile_matcher(
+            fresh
+                .entries()
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| is_entity(e)),
+            0,
+            &mut now,
+        )
+        .unwrap();
+        assert!(bundled.names.is_some());
+        let header = compiled::read_header(BUNDLED_BLOB).unwrap();
+        assert!(BUNDLED_BLOB[header.matcher..] == now[..]);
+        // And the matchers built from each find the same hits.
+        let a = Matcher::build_with(&fresh, is_entity, MatcherEngine::TokenMap).unwrap();
+        let b = Matcher::build_with(bundled, is_entity, MatcherEngine::TokenMap).unwrap();
+        for t in example_texts() {
+            let d = Document::new("d", &t);
+            assert!(!a.find(&d).is_empty());
+            assert_eq!(a.find(&d), b.find(&d));
+        }
+    }
+
+    const NAMES: &str = "a\tPerson\tpolitician\tAda Lovelace\tLovelace\tgender=f\n\
+                         b\tLocation\tcity\tNew Port\t=NP|@Newporter\tcountry=x;population=5\n\
+                         lex\tLexicon\ttitle\tharbour master\t\t\n";
+
+    fn load(dir: &Path, file: &Path) -> Gazetteer {
+        let mut g = Gazetteer::bundled_lexicon();
+        g.set_cache_dir(Some(dir.to_path_buf()));
+        g.add_path(file).unwrap();
+        g
+    }
+
+    fn hits(g: &Gazetteer, text: &str) -> Vec<Hit> {
+        Matcher::build(g, is_entity)
+            .unwrap()
+            .find(&Document::new("d", text))
+    }
+
+    fn cache_files(dir: &Path) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|r| r.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn cache_hit_miss_after_change_and_damaged_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cache");
+        let file = tmp.path().join("names.tsv");
+        let text = "Ada Lovelace met the Newporter harbour master in NP and New Port.";
+        std::fs::write(&file, NAMES).unwrap();
+
+        // Miss: parsed, compiled, written.
+        let first = load(&dir, &file);
+        assert!(first.names.is_none());
+        let want = hits(&first, text);
+        assert_eq!(want.len(), 4);
+        let files = cache_files(&dir);
+        assert_eq!(files.len(), 1);
+        assert!(!files[0].to_string_lossy().ends_with(".tmp"));
+
+        // Hit: the same entries and hits, from the cache file.
+        let second = load(&dir, &file);
+        assert!(second.names.is_some());
+        same_entries(&first, &second);
+        assert_eq!(hits(&second, text), want);
+        assert_eq!(second.get("b").unwrap().attr("population"), Some("5"));
+
+        // Changed content: a miss, compiled afresh into a second file.
+        std::fs::write(&file, format!("{NAMES}c\tPerson\tx\tGrace Hopper\t\t\n")).unwrap();
+        let changed = load(&dir, &file);
+        assert!(changed.names.is_none());
+        assert_eq!(hits(&changed, "Grace Hopper").len(), 1);
+        assert_eq!(cache_files(&dir).len(), 2);
+        assert!(load(&dir, &file).names.is_some());
+
+        // Damaged files (a flipped byte, a truncated file, a foreign file) are ignored,
+        // and rewritten by the next compile.
+        std::fs::write(&file, NAMES).unwrap();
+        let path = &files[0];
+        let good = std::fs::read(path).unwrap();
+        let mut flipped = good.clone();
+        let mid = flipped.len() / 2;
+        flipped[mid] ^= 0x40;
+        for bad in [
+            flipped,
+            good[..good.len() - 7].to_vec(),
+            b"not a cache".to_vec(),
+        ] {
+            std::fs::write(path, bad).unwrap();
+            let g = load(&dir, &file);
+            assert!(g.names.is_none());
+            same_entries(&first, &g);
+            assert_eq!(hits(&g, text), want);
+            let again = load(&dir, &file);
+            assert!(again.names.is_some(), "rewritten after a damaged read");
+        }
+    }
+
+    #[test]
+    fn cache_covers_folders_and_the_bundled_gazetteer_underneath() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cache");
+        let folder = tmp.path().join("names");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("1.tsv"), NAMES).unwrap();
+        std::fs::write(folder.join("2.tsv"), "c\tPerson\tx\tGrace Hopper\t\t\n").unwrap();
+        let load = || {
+            let mut g = Gazetteer::bundled().clone();
+            g.set_cache_dir(Some(dir.clone()));
+            g.add_path(&folder).unwrap();
+            g
+        };
+        let text = "Grace Hopper and Ada Lovelace flew to Berlin.";
+        let first = load();
+        let want = hits(&first, text);
+        assert_eq!(want.len(), 3);
+        let second = load();
+        assert!(second.names.is_some());
+        same_entries(&first, &second);
+        assert_eq!(hits(&second, text), want);
+        // A duplicate id across sources is still an error with a cache.
+        let mut g = load();
+        let e = g
+            .add_source("a\tPerson\tx\tAnother Ada\t\t\n", Path::new("d.tsv"))
+            .unwrap_err();
+        assert!(e.to_string().contains("duplicate id `a`"), "{e}");
     }
 }
