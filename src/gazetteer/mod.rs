@@ -247,39 +247,104 @@ impl FormEntry for Entry {
     }
 }
 
-/// Ids to entry indices: a table keyed by a 64-bit hash of the id (no copy of the id),
-/// checked against the entry, with a side map for the (unlikely) ids whose hashes collide.
+/// Ids to entry indices: an open-addressing table of (low 32 bits of the id's hash, entry
+/// index) found from the hash's high bits, with no copy of the ids (a match is confirmed
+/// against the entry). Bulk loads insert in hash order, so the writes sweep the table once
+/// instead of landing at random.
 #[derive(Clone, Debug, Default)]
 struct IdIndex {
-    by_hash: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
-    collided: HashMap<String, u32, FastHash>,
+    slots: Vec<(u32, u32)>,
+    len: usize,
 }
 
+const NO_ENTRY: u32 = u32::MAX;
+
 impl IdIndex {
+    fn bits(&self) -> u32 {
+        self.slots.len().trailing_zeros()
+    }
+
+    fn home(&self, hash: u64) -> usize {
+        (hash >> (64 - self.bits())) as usize
+    }
+
     fn get(&self, entries: &[Entry], id: &str) -> Option<usize> {
-        let i = *self.by_hash.get(&compiled::key_hash(id))? as usize;
-        if entries[i].id == id {
-            Some(i)
-        } else {
-            self.collided.get(id).map(|&i| i as usize)
+        if self.slots.is_empty() {
+            return None;
+        }
+        let hash = compiled::key_hash(id);
+        let mask = self.slots.len() - 1;
+        let mut s = self.home(hash);
+        loop {
+            let (check, i) = self.slots[s];
+            if i == NO_ENTRY {
+                return None;
+            }
+            if check == hash as u32 && entries[i as usize].id == id {
+                return Some(i as usize);
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// Places `i` (whose id hashes to `hash`); if the id is taken, the entry holding it.
+    fn place(&mut self, entries: &[Entry], hash: u64, i: usize) -> Result<(), usize> {
+        let mask = self.slots.len() - 1;
+        let mut s = self.home(hash);
+        loop {
+            let (check, j) = self.slots[s];
+            if j == NO_ENTRY {
+                self.slots[s] = (hash as u32, i as u32);
+                self.len += 1;
+                return Ok(());
+            }
+            if check == hash as u32 && entries[j as usize].id == entries[i].id {
+                return Err(j as usize);
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// Makes room for `more` entries, rebuilding (in hash order) when the table would be
+    /// more than half full.
+    fn reserve(&mut self, entries: &[Entry], more: usize) {
+        let want = self.len + more;
+        if want * 2 < self.slots.len() {
+            return;
+        }
+        let cap = (want * 2 + 2).next_power_of_two().max(16);
+        let old = std::mem::take(&mut self.slots);
+        let mut keys: Vec<(u64, u32)> = old
+            .iter()
+            .filter(|s| s.1 != NO_ENTRY)
+            .map(|s| (compiled::key_hash(&entries[s.1 as usize].id), s.1))
+            .collect();
+        keys.sort_unstable();
+        self.slots = vec![(0, NO_ENTRY); cap];
+        self.len = 0;
+        for (h, i) in keys {
+            // The ids were unique before.
+            let _ = self.place(entries, h, i as usize);
         }
     }
 
     /// Adds `entries[i]`; if its id is taken, returns the index of the entry holding it.
     fn insert(&mut self, entries: &[Entry], i: usize) -> Result<(), usize> {
-        let id = entries[i].id.as_str();
-        if let Some(prev) = self.get(entries, id) {
-            return Err(prev);
+        self.reserve(entries, 1);
+        self.place(entries, compiled::key_hash(&entries[i].id), i)
+    }
+
+    /// Adds `entries[from..]`, in hash order; on a repeated id, `None`.
+    fn extend(&mut self, entries: &[Entry], from: usize) -> Option<()> {
+        self.reserve(entries, entries.len() - from);
+        let mut keys: Vec<(u64, u32)> = (from..entries.len())
+            .map(|i| (compiled::key_hash(&entries[i].id), i as u32))
+            .collect();
+        keys.sort_unstable();
+        for (h, i) in keys {
+            self.place(entries, h, i as usize).ok()?;
         }
-        match self.by_hash.entry(compiled::key_hash(id)) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i as u32);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.collided.insert(id.to_string(), i as u32);
-            }
-        }
-        Ok(())
+        Some(())
     }
 }
 
@@ -551,9 +616,7 @@ impl Gazetteer {
             let entries = Arc::make_mut(&mut self.entries);
             entries.truncate(base);
             let mut by_id = IdIndex::default();
-            for i in 0..entries.len() {
-                by_id.insert(entries, i).ok()?;
-            }
+            by_id.extend(entries, 0)?;
             self.by_id = Arc::new(by_id);
         }
         let (entries_end, matcher_at) = (header.entries.end, header.matcher);
@@ -570,6 +633,7 @@ impl Gazetteer {
         let entries = Arc::make_mut(&mut self.entries);
         let by_id = Arc::make_mut(&mut self.by_id);
         entries.reserve(count.min(all.len() / 16));
+        let from = entries.len();
         for _ in 0..count {
             let file = sources.get(r.u32()? as usize)?;
             let line = r.u32()?;
@@ -597,8 +661,8 @@ impl Gazetteer {
                     line,
                 },
             });
-            by_id.insert(entries, entries.len() - 1).ok()?;
         }
+        by_id.extend(entries, from)?;
         if r.at != entries_end {
             return None;
         }
