@@ -32,7 +32,33 @@ pub(super) fn read(dir: &Path, key: u64) -> Option<Vec<u8>> {
 /// before them): to a temporary file in `dir`, then renamed into place, so a reader never
 /// sees half a file. Errors are ignored: without a cache the next run compiles again.
 pub(super) fn write(dir: &Path, key: u64, base: u64, entries: &[u8], matcher: &[u8]) {
-    let _ = try_write(dir, key, base, entries, matcher);
+    if try_write(dir, key, base, entries, matcher).is_ok() {
+        evict(dir, &file_name(key));
+    }
+}
+
+/// How many cache files are kept: the most recently written.
+pub const KEEP: usize = 8;
+
+/// Deletes all but the [`KEEP`] most recently written cache files (never `just_written`),
+/// so that gazetteers loaded once, or from ever-changing paths, do not fill the disk.
+fn evict(dir: &Path, just_written: &str) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = read
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("gazetteer-") && name.ends_with(".kgz") && name != just_written
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    files.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, path) in files.iter().skip(KEEP - 1) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 fn try_write(

@@ -1551,6 +1551,16 @@ mod compiled_tests {
             let again = load(&dir, &file);
             assert!(again.names.is_some(), "rewritten after a damaged read");
         }
+
+        // Only the most recently written files are kept.
+        for i in 0..cache::KEEP + 2 {
+            let other = tmp.path().join(format!("other-{i}.tsv"));
+            std::fs::write(&other, NAMES).unwrap();
+            hits(&load(&dir, &other), text);
+        }
+        assert_eq!(cache_files(&dir).len(), cache::KEEP);
+        hits(&load(&dir, &file), text);
+        assert!(cache_files(&dir).contains(&files[0]));
     }
 
     #[test]
