@@ -55,7 +55,7 @@ fn evict(dir: &Path, just_written: &str) {
         })
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     for (_, path) in files.iter().skip(KEEP - 1) {
         let _ = std::fs::remove_file(path);
     }
