@@ -1,7 +1,7 @@
 //! The cache of compiled user gazetteers: one file per gazetteer state, named by its key
 //! (a hash of everything it was loaded from), written atomically, ignored when damaged.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::compiled;
@@ -23,9 +23,59 @@ fn file_name(key: u64) -> String {
     format!("gazetteer-{key:016x}.kgz")
 }
 
-/// The bytes of the cache file for `key`, if there is one (checked later).
-pub(super) fn read(dir: &Path, key: u64) -> Option<Vec<u8>> {
-    std::fs::read(dir.join(file_name(key))).ok()
+/// An open cache file: its header and entries section read, the matcher section not yet.
+pub(super) struct Opened {
+    file: std::fs::File,
+    /// Header and entries section.
+    pub head: Vec<u8>,
+}
+
+/// Opens the cache file for `key`, if there is one, and reads its header and entries
+/// section (checked later), leaving the matcher section for [`Opened::matcher`], so that
+/// the two are never in memory at once.
+pub(super) fn open(dir: &Path, key: u64) -> Option<Opened> {
+    let mut file = std::fs::File::open(dir.join(file_name(key))).ok()?;
+    // Magic, format and the version's length; then the version and six u64 fields.
+    let mut head = vec![0u8; 16];
+    file.read_exact(&mut head).ok()?;
+    let version_len = u32::from_le_bytes(head[12..16].try_into().ok()?) as usize;
+    if version_len > 256 {
+        return None;
+    }
+    head.resize(16 + version_len + 48, 0);
+    file.read_exact(&mut head[16..]).ok()?;
+    let (len, entries, matcher) =
+        compiled::read_header(&head).map(|h| (h.len, h.entries.0, h.matcher.0))?;
+    if len != head.len() {
+        return None;
+    }
+    let want = len.checked_add(entries)?;
+    let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    if size != want.checked_add(matcher)? {
+        return None;
+    }
+    head.reserve_exact(entries);
+    (&mut file)
+        .take(entries as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    (head.len() == want).then_some(Opened { file, head })
+}
+
+impl Opened {
+    /// Reads the rest of the file (the matcher section), which must be `len` bytes.
+    pub(super) fn matcher(file: &mut std::fs::File, len: usize) -> Option<Vec<u8>> {
+        let mut v = Vec::with_capacity(len);
+        Read::take(&mut *file, len as u64 + 1)
+            .read_to_end(&mut v)
+            .ok()?;
+        (v.len() == len).then_some(v)
+    }
+
+    /// Splits into the file and the head.
+    pub(super) fn into_parts(self) -> (std::fs::File, Vec<u8>) {
+        (self.file, self.head)
+    }
 }
 
 /// Writes the cache file for `key` (its entries and matcher sections, `base` entries

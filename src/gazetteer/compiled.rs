@@ -697,13 +697,16 @@ pub struct Header<'a> {
     pub key: u64,
     /// Entries before its own.
     pub base: u64,
-    /// Where the entries section starts and ends (hash checked).
-    pub entries: std::ops::Range<usize>,
-    /// Where the matcher section starts; it runs to the end (hash checked).
-    pub matcher: usize,
+    /// Length of the header itself; the entries section follows.
+    pub len: usize,
+    /// Length and hash of the entries section.
+    pub entries: (usize, u64),
+    /// Length and hash of the matcher section, which follows the entries.
+    pub matcher: (usize, u64),
 }
 
-/// Reads and checks a header; `None` for anything but an intact file of this format.
+/// Reads a header from the start of `bytes` (which may hold more), without checking the
+/// sections; `None` if it is not a header of this format.
 pub fn read_header(bytes: &[u8]) -> Option<Header<'_>> {
     let mut r = Reader { bytes, at: 0 };
     if r.take(8)? != MAGIC || r.u32()? != FORMAT {
@@ -712,25 +715,21 @@ pub fn read_header(bytes: &[u8]) -> Option<Header<'_>> {
     let version = r.str()?;
     let key = r.u64()?;
     let base = r.u64()?;
-    let entries_len = usize::try_from(r.u64()?).ok()?;
-    let entries_hash = r.u64()?;
-    let matcher_len = usize::try_from(r.u64()?).ok()?;
-    let matcher_hash = r.u64()?;
-    let start = r.at;
-    if hash_payload(r.take(entries_len)?) != entries_hash {
-        return None;
-    }
-    let matcher = r.at;
-    if hash_payload(r.take(matcher_len)?) != matcher_hash || r.at != bytes.len() {
-        return None;
-    }
+    let entries = (usize::try_from(r.u64()?).ok()?, r.u64()?);
+    let matcher = (usize::try_from(r.u64()?).ok()?, r.u64()?);
     Some(Header {
         version,
         key,
         base,
-        entries: start..matcher,
+        len: r.at,
+        entries,
         matcher,
     })
+}
+
+/// Whether `section` has the (length, hash) a header gives for it.
+pub fn section_ok(section: &[u8], want: (usize, u64)) -> bool {
+    section.len() == want.0 && hash_payload(section) == want.1
 }
 
 /// Offsets of a matcher section inside its bytes, validated.

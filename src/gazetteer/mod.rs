@@ -396,6 +396,11 @@ pub struct Gazetteer {
     pending: Option<(u64, usize)>,
 }
 
+/// Where the bundled blob's matcher section starts.
+fn bundled_split() -> usize {
+    compiled::read_header(BUNDLED_BLOB).map_or(BUNDLED_BLOB.len(), |h| h.len + h.entries.0)
+}
+
 /// The key of an empty gazetteer.
 const EMPTY_KEY: u64 = 0x6b67_6275_696c_6400;
 
@@ -432,7 +437,12 @@ impl Gazetteer {
             // build.rs wrote this blob from the bundled files, which a unit test checks
             // against a fresh parse: failure here is a build defect, not a user error.
             Gazetteer::new()
-                .with_compiled(Bytes::Static(BUNDLED_BLOB), None, 0..=0)
+                .with_compiled(
+                    Bytes::Static(&BUNDLED_BLOB[..bundled_split()]),
+                    |_| Some(Bytes::Static(&BUNDLED_BLOB[bundled_split()..])),
+                    None,
+                    0..=0,
+                )
                 .expect("bundled gazetteer blob is valid")
         })
     }
@@ -543,13 +553,16 @@ impl Gazetteer {
             _ => None,
         };
         if let (Some(dir), Some(key)) = (&self.cache_dir, key)
-            && let Some(bytes) = cache::read(dir, key)
+            && let Some(opened) = cache::open(dir, key)
         {
             let bases = self.pending.map_or(self.len(), |p| p.1)..=self.len();
-            if let Some(loaded) = self
-                .clone()
-                .with_compiled(Bytes::Owned(bytes), Some(key), bases)
-            {
+            let (mut f, head) = opened.into_parts();
+            if let Some(loaded) = self.clone().with_compiled(
+                Bytes::Owned(head),
+                |len| cache::Opened::matcher(&mut f, len).map(Bytes::Owned),
+                Some(key),
+                bases,
+            ) {
                 *self = loaded;
                 return Ok(());
             }
@@ -596,11 +609,12 @@ impl Gazetteer {
     /// file is damaged, is not `want_key`, its `base` is outside `bases`, or an id repeats.
     fn with_compiled(
         mut self,
-        bytes: Bytes,
+        head: Bytes,
+        matcher: impl FnOnce(usize) -> Option<Bytes>,
         want_key: Option<u64>,
         bases: std::ops::RangeInclusive<usize>,
     ) -> Option<Gazetteer> {
-        let all: &[u8] = match &bytes {
+        let all: &[u8] = match &head {
             Bytes::Static(b) => b,
             Bytes::Owned(v) => v,
         };
@@ -609,9 +623,11 @@ impl Gazetteer {
             return None;
         }
         let (key, base) = (header.key, usize::try_from(header.base).ok()?);
-        if !bases.contains(&base) {
+        let section = all.get(header.len..)?;
+        if !bases.contains(&base) || !compiled::section_ok(section, header.entries) {
             return None;
         }
+        let want_matcher = header.matcher;
         if base < self.len() {
             let entries = Arc::make_mut(&mut self.entries);
             entries.truncate(base);
@@ -619,10 +635,9 @@ impl Gazetteer {
             by_id.extend(entries, 0)?;
             self.by_id = Arc::new(by_id);
         }
-        let (entries_end, matcher_at) = (header.entries.end, header.matcher);
         let mut r = compiled::Reader {
-            bytes: &all[..entries_end],
-            at: header.entries.start,
+            bytes: section,
+            at: 0,
         };
         let n_sources = r.u32()? as usize;
         let mut sources: Vec<Arc<str>> = Vec::with_capacity(n_sources.min(1 << 16));
@@ -632,7 +647,7 @@ impl Gazetteer {
         let count = r.u32()? as usize;
         let entries = Arc::make_mut(&mut self.entries);
         let by_id = Arc::make_mut(&mut self.by_id);
-        entries.reserve(count.min(all.len() / 16));
+        entries.reserve(count.min(section.len() / 16));
         let from = entries.len();
         for _ in 0..count {
             let file = sources.get(r.u32()? as usize)?;
@@ -662,30 +677,26 @@ impl Gazetteer {
                 },
             });
         }
-        by_id.extend(entries, from)?;
-        if r.at != entries_end {
+        if r.at != section.len() {
             return None;
         }
+        by_id.extend(entries, from)?;
         let n = entries.len();
-        let compiled = match bytes {
-            Bytes::Static(b) => {
-                let layout = MatcherLayout::read(b, matcher_at, n)?;
-                (layout.end == b.len()).then_some(Compiled {
-                    bytes: Bytes::Static(b),
-                    layout,
-                })?
-            }
-            Bytes::Owned(mut v) => {
-                // Keep only the matcher section in memory.
-                v.drain(..matcher_at);
-                let layout = MatcherLayout::read(&v, 0, n)?;
-                (layout.end == v.len()).then_some(Compiled {
-                    bytes: Bytes::Owned(v),
-                    layout,
-                })?
-            }
+        // The entries are copied out: free their section before the matcher's is read.
+        drop(head);
+        let bytes = matcher(want_matcher.0)?;
+        let m: &[u8] = match &bytes {
+            Bytes::Static(b) => b,
+            Bytes::Owned(v) => v,
         };
-        self.names = Some(Arc::new(compiled));
+        if !compiled::section_ok(m, want_matcher) {
+            return None;
+        }
+        let layout = MatcherLayout::read(m, 0, n)?;
+        if layout.end != m.len() {
+            return None;
+        }
+        self.names = Some(Arc::new(Compiled { bytes, layout }));
         self.key = Some(key);
         self.pending = None;
         Some(self)
@@ -1461,8 +1472,7 @@ mod compiled_tests {
         )
         .unwrap();
         assert!(bundled.names.is_some());
-        let header = compiled::read_header(BUNDLED_BLOB).unwrap();
-        assert!(BUNDLED_BLOB[header.matcher..] == now[..]);
+        assert!(BUNDLED_BLOB[bundled_split()..] == now[..]);
         // And the matchers built from each find the same hits.
         let a = Matcher::build_with(&fresh, is_entity, MatcherEngine::TokenMap).unwrap();
         let b = Matcher::build_with(bundled, is_entity, MatcherEngine::TokenMap).unwrap();
