@@ -1548,8 +1548,13 @@ mod compiled_tests {
         let mut flipped = good.clone();
         let mid = flipped.len() / 2;
         flipped[mid] ^= 0x40;
+        // A flipped byte in the matcher section, read after the entries.
+        let mut flipped_end = good.clone();
+        let last = flipped_end.len() - 3;
+        flipped_end[last] ^= 0x01;
         for bad in [
             flipped,
+            flipped_end,
             good[..good.len() - 7].to_vec(),
             b"not a cache".to_vec(),
         ] {
