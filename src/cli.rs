@@ -147,6 +147,13 @@ pub struct Cli {
     #[arg(long, help_heading = "Gazetteer")]
     pub background: bool,
 
+    /// Do not keep compiled user gazetteers in the cache folder (also KGBUILD_NO_CACHE=1).
+    ///
+    /// By default a --gazetteer file is compiled once and kept in $XDG_CACHE_HOME/kgbuild
+    /// (or ~/.cache/kgbuild); later runs with the same files load it instead of compiling.
+    #[arg(long, help_heading = "Gazetteer")]
+    pub no_cache: bool,
+
     /// Add a RON rule file (repeatable).
     #[arg(long = "rules", value_name = "PATH", help_heading = "Rules")]
     pub rules: Vec<PathBuf>,
@@ -310,6 +317,11 @@ impl Cli {
             .background(self.background);
         for g in &self.gazetteers {
             b.gazetteer_path(g);
+        }
+        let no_cache = self.no_cache
+            || std::env::var_os("KGBUILD_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0");
+        if !no_cache {
+            b.gazetteer_cache(kgbuild::gazetteer::default_cache_dir());
         }
         for r in &self.rules {
             b.rules_path(r);

@@ -30,6 +30,7 @@ pub struct PipelineBuilder {
     default_rules: bool,
     gazetteer_paths: Vec<PathBuf>,
     gazetteer_sources: Vec<(String, String)>,
+    gazetteer_cache: Option<PathBuf>,
     rule_paths: Vec<PathBuf>,
     rule_sources: Vec<(String, String)>,
     background: bool,
@@ -42,6 +43,7 @@ impl Default for PipelineBuilder {
             default_rules: true,
             gazetteer_paths: Vec::new(),
             gazetteer_sources: Vec::new(),
+            gazetteer_cache: None,
             rule_paths: Vec::new(),
             rule_sources: Vec::new(),
             background: false,
@@ -81,6 +83,14 @@ impl PipelineBuilder {
         self
     }
 
+    /// Keeps compiled user gazetteers in `dir` (default `None`: compile them on every
+    /// build); see [`Gazetteer::set_cache_dir`] and
+    /// [`default_cache_dir`](crate::gazetteer::default_cache_dir).
+    pub fn gazetteer_cache(&mut self, dir: Option<PathBuf>) -> &mut PipelineBuilder {
+        self.gazetteer_cache = dir;
+        self
+    }
+
     /// Adds a RON rule file.
     pub fn rules_path(&mut self, path: impl Into<PathBuf>) -> &mut PipelineBuilder {
         self.rule_paths.push(path.into());
@@ -113,6 +123,7 @@ impl PipelineBuilder {
             // The lexicon is part of the rule language, not a list of names: keep it.
             Gazetteer::bundled_lexicon()
         };
+        gazetteer.set_cache_dir(self.gazetteer_cache.clone());
         for p in &self.gazetteer_paths {
             gazetteer.add_path(p)?;
         }

@@ -1,0 +1,900 @@
+//! The compiled gazetteer: line parsing, surface-form generation and the binary form of a
+//! gazetteer and of its token-map matcher.
+//!
+//! This file uses nothing but `std`, because `build.rs` includes it too (`#[path]`): the
+//! bundled gazetteer is parsed and compiled at build time into the same binary form that
+//! the user-gazetteer cache stores, so one reader serves both.
+//!
+//! Layout of a compiled file (all integers little-endian):
+//!
+//! ```text
+//! header   MAGIC (8 bytes), FORMAT (u32), crate version (u32 length + bytes),
+//!          key (u64), base entries (u64), payload length (u64), payload hash (u64)
+//! payload  entries section, then matcher section
+//! entries  sources (u32 count, strings), entries (u32 count; each: source u32, line u32,
+//!          kind u8, id, subtype, name, attributes (strings), aliases (u32 count; each:
+//!          flags u8, string))
+//! matcher  patterns n (u32), candidates (u32), text bytes (u32), table slots (u32),
+//!          longest form (u32), then ends (n u32), candidate starts (n + 1 u32),
+//!          candidates (u32: entry << 2 | via), locative flags (n u8), text, table
+//!          (slots x 12 bytes: hash u64, value u32 = prefix bit 31 | pattern)
+//! ```
+//!
+//! A string is a u32 byte length and the UTF-8 bytes. Every read is bounds-checked and
+//! every cross-reference validated once at open, so a damaged file is rejected, never
+//! trusted.
+
+// build.rs uses only part of this file.
+#![allow(dead_code)]
+
+/// First bytes of a compiled gazetteer.
+pub const MAGIC: &[u8; 8] = b"KGBGAZC\0";
+/// Version of the layout above; bump on any change.
+pub const FORMAT: u32 = 1;
+
+/// Entry kinds as stored: the four entity types, then the lexicon.
+pub const KIND_NAMES: [&str; 5] = ["Person", "Organization", "Location", "Misc", "Lexicon"];
+/// The kind code of lexicon entries.
+pub const KIND_LEXICON: u8 = 4;
+
+/// How a form names its entry: the name, an alias, a demonym (`@` alias).
+pub const VIA_NAME: u8 = 0;
+/// See [`VIA_NAME`].
+pub const VIA_ALIAS: u8 = 1;
+/// See [`VIA_NAME`].
+pub const VIA_DEMONYM: u8 = 2;
+
+/// The fields of one gazetteer line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fields {
+    /// Stable id.
+    pub id: String,
+    /// Index into [`KIND_NAMES`].
+    pub kind: u8,
+    /// Finer kind.
+    pub subtype: String,
+    /// Canonical name.
+    pub name: String,
+    /// Aliases: (text, exact case, demonym).
+    pub aliases: Vec<(String, bool, bool)>,
+    /// Attributes in canonical form: `key=value` pairs joined by `;`, sorted by key, one
+    /// value per key (the last one written).
+    pub attributes: String,
+}
+
+/// Parses one non-comment line; an error is (1-based column, message).
+pub fn parse_fields(line: &str) -> Result<Fields, (usize, String)> {
+    let fields: Vec<&str> = line.split('\t').collect();
+    // Column (1-based, in characters) where field `i` starts.
+    let column = |i: usize| -> usize {
+        fields[..i.min(fields.len())]
+            .iter()
+            .map(|f| f.chars().count() + 1)
+            .sum::<usize>()
+            + 1
+    };
+    let err = |i: usize, msg: String| (column(i), msg);
+    if fields.len() < 4 {
+        return Err(err(
+            fields.len(),
+            format!(
+                "expected at least 4 tab-separated fields (id, type, subtype, name), found {}",
+                fields.len()
+            ),
+        ));
+    }
+    if fields.len() > 6 {
+        return Err(err(
+            6,
+            format!("expected at most 6 fields, found {}", fields.len()),
+        ));
+    }
+    let id = fields[0];
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(err(
+            0,
+            format!("bad id `{id}`: use lowercase ASCII letters, digits and `-`"),
+        ));
+    }
+    let Some(kind) = KIND_NAMES.iter().position(|&k| k == fields[1]) else {
+        return Err(err(
+            1,
+            format!(
+                "unknown type `{}`: expected Person, Organization, Location, Misc or Lexicon",
+                fields[1]
+            ),
+        ));
+    };
+    let subtype = fields[2].trim();
+    if subtype.is_empty()
+        || !subtype
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(err(
+            2,
+            format!("bad subtype `{subtype}`: use one lowercase word (`_` allowed)"),
+        ));
+    }
+    let name = fields[3].trim();
+    if name.is_empty() {
+        return Err(err(3, "empty name".to_string()));
+    }
+    if name.starts_with(['=', '@']) {
+        return Err(err(
+            3,
+            "markers `=` and `@` belong on aliases, not on the name".into(),
+        ));
+    }
+    let mut aliases = Vec::new();
+    if let Some(field) = fields.get(4) {
+        for raw in field.split('|') {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            let (exact_case, demonym, text) = match raw.as_bytes()[0] {
+                b'=' => (true, false, &raw[1..]),
+                b'@' => (false, true, &raw[1..]),
+                _ => (false, false, raw),
+            };
+            if text.trim().is_empty() {
+                return Err(err(4, format!("alias `{raw}` is only a marker")));
+            }
+            aliases.push((text.trim().to_string(), exact_case, demonym));
+        }
+    }
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    if let Some(field) = fields.get(5) {
+        for pair in field.split(';') {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                continue;
+            }
+            let Some((k, v)) = pair.split_once('=') else {
+                return Err(err(5, format!("attribute `{pair}` is not key=value")));
+            };
+            let (k, v) = (k.trim(), v.trim());
+            if k.is_empty() || v.is_empty() {
+                return Err(err(
+                    5,
+                    format!("attribute `{pair}` has an empty key or value"),
+                ));
+            }
+            pairs.push((k, v));
+        }
+    }
+    // Sorted by key, the last value of a repeated key kept (stable sort, then keep the
+    // last of each run).
+    pairs.sort_by(|a, b| a.0.cmp(b.0));
+    let mut attributes = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if pairs.get(i + 1).is_some_and(|n| n.0 == *k) {
+            continue;
+        }
+        if !attributes.is_empty() {
+            attributes.push(';');
+        }
+        attributes.push_str(k);
+        attributes.push('=');
+        attributes.push_str(v);
+    }
+    Ok(Fields {
+        id: id.to_string(),
+        kind: kind as u8,
+        subtype: subtype.to_string(),
+        name: name.to_string(),
+        aliases,
+        attributes,
+    })
+}
+
+/// Iterates the (key, value) pairs of canonical attributes.
+pub fn attr_pairs(attrs: &str) -> impl Iterator<Item = (&str, &str)> {
+    attrs
+        .split(';')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+/// The value of `key` in canonical attributes.
+pub fn attr_value<'a>(attrs: &'a str, key: &str) -> Option<&'a str> {
+    attr_pairs(attrs).find(|&(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// What the form compiler needs to know of an entry.
+pub trait FormEntry {
+    /// Canonical name.
+    fn name(&self) -> &str;
+    /// Number of aliases.
+    fn alias_count(&self) -> usize;
+    /// Alias `i`: (text, exact case, demonym).
+    fn alias(&self, i: usize) -> (&str, bool, bool);
+    /// Finer kind.
+    fn subtype(&self) -> &str;
+    /// Canonical attributes string.
+    fn attributes(&self) -> &str;
+}
+
+impl FormEntry for Fields {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn alias_count(&self) -> usize {
+        self.aliases.len()
+    }
+    fn alias(&self, i: usize) -> (&str, bool, bool) {
+        let a = &self.aliases[i];
+        (&a.0, a.1, a.2)
+    }
+    fn subtype(&self) -> &str {
+        &self.subtype
+    }
+    fn attributes(&self) -> &str {
+        &self.attributes
+    }
+}
+
+/// The forms an alias matches under the case policy of `docs/gazetteer.md`.
+pub fn case_variants(text: &str, exact_case: bool) -> Vec<String> {
+    let mut out = vec![text.to_string()];
+    if !exact_case {
+        let upper = text.to_uppercase();
+        if upper != text {
+            out.push(upper);
+        }
+        if text.chars().next().is_some_and(char::is_lowercase) {
+            out.push(capitalize(text));
+            out.push(
+                text.split(' ')
+                    .map(capitalize)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            // Title case as style guides write it: "Secretary of State".
+            let small = ["of", "the", "and", "for", "on", "in", "at", "to", "a", "an"];
+            let styled: Vec<String> = text
+                .split(' ')
+                .enumerate()
+                .map(|(i, w)| {
+                    if i > 0 && small.contains(&w) {
+                        w.to_string()
+                    } else {
+                        capitalize(w)
+                    }
+                })
+                .collect();
+            out.push(styled.join(" "));
+        }
+    }
+    // Typographic apostrophes are as common as straight ones in news text.
+    let curly: Vec<String> = out
+        .iter()
+        .filter(|s| s.contains('\''))
+        .map(|s| s.replace('\'', "\u{2019}"))
+        .collect();
+    out.extend(curly);
+    if out.len() > 2 {
+        out.sort();
+        out.dedup();
+    }
+    out
+}
+
+/// Capitalises a word, and each part of a hyphenated word ("Secretary-General").
+fn capitalize(word: &str) -> String {
+    word.split('-')
+        .map(|part| {
+            let mut cs = part.chars();
+            match cs.next() {
+                Some(f) => f.to_uppercase().chain(cs).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Byte offsets inside `form` where a token of the tokenizer (`text.rs`) may end: a
+/// superset of its boundaries (around every character that is not alphanumeric, between
+/// letters and digits, and before a capital letter followed by a small one, where a glued
+/// byline splits: "IANSUpdated").
+pub fn token_cuts(form: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut it = form.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    std::iter::from_fn(move || {
+        loop {
+            let (i, c) = it.next()?;
+            let next = it.peek().map(|&(_, n)| n);
+            let cut = match prev {
+                Some(p) => {
+                    !p.is_alphanumeric()
+                        || !c.is_alphanumeric()
+                        || p.is_numeric() != c.is_numeric()
+                        || (c.is_uppercase() && next.is_some_and(char::is_lowercase))
+                }
+                None => false,
+            };
+            prev = Some(c);
+            if cut {
+                return Some(i);
+            }
+        }
+    })
+}
+
+/// A 64-bit hash of bytes (FxHash rounds over 8-byte words, then a murmur3 finaliser).
+pub fn hash_bytes(s: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = s.len() as u64;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    let rest = chunks.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// The table key of a form or prefix: its hash, whose low 32 bits (the check stored in a
+/// slot) are never 0 (0 marks an empty slot).
+pub fn key_hash(s: &str) -> u64 {
+    let h = hash_bytes(s.as_bytes());
+    if h as u32 == 0 { h | 1 } else { h }
+}
+
+/// The home slot of `hash` in a table of `1 << bits` slots: the high bits, so that keys in
+/// hash order fill the table front to back.
+fn home(hash: u64, bits: u32) -> usize {
+    if bits == 0 {
+        0
+    } else {
+        (hash >> (64 - bits)) as usize
+    }
+}
+
+/// Hashes a long byte string (a cache payload) faster than [`hash_bytes`]: four
+/// independent lanes, combined.
+pub fn hash_payload(s: &[u8]) -> u64 {
+    let mut lanes = [
+        0x243f_6a88_85a3_08d3u64,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+    ];
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut chunks = s.chunks_exact(32);
+    for c in &mut chunks {
+        for (l, w) in lanes.iter_mut().zip(c.chunks_exact(8)) {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            *l = (l.rotate_left(29) ^ w).wrapping_mul(K);
+        }
+    }
+    let mut h = hash_bytes(chunks.remainder()) ^ s.len() as u64;
+    for l in lanes {
+        h = (h.rotate_left(23) ^ l).wrapping_mul(K);
+    }
+    hash_bytes(&h.to_le_bytes())
+}
+
+/// Pattern value of a slot that holds only a prefix.
+pub const NO_PATTERN: u32 = 0x7fff_ffff;
+const PREFIX_BIT: u32 = 0x8000_0000;
+const SLOT: usize = 8;
+
+/// Compiles the surface forms of `entries` ((entry index, entry), in index order) into a
+/// matcher section, appended to `out`. The token-map hash table is built too when there are
+/// more than `table_above` forms.
+///
+/// Candidates of a form are ordered most likely first: a name beats an alias, a country a
+/// smaller place, then population, then load order.
+///
+/// # Errors
+/// More entries, forms or text than the 32-bit layout holds.
+pub fn compile_matcher<'a, E: FormEntry + 'a>(
+    entries: impl Iterator<Item = (usize, &'a E)>,
+    table_above: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    struct Info {
+        index: u32,
+        country: bool,
+        population: u64,
+        locative: bool,
+    }
+    struct Rec {
+        hash: u64,
+        start: u32,
+        len: u32,
+        k: u32,
+        via: u8,
+    }
+    let too_big = || "gazetteer too large for the compiled form (4 GiB of names)".to_string();
+    let mut infos: Vec<Info> = Vec::new();
+    let mut arena = String::new();
+    let mut recs: Vec<Rec> = Vec::new();
+    for (index, e) in entries {
+        let k = u32::try_from(infos.len()).map_err(|_| too_big())?;
+        let attrs = e.attributes();
+        infos.push(Info {
+            index: u32::try_from(index)
+                .ok()
+                .filter(|&i| i < 1 << 30)
+                .ok_or_else(too_big)?,
+            country: e.subtype() == "country",
+            population: attr_value(attrs, "population")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0),
+            locative: attr_value(attrs, "context") == Some("locative"),
+        });
+        let mut add = |text: &str, exact: bool, via: u8| -> Result<(), String> {
+            for v in case_variants(text, exact) {
+                let start = u32::try_from(arena.len()).map_err(|_| too_big())?;
+                arena.push_str(&v);
+                recs.push(Rec {
+                    hash: key_hash(&v),
+                    start,
+                    len: v.len() as u32,
+                    k,
+                    via,
+                });
+            }
+            Ok(())
+        };
+        add(e.name(), false, VIA_NAME)?;
+        for i in 0..e.alias_count() {
+            let (text, exact, demonym) = e.alias(i);
+            add(text, exact, if demonym { VIA_DEMONYM } else { VIA_ALIAS })?;
+        }
+    }
+    let form = |r: &Rec| &arena.as_bytes()[r.start as usize..(r.start + r.len) as usize];
+    // Stable: records of one (form, entry) keep their order, so the first (the name before
+    // the aliases) gives the entry's `via`.
+    recs.sort_by(|a, b| {
+        a.hash
+            .cmp(&b.hash)
+            .then_with(|| form(a).cmp(form(b)))
+            .then(a.k.cmp(&b.k))
+    });
+    let mut ends: Vec<u32> = Vec::new();
+    let mut cand_starts: Vec<u32> = vec![0];
+    let mut cands: Vec<u32> = Vec::new();
+    let mut locative: Vec<u8> = Vec::new();
+    let mut text: Vec<u8> = Vec::new();
+    let mut group: Vec<(u8, bool, std::cmp::Reverse<u64>, u32, u32)> = Vec::new();
+    let mut max_len = 0usize;
+    let mut i = 0;
+    while i < recs.len() {
+        let mut j = i + 1;
+        while j < recs.len() && recs[j].hash == recs[i].hash && form(&recs[j]) == form(&recs[i]) {
+            j += 1;
+        }
+        group.clear();
+        let mut last_k = u32::MAX;
+        for r in &recs[i..j] {
+            if r.k != last_k {
+                let info = &infos[r.k as usize];
+                group.push((
+                    r.via,
+                    !info.country,
+                    std::cmp::Reverse(info.population),
+                    info.index,
+                    r.k,
+                ));
+                last_k = r.k;
+            }
+        }
+        group.sort_unstable();
+        let all_locative = group.iter().all(|g| infos[g.4 as usize].locative);
+        let f = form(&recs[i]);
+        max_len = max_len.max(f.len());
+        text.extend_from_slice(f);
+        ends.push(u32::try_from(text.len()).map_err(|_| too_big())?);
+        cands.extend(group.iter().map(|g| g.3 << 2 | u32::from(g.0)));
+        cand_starts.push(u32::try_from(cands.len()).map_err(|_| too_big())?);
+        locative.push(u8::from(all_locative));
+        i = j;
+    }
+    drop(recs);
+    drop(arena);
+    let n = ends.len();
+    if n >= NO_PATTERN as usize {
+        return Err(too_big());
+    }
+    let form_at = |p: usize| {
+        let s = if p == 0 { 0 } else { ends[p - 1] as usize };
+        // The forms were copied from `&str`s whole, so every one is UTF-8.
+        std::str::from_utf8(&text[s..ends[p] as usize]).unwrap_or("")
+    };
+    // Slots: (check = low 32 bits of the hash, value). A slot is found from the high bits
+    // of the hash, so a key is identified by about 32 + log2(slots) bits; a full-form hit is
+    // also checked against the stored text.
+    let mut slots: Vec<(u32, u32)> = Vec::new();
+    if n > table_above {
+        let mut prefixes: Vec<u64> = Vec::new();
+        for p in 0..n {
+            let f = form_at(p);
+            prefixes.extend(token_cuts(f).map(|cut| key_hash(&f[..cut])));
+        }
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let keys = n + prefixes.len();
+        let cap = (keys + keys / 4 + 1).next_power_of_two().max(8);
+        let bits = cap.trailing_zeros();
+        slots = vec![(0, NO_PATTERN); cap];
+        let mask = cap - 1;
+        // Both key lists are inserted in hash order, so the writes sweep the table once
+        // each instead of landing at random.
+        let mut put = |hash: u64, pattern: Option<u32>| {
+            let check = hash as u32;
+            let mut s = home(hash, bits);
+            loop {
+                let slot = &mut slots[s];
+                if slot.0 == 0 || slot.0 == check {
+                    slot.0 = check;
+                    match pattern {
+                        // A second form with the same key never matches (the stored text
+                        // is compared), as if it were absent.
+                        Some(p) if slot.1 & !PREFIX_BIT == NO_PATTERN => {
+                            slot.1 = (slot.1 & PREFIX_BIT) | p;
+                        }
+                        Some(_) => {}
+                        None => slot.1 |= PREFIX_BIT,
+                    }
+                    return;
+                }
+                s = (s + 1) & mask;
+            }
+        };
+        for p in 0..n {
+            put(key_hash(form_at(p)), Some(p as u32));
+        }
+        for h in prefixes {
+            put(h, None);
+        }
+    }
+    let u32_of = |x: usize| u32::try_from(x).map_err(|_| too_big());
+    out.reserve_exact(20 + 4 * (n + n + 1 + cands.len()) + n + text.len() + SLOT * slots.len());
+    for v in [n, cands.len(), text.len(), slots.len(), max_len] {
+        out.extend_from_slice(&u32_of(v)?.to_le_bytes());
+    }
+    for v in ends.iter().chain(&cand_starts).chain(&cands) {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&locative);
+    out.extend_from_slice(&text);
+    for (c, v) in &slots {
+        out.extend_from_slice(&c.to_le_bytes());
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    Ok(())
+}
+
+/// Appends a string (u32 length, bytes).
+pub fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// An entry as written into an entries section.
+pub struct EntryRecord<'a> {
+    /// Index of the source name.
+    pub source: u32,
+    /// Line in the source.
+    pub line: u32,
+    /// Kind code.
+    pub kind: u8,
+    /// Id.
+    pub id: &'a str,
+    /// Subtype.
+    pub subtype: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Canonical attributes.
+    pub attributes: &'a str,
+}
+
+/// Appends the head of an entries section: the source names and the entry count.
+pub fn put_entries_head(out: &mut Vec<u8>, sources: &[&str], count: usize) {
+    out.extend_from_slice(&(sources.len() as u32).to_le_bytes());
+    for s in sources {
+        put_str(out, s);
+    }
+    out.extend_from_slice(&(count as u32).to_le_bytes());
+}
+
+/// Appends one entry of an entries section, with its aliases (text, exact, demonym).
+pub fn put_entry<'a>(
+    out: &mut Vec<u8>,
+    e: &EntryRecord<'_>,
+    aliases: impl ExactSizeIterator<Item = (&'a str, bool, bool)>,
+) {
+    out.extend_from_slice(&e.source.to_le_bytes());
+    out.extend_from_slice(&e.line.to_le_bytes());
+    out.push(e.kind);
+    for s in [e.id, e.subtype, e.name, e.attributes] {
+        put_str(out, s);
+    }
+    out.extend_from_slice(&(aliases.len() as u32).to_le_bytes());
+    for (text, exact, demonym) in aliases {
+        out.push(u8::from(exact) | u8::from(demonym) << 1);
+        put_str(out, text);
+    }
+}
+
+/// Writes the header of a file whose entries and matcher sections follow it: `key` names
+/// what it was compiled from, `base` is the number of entries that precede its own.
+pub fn put_header(
+    out: &mut Vec<u8>,
+    version: &str,
+    key: u64,
+    base: u64,
+    entries: &[u8],
+    matcher: &[u8],
+) {
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    put_str(out, version);
+    out.extend_from_slice(&key.to_le_bytes());
+    out.extend_from_slice(&base.to_le_bytes());
+    for section in [entries, matcher] {
+        out.extend_from_slice(&(section.len() as u64).to_le_bytes());
+        out.extend_from_slice(&hash_payload(section).to_le_bytes());
+    }
+}
+
+/// A bounds-checked little-endian reader.
+pub struct Reader<'a> {
+    /// The bytes.
+    pub bytes: &'a [u8],
+    /// Read position.
+    pub at: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// Reads `n` bytes.
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let s = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(s)
+    }
+    /// Reads a u8.
+    pub fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    /// Reads a u32.
+    pub fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    /// Reads a u64.
+    pub fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    /// Reads a string.
+    pub fn str(&mut self) -> Option<&'a str> {
+        let n = self.u32()? as usize;
+        std::str::from_utf8(self.take(n)?).ok()
+    }
+}
+
+/// The header of a compiled file.
+pub struct Header<'a> {
+    /// Crate version that wrote it.
+    pub version: &'a str,
+    /// What it was compiled from.
+    pub key: u64,
+    /// Entries before its own.
+    pub base: u64,
+    /// Length of the header itself; the entries section follows.
+    pub len: usize,
+    /// Length and hash of the entries section.
+    pub entries: (usize, u64),
+    /// Length and hash of the matcher section, which follows the entries.
+    pub matcher: (usize, u64),
+}
+
+/// Reads a header from the start of `bytes` (which may hold more), without checking the
+/// sections; `None` if it is not a header of this format.
+pub fn read_header(bytes: &[u8]) -> Option<Header<'_>> {
+    let mut r = Reader { bytes, at: 0 };
+    if r.take(8)? != MAGIC || r.u32()? != FORMAT {
+        return None;
+    }
+    let version = r.str()?;
+    let key = r.u64()?;
+    let base = r.u64()?;
+    let entries = (usize::try_from(r.u64()?).ok()?, r.u64()?);
+    let matcher = (usize::try_from(r.u64()?).ok()?, r.u64()?);
+    Some(Header {
+        version,
+        key,
+        base,
+        len: r.at,
+        entries,
+        matcher,
+    })
+}
+
+/// Whether `section` has the (length, hash) a header gives for it.
+pub fn section_ok(section: &[u8], want: (usize, u64)) -> bool {
+    section.len() == want.0 && hash_payload(section) == want.1
+}
+
+/// Offsets of a matcher section inside its bytes, validated.
+#[derive(Clone, Copy, Debug)]
+pub struct MatcherLayout {
+    /// Patterns.
+    pub n: usize,
+    /// Longest form in bytes.
+    pub max_len: usize,
+    /// Table slots (0: no table).
+    pub slots: usize,
+    ends: usize,
+    cand_starts: usize,
+    cands: usize,
+    locative: usize,
+    text: usize,
+    text_len: usize,
+    table: usize,
+    /// End of the section.
+    pub end: usize,
+}
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+impl MatcherLayout {
+    /// Reads the section starting at `at`, checking that every offset, candidate (below
+    /// `entries`) and pattern reference is in range.
+    pub fn read(bytes: &[u8], at: usize, entries: usize) -> Option<MatcherLayout> {
+        let mut r = Reader { bytes, at };
+        let n = r.u32()? as usize;
+        let n_cands = r.u32()? as usize;
+        let text_len = r.u32()? as usize;
+        let slots = r.u32()? as usize;
+        let max_len = r.u32()? as usize;
+        let ends = r.at;
+        r.take(n.checked_mul(4)?)?;
+        let cand_starts = r.at;
+        r.take((n + 1).checked_mul(4)?)?;
+        let cands = r.at;
+        r.take(n_cands.checked_mul(4)?)?;
+        let locative = r.at;
+        r.take(n)?;
+        let text = r.at;
+        r.take(text_len)?;
+        let table = r.at;
+        r.take(slots.checked_mul(SLOT)?)?;
+        let l = MatcherLayout {
+            n,
+            max_len,
+            slots,
+            ends,
+            cand_starts,
+            cands,
+            locative,
+            text,
+            text_len,
+            table,
+            end: r.at,
+        };
+        if slots != 0 && !slots.is_power_of_two() {
+            return None;
+        }
+        let mut prev = 0;
+        for p in 0..n {
+            let e = le32(bytes, ends + 4 * p) as usize;
+            if e < prev || e > text_len || e - prev > max_len {
+                return None;
+            }
+            std::str::from_utf8(&bytes[text + prev..text + e]).ok()?;
+            prev = e;
+        }
+        let mut prev = 0;
+        for p in 0..=n {
+            let s = le32(bytes, cand_starts + 4 * p) as usize;
+            if s < prev || s > n_cands || (p > 0 && s == prev) || (p == 0 && s != 0) {
+                return None;
+            }
+            prev = s;
+        }
+        if prev != n_cands {
+            return None;
+        }
+        for c in 0..n_cands {
+            let v = le32(bytes, cands + 4 * c);
+            if (v >> 2) as usize >= entries || v & 3 > 2 {
+                return None;
+            }
+        }
+        let mut empty = slots == 0;
+        for s in 0..slots {
+            empty |= le32(bytes, table + SLOT * s) == 0;
+            let v = le32(bytes, table + SLOT * s + 4) & !PREFIX_BIT;
+            if v != NO_PATTERN && v as usize >= n {
+                return None;
+            }
+        }
+        // A table without an empty slot would make a lookup of an absent key loop.
+        if !empty {
+            return None;
+        }
+        Some(l)
+    }
+
+    /// The text of pattern `p`.
+    pub fn form<'b>(&self, bytes: &'b [u8], p: usize) -> &'b [u8] {
+        let s = if p == 0 {
+            0
+        } else {
+            le32(bytes, self.ends + 4 * (p - 1)) as usize
+        };
+        let e = le32(bytes, self.ends + 4 * p) as usize;
+        &bytes[self.text + s..self.text + e]
+    }
+
+    /// The candidates of pattern `p`: (entry, via), best first.
+    pub fn candidates<'b>(
+        &self,
+        bytes: &'b [u8],
+        p: usize,
+    ) -> impl ExactSizeIterator<Item = (usize, u8)> + 'b {
+        let s = le32(bytes, self.cand_starts + 4 * p) as usize;
+        let e = le32(bytes, self.cand_starts + 4 * (p + 1)) as usize;
+        let base = self.cands;
+        (s..e).map(move |c| {
+            let v = le32(bytes, base + 4 * c);
+            ((v >> 2) as usize, (v & 3) as u8)
+        })
+    }
+
+    /// Whether every candidate of pattern `p` is `context=locative`.
+    pub fn locative(&self, bytes: &[u8], p: usize) -> bool {
+        bytes[self.locative + p] != 0
+    }
+
+    /// Looks a key up in the table: (pattern if a form has this key, prefix flag).
+    pub fn lookup(&self, bytes: &[u8], hash: u64) -> Option<(Option<usize>, bool)> {
+        if self.slots == 0 {
+            return None;
+        }
+        let mask = self.slots - 1;
+        let check = hash as u32;
+        let mut s = home(hash, self.slots.trailing_zeros());
+        loop {
+            let at = self.table + SLOT * s;
+            let c = le32(bytes, at);
+            if c == 0 {
+                return None;
+            }
+            if c == check {
+                let v = le32(bytes, at + 4);
+                let p = v & !PREFIX_BIT;
+                return Some(((p != NO_PATTERN).then_some(p as usize), v & PREFIX_BIT != 0));
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// Bytes of text in the section (for size reports).
+    pub fn text_len(&self) -> usize {
+        self.text_len
+    }
+}
