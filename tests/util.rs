@@ -31,6 +31,10 @@ impl Workdir {
         Command::new(env!("CARGO_BIN_EXE_kgbuild"))
             .args(args)
             .current_dir(self.dir.path())
+            // Compiled user gazetteers are cached: each test keeps its own cache, so tests
+            // neither share state nor write to the user's cache folder.
+            .env("XDG_CACHE_HOME", self.path(".cache"))
+            .env_remove("KGBUILD_NO_CACHE")
             .output()
             .expect("run kgbuild")
     }
