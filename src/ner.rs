@@ -41,6 +41,9 @@ pub enum Via {
     GivenName,
     /// A team found in a results table.
     Table,
+    /// A person named by one word in a context that only people stand in: an age ("Cheek,
+    /// 53,"), "X, who", "X's wife", the object of a killing ("in killing Kennedy").
+    Context,
 }
 
 impl Via {
@@ -69,6 +72,7 @@ impl Via {
             Via::Place => "place",
             Via::GivenName => "given_name",
             Via::Table => "table",
+            Via::Context => "context",
         }
     }
 }
@@ -238,6 +242,8 @@ impl Recognizer {
         merge_found(&mut mentions, places);
         let towns = find_towns(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, towns);
+        let single = find_single_names(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, single);
         let teams = find_teams_in_tables(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, teams);
         tagged.mentions = mentions;
@@ -688,6 +694,117 @@ fn find_towns(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention]) 
     found
 }
 
+/// Nouns that, after a name and a possessive, show the name is a person's: "Dole's wife",
+/// "Kennedy's assassin".
+const PERSONAL_NOUNS: &[&str] = &[
+    "wife",
+    "husband",
+    "widow",
+    "widower",
+    "son",
+    "daughter",
+    "brother",
+    "sister",
+    "father",
+    "mother",
+    "parents",
+    "children",
+    "family",
+    "grandson",
+    "granddaughter",
+    "nephew",
+    "niece",
+    "uncle",
+    "aunt",
+    "cousin",
+    "fiancee",
+    "fiance",
+    "girlfriend",
+    "boyfriend",
+    "assassin",
+    "assassination",
+    "killer",
+    "murderer",
+    "murder",
+    "lawyer",
+    "lawyers",
+    "attorney",
+    "aide",
+    "aides",
+    "bodyguard",
+    "biographer",
+    "funeral",
+    "grave",
+    "death",
+    "birthday",
+    "memoirs",
+    "autobiography",
+    "presidency",
+    "administration",
+    "campaign",
+    "motorcade",
+];
+
+/// People named by one word that the gazetteer lacks, where news style leaves no doubt
+/// that a person is meant: an age in commas ("Cheek, 53, said"), a relative clause with
+/// "who" ("Starr, who served"), a possessive before a personal noun ("Dole's wife",
+/// "Kennedy's assassin"), or the object of a killing ("in killing Kennedy", "shot
+/// Lincoln"). The word must be mixed case and not a lexicon word (see [`name_token`]).
+fn find_single_names(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let norm = |k: usize| toks.get(k).map_or("", |t| t.norm.as_str());
+    let mut found = Vec::new();
+    for i in 0..toks.len() {
+        let raw = &doc.text[toks[i].start..toks[i].end];
+        let single = name_token(gazetteer, tagged, i)
+            && raw.chars().count() > 2
+            && raw.chars().any(char::is_lowercase)
+            && lex_at(tagged, i).is_none()
+            && mention_covering(mentions, i).is_none()
+            && (i == 0
+                || !name_token(gazetteer, tagged, i - 1)
+                || doc.sentences[doc.sentence_of_token(i)].tokens.start == i)
+            && !name_token(gazetteer, tagged, i + 1)
+            && norm(i + 1) != "-";
+        if !single {
+            continue;
+        }
+        let age = norm(i + 1) == ","
+            && toks.get(i + 2).is_some_and(|t| {
+                t.kind == TokenKind::Number
+                    && t.norm.parse::<u32>().is_ok_and(|n| (1..=110).contains(&n))
+            })
+            && norm(i + 3) == ",";
+        let who = norm(i + 1) == "," && norm(i + 2) == "who";
+        let possessive = matches!(norm(i + 1), "'s" | "'") && PERSONAL_NOUNS.contains(&norm(i + 2));
+        let victim = lex_lasts_to(tagged, gazetteer, i, "kill_verb")
+            || lex_lasts_to(tagged, gazetteer, i, "kill_act");
+        if age || who || possessive || victim {
+            found.push(found_mention(
+                doc,
+                i..i + 1,
+                EntityType::Person,
+                Via::Context,
+            ));
+        }
+    }
+    found
+}
+
+/// Whether a lexicon phrase of `category` ends right before token `i`.
+fn lex_lasts_to(tagged: &Tagged<'_>, gazetteer: &Gazetteer, i: usize, category: &str) -> bool {
+    let k = tagged.lexicon.partition_point(|h| h.tokens.end < i);
+    tagged
+        .lexicon
+        .get(k)
+        .is_some_and(|h| h.tokens.end == i && h.has_category(gazetteer, category))
+}
+
 /// Sides in a results table the gazetteer lacks: a single capitalised word followed by its
 /// score ("Lotte 5 Haitai 2") names a team.
 fn find_teams_in_tables(
@@ -814,7 +931,37 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
                 continue;
             }
         }
+        // A one-word title closing a name of two words or more is a surname: "Martin
+        // Luther King", "Carole Mayor Jr.". Not before "of" ("... King of Spain") nor before
+        // another name word.
+        let title_surname = words >= 2
+            && t.capitalized
+            && lex_at(tagged, j).is_some_and(|h| {
+                h.tokens.len() == 1
+                    && h.has_category(gazetteer, "title")
+                    && !h.has_category(gazetteer, "function_word")
+            })
+            && !toks.get(j + 1).is_some_and(|n| n.norm == "of")
+            && (!name_token(gazetteer, tagged, j + 1)
+                || toks
+                    .get(j + 1)
+                    .is_some_and(|n| matches!(n.norm.as_str(), "jr" | "sr" | "ii" | "iii" | "iv")));
+        if title_surname {
+            j += 1;
+            words += 1;
+            last_word_end = j;
+            continue;
+        }
         break;
+    }
+    // "Jr." and "Sr." keep their period.
+    if words > 0
+        && matches!(toks[last_word_end - 1].norm.as_str(), "jr" | "sr")
+        && toks
+            .get(last_word_end)
+            .is_some_and(|n| n.norm == "." && !n.space_before)
+    {
+        last_word_end += 1;
     }
     if words == 0 { i } else { last_word_end }
 }
