@@ -287,7 +287,9 @@ impl Recognizer {
                 && !matches!(
                     toks[i - 1].norm.as_str(),
                     "the" | "a" | "an" | "of" | "for" | "in" | "on" | "at" | "from" | "into"
-                        | "via" | "its" | "their" | "our" | "new"
+                        | "via" | "its" | "their" | "our" | "new" | "through" | "throughout"
+                        | "across" | "around" | "outside" | "inside" | "toward" | "towards"
+                        | "past" | "beyond" | "along" | "off" | "near" | "within"
                 )
                 && lex_at(tagged, i).is_none()
                 && t.norm.chars().count() > 2;
@@ -328,7 +330,15 @@ impl Recognizer {
             } else {
                 (2..=3).contains(&words) && mixed_case
             };
-            if ok_len && !next_blocks {
+            // "Morgan City", "Cameron Parish": a name ending in a place word is a place.
+            let place_end = end > i + 1
+                && lex_at(tagged, end - 1).is_some_and(|h| {
+                    h.tokens.len() == 1 && h.has_category(gazetteer, "place_head")
+                });
+            if ok_len && !next_blocks && place_end {
+                found.push(found_mention(doc, i..end, EntityType::Location, Via::Place));
+                i = end;
+            } else if ok_len && !next_blocks {
                 found.push(found_mention(
                     doc,
                     i..end,
