@@ -859,6 +859,10 @@ fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention])
         if mention_covering(mentions, start).is_some() || !name_token(gazetteer, tagged, start) {
             continue;
         }
+        // "in English": a language, not a place.
+        if lex_at(tagged, start).is_some_and(|h| h.has_category(gazetteer, "language")) {
+            continue;
+        }
         let end = scan_name(gazetteer, tagged, mentions, start);
         // A place name followed by a possessive or a capitalised word we could not read is
         // something else ("at Reuters' request").
