@@ -41,8 +41,9 @@ pub enum Via {
     GivenName,
     /// A team found in a results table.
     Table,
-    /// A person named by one word in a context that only people stand in: an age ("Cheek,
-    /// 53,"), "X, who", "X's wife", the object of a killing ("in killing Kennedy").
+    /// A name found by the words around it: a person named by one word in a context only
+    /// people stand in (an age: "Cheek, 53,"; "X, who"; "X's wife"; the object of a
+    /// killing), or an acronym used as an organisation ("FAA spokesman").
     Context,
 }
 
@@ -244,6 +245,8 @@ impl Recognizer {
         merge_found(&mut mentions, towns);
         let single = find_single_names(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, single);
+        let acronyms = find_acronym_orgs(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, acronyms);
         let teams = find_teams_in_tables(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, teams);
         tagged.mentions = mentions;
@@ -815,6 +818,58 @@ fn lex_lasts_to(tagged: &Tagged<'_>, gazetteer: &Gazetteer, i: usize, category: 
         .is_some_and(|h| h.tokens.end == i && h.has_category(gazetteer, category))
 }
 
+/// Organisations named by an acronym the gazetteer lacks, where the words around it show an
+/// organisation: after "the" ("the NRC"), or before a title, an occupation, "'s" or
+/// "headquarters" ("FAA spokesman Fred Farrar", "an FDA spokeswoman"). Only in sentences
+/// that are not all capitals; roman numerals are not acronyms.
+fn find_acronym_orgs(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let mut found = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        let raw = &doc.text[t.start..t.end];
+        let letters = raw.chars().count();
+        let acronym = t.kind == TokenKind::Word
+            && (2..=6).contains(&letters)
+            && raw.chars().all(|c| c.is_ascii_uppercase())
+            && !raw
+                .chars()
+                .all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C' | 'M'))
+            && mention_covering(mentions, i).is_none()
+            && lex_at(tagged, i).is_none()
+            && toks
+                .get(i + 1)
+                .is_none_or(|n| n.norm != "." || n.space_before);
+        if !acronym {
+            continue;
+        }
+        let s = &doc.sentences[doc.sentence_of_token(i)];
+        if !doc.text[s.start..s.end].chars().any(char::is_lowercase) {
+            continue;
+        }
+        let before = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "an" | "another");
+        let after = toks.get(i + 1).is_some_and(|n| {
+            matches!(n.norm.as_str(), "'s" | "headquarters")
+                || lex_at(tagged, i + 1).is_some_and(|h| {
+                    h.has_category(gazetteer, "title") || h.has_category(gazetteer, "occupation")
+                })
+        });
+        if before || after {
+            found.push(found_mention(
+                doc,
+                i..i + 1,
+                EntityType::Organization,
+                Via::Context,
+            ));
+        }
+    }
+    found
+}
+
 /// Sides in a results table the gazetteer lacks: a single capitalised word followed by its
 /// score ("Lotte 5 Haitai 2") names a team.
 fn find_teams_in_tables(
@@ -1076,6 +1131,11 @@ fn find_organizations(
                 j += 1;
                 continue;
             }
+            // "Harvard University and the National War College": an "and" right after a
+            // suffix joins two names.
+            if toks[j].norm == "and" && last_good == Some(j) {
+                break;
+            }
             if connector(j) && j + 1 < toks.len() && (org_word(j + 1) || toks[j + 1].norm == "the")
             {
                 j += if toks[j + 1].norm == "the" { 2 } else { 1 };
@@ -1092,6 +1152,19 @@ fn find_organizations(
             && last_good.is_some_and(|e| e > start + 2)
         {
             start += 2;
+        }
+        // A person's name before "of" is not part of the name: "Greg Thayer of the Forest
+        // Service".
+        if let Some(c) = (start..j).find(|&k| toks[k].norm == "of")
+            && (2..=3).contains(&(c - start))
+            && lex_at(tagged, start).is_some_and(|h| h.tokens.len() == 1 && has(h, "first_name"))
+            && (start + 1..c).all(|k| lex_at(tagged, k).is_none())
+        {
+            start = if toks.get(c + 1).is_some_and(|t| t.norm == "the") {
+                c + 2
+            } else {
+                c + 1
+            };
         }
         // Head words: "Ministry of X" reaches to the end of the run.
         let head = lex_at(tagged, start).is_some_and(|h| has(h, "org_head"));
