@@ -758,11 +758,37 @@ const PERSONAL_NOUNS: &[&str] = &[
     "motorcade",
 ];
 
+/// Past participles that, after "was" or "has been", befall only people: "Sirhan was
+/// convicted".
+const PERSONAL_FATES: &[&str] = &[
+    "convicted",
+    "sentenced",
+    "executed",
+    "acquitted",
+    "jailed",
+    "imprisoned",
+    "paroled",
+    "pardoned",
+    "assassinated",
+    "murdered",
+    "born",
+    "buried",
+    "married",
+    "divorced",
+    "widowed",
+    "knighted",
+    "kidnapped",
+    "abducted",
+    "hanged",
+];
+
 /// People named by one word that the gazetteer lacks, where news style leaves no doubt
 /// that a person is meant: an age in commas ("Cheek, 53, said"), a relative clause with
-/// "who" ("Starr, who served"), a possessive before a personal noun ("Dole's wife",
-/// "Kennedy's assassin"), or the object of a killing ("in killing Kennedy", "shot
-/// Lincoln"). The word must be mixed case and not a lexicon word (see [`name_token`]).
+/// "who" ("Starr, who served"), an apposition naming a post ("Tal, a senior Defense
+/// Ministry official"), a possessive before a personal noun ("Dole's wife", "Kennedy's
+/// assassin"), a fate only people meet ("Sirhan was convicted"), or the victim of a
+/// killing ("in killing Kennedy", "assassin of Lincoln"). The word must be mixed case and
+/// not a lexicon word (see [`name_token`]).
 fn find_single_names(
     gazetteer: &Gazetteer,
     tagged: &Tagged<'_>,
@@ -796,8 +822,32 @@ fn find_single_names(
         let who = norm(i + 1) == "," && norm(i + 2) == "who";
         let possessive = matches!(norm(i + 1), "'s" | "'") && PERSONAL_NOUNS.contains(&norm(i + 2));
         let victim = lex_lasts_to(tagged, gazetteer, i, "kill_verb")
-            || lex_lasts_to(tagged, gazetteer, i, "kill_act");
-        if age || who || possessive || victim {
+            || lex_lasts_to(tagged, gazetteer, i, "kill_act")
+            || (i > 0
+                && norm(i - 1) == "of"
+                && (lex_lasts_to(tagged, gazetteer, i - 1, "kill_act")
+                    || lex_lasts_to(tagged, gazetteer, i - 1, "killer_noun")));
+        // "Sirhan was convicted", "Lennon was shot": what befalls only people.
+        let mut k = i + 1;
+        while k < i + 3 && matches!(norm(k), "was" | "is" | "were" | "has" | "had" | "been") {
+            k += 1;
+        }
+        let befalls = k > i + 1
+            && (PERSONAL_FATES.contains(&norm(k))
+                || lex_at(tagged, k).is_some_and(|h| h.has_category(gazetteer, "kill_verb")));
+        // "Tal, a senior Defense Ministry official,": an apposition naming a post.
+        let post = norm(i + 1) == ","
+            && matches!(norm(i + 2), "a" | "an" | "another")
+            && (i + 3..i + 8)
+                .take_while(|&k| !matches!(norm(k), "," | "." | ";" | ""))
+                .any(|k| {
+                    lex_at(tagged, k).is_some_and(|h| {
+                        h.has_category(gazetteer, "occupation")
+                            || (h.has_category(gazetteer, "title")
+                                && !h.has_category(gazetteer, "group_noun"))
+                    })
+                });
+        if age || who || possessive || victim || befalls || post {
             found.push(found_mention(
                 doc,
                 i..i + 1,
