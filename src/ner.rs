@@ -1134,7 +1134,18 @@ fn find_organizations(
     let mut found = Vec::new();
     let mut i = 0;
     while i < toks.len() {
-        if !org_word(i) || mention_covering(mentions, i).is_some_and(|m| m.via != Via::Demonym) {
+        // A run may start on a demonym or on a place below a country ("Illinois Commerce
+        // Commission"); a country before a name is usually its own mention ("U.S. Navy").
+        let starts_on_place = |m: &Mention| {
+            m.tokens.start == i
+                && matches!(&m.target, Target::Entry { entry, .. }
+                    if gazetteer.entries()[*entry].entity_type() == Some(EntityType::Location)
+                        && gazetteer.entries()[*entry].subtype != "country")
+        };
+        if !org_word(i)
+            || mention_covering(mentions, i)
+                .is_some_and(|m| m.via != Via::Demonym && !starts_on_place(m))
+        {
             i += 1;
             continue;
         }
