@@ -493,7 +493,12 @@ fn find_people_after_cues(
         if doc.tokens.get(i).is_some_and(|t| t.norm == ",") {
             i += 1;
         }
-        if mention_covering(mentions, i).is_some() {
+        // "King Jr.": a generational suffix closes a name, it does not start one.
+        let suffix = doc
+            .tokens
+            .get(i)
+            .is_some_and(|t| matches!(t.norm.trim_end_matches('.'), "jr" | "sr"));
+        if mention_covering(mentions, i).is_some() || suffix {
             continue;
         }
         let end = scan_name(gazetteer, tagged, mentions, i);
@@ -803,7 +808,12 @@ fn find_single_names(
         let single = name_token(gazetteer, tagged, i)
             && raw.chars().count() > 2
             && raw.chars().any(char::is_lowercase)
-            && lex_at(tagged, i).is_none()
+            && lex_at(tagged, i).is_none_or(|h| {
+                h.tokens.len() == 1
+                    && h.entries
+                        .iter()
+                        .all(|&e| gazetteer.entries()[e].subtype == "first_name")
+            })
             && mention_covering(mentions, i).is_none()
             && (i == 0
                 || !name_token(gazetteer, tagged, i - 1)
@@ -1076,6 +1086,7 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
     // "Jr." and "Sr." keep their period.
     if words > 0
         && matches!(toks[last_word_end - 1].norm.as_str(), "jr" | "sr")
+        && !doc.text[..toks[last_word_end - 1].end].ends_with('.')
         && toks
             .get(last_word_end)
             .is_some_and(|n| n.norm == "." && !n.space_before)
@@ -1382,5 +1393,98 @@ mod tests {
             ])
         );
         assert!(tag_names("The Party said.").is_empty());
+    }
+
+    #[test]
+    fn one_word_people_where_only_people_stand() {
+        let got = tag_names(
+            "Marlow, 61, retired. Pruitt, who ran the shop, left. Vance's widow spoke. \
+             The panel said Doyle acted alone in killing Fenwick. Quill was sentenced on \
+             Friday. Tarrant, a senior Kremlin official, agreed. Acme said profits rose.",
+        );
+        let people: Vec<&str> = got
+            .iter()
+            .filter(|(_, w)| w == "Person")
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(
+            people,
+            ["Marlow", "Pruitt", "Vance", "Fenwick", "Quill", "Tarrant"]
+        );
+    }
+
+    #[test]
+    fn a_title_word_may_close_a_long_name() {
+        let got = tag_names("Yesterday Martin Luther King Jr. spoke; later Carole King sang.");
+        assert_eq!(got[0], ("Martin Luther King Jr.".into(), "Person".into()));
+        assert!(
+            !got.iter().any(|(n, _)| n.contains("Carole King")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn names_ending_in_a_place_word_are_places() {
+        let got = tag_names("Ten workers were missing off Morgan City after the storm.");
+        assert_eq!(got, pairs(&[("Morgan City", "Location")]));
+        let got = tag_names("The band toured through Rolling Fork last year.");
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn acronyms_used_as_organisations() {
+        let got = tag_names("Dana Kerr, an FAA spokeswoman, said the NRC agreed.");
+        assert_eq!(
+            got,
+            pairs(&[
+                ("Dana Kerr", "Person"),
+                ("FAA", "Organization"),
+                ("NRC", "Organization")
+            ])
+        );
+        // Roman numerals are not acronyms.
+        assert!(tag_names("It was the XIV of its kind.").is_empty());
+    }
+
+    #[test]
+    fn a_language_after_in_is_no_place() {
+        let got = tag_names("The bulletin was read in Spanish at Tokyo.");
+        assert_eq!(got, pairs(&[("Tokyo", "tokyo")]));
+    }
+
+    #[test]
+    fn organisation_runs_split_at_people_and_joined_names() {
+        let got = tag_names("Lena Ortiz of the Forest Service said so.");
+        assert_eq!(
+            got,
+            pairs(&[("Lena Ortiz", "Person"), ("Forest Service", "Organization")])
+        );
+        let got = tag_names("He taught at Harvard University and the National War College.");
+        assert_eq!(
+            got,
+            pairs(&[
+                ("Harvard University", "Organization"),
+                ("National War College", "Organization")
+            ])
+        );
+    }
+
+    #[test]
+    fn organisation_names_may_start_with_a_region() {
+        let mut g = Gazetteer::bundled_lexicon();
+        g.add_source(
+            "il\tLocation\tstate\tIllinois\t\t\nus\tLocation\tcountry\tUnited States\tU.S.\t\n",
+            Path::new("t.tsv"),
+        )
+        .unwrap();
+        let r = Recognizer::new(&g).unwrap();
+        let doc = Document::new("d", "Barrett sits on the Illinois Commerce Commission.");
+        let t = r.tag(&g, &doc);
+        let names: Vec<&str> = t
+            .mentions
+            .iter()
+            .map(|m| &doc.text[m.span.clone()])
+            .collect();
+        assert_eq!(names, ["Illinois Commerce Commission"]);
     }
 }
