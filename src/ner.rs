@@ -1070,7 +1070,7 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
                     && h.has_category(gazetteer, "title")
                     && !h.has_category(gazetteer, "function_word")
             })
-            && !toks.get(j + 1).is_some_and(|n| n.norm == "of")
+            && toks.get(j + 1).is_none_or(|n| n.norm != "of")
             && (!name_token(gazetteer, tagged, j + 1)
                 || toks
                     .get(j + 1)
