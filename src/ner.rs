@@ -42,8 +42,8 @@ pub enum Via {
     /// A team found in a results table.
     Table,
     /// A name found by the words around it: a person named by one word in a context only
-    /// people stand in (an age: "Cheek, 53,"; "X, who"; "X's wife"; the object of a
-    /// killing), or an acronym used as an organisation ("FAA spokesman").
+    /// people stand in (an age: "Halloran, 47,"; "X, who"; "X's wife"; the object of a
+    /// killing), or an acronym used as an organisation ("EPA spokesman").
     Context,
 }
 
@@ -333,7 +333,7 @@ impl Recognizer {
             } else {
                 (2..=3).contains(&words) && mixed_case
             };
-            // "Morgan City", "Cameron Parish": a name ending in a place word is a place.
+            // "Carson Beach", "Tyler County": a name ending in a place word is a place.
             let place_end = end > i + 1
                 && lex_at(tagged, end - 1).is_some_and(|h| {
                     h.tokens.len() == 1 && h.has_category(gazetteer, "place_head")
@@ -712,8 +712,8 @@ fn find_towns(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention]) 
     found
 }
 
-/// Nouns that, after a name and a possessive, show the name is a person's: "Dole's wife",
-/// "Kennedy's assassin".
+/// Nouns that, after a name and a possessive, show the name is a person's: "Vance's widow",
+/// "Garnett's assassin".
 const PERSONAL_NOUNS: &[&str] = &[
     "wife",
     "husband",
@@ -755,15 +755,13 @@ const PERSONAL_NOUNS: &[&str] = &[
     "grave",
     "death",
     "birthday",
-    "memoirs",
     "autobiography",
     "presidency",
     "administration",
     "campaign",
-    "motorcade",
 ];
 
-/// Past participles that, after "was" or "has been", befall only people: "Sirhan was
+/// Past participles that, after "was" or "has been", befall only people: "Quill was
 /// convicted".
 const PERSONAL_FATES: &[&str] = &[
     "convicted",
@@ -788,11 +786,11 @@ const PERSONAL_FATES: &[&str] = &[
 ];
 
 /// People named by one word that the gazetteer lacks, where news style leaves no doubt
-/// that a person is meant: an age in commas ("Cheek, 53, said"), a relative clause with
-/// "who" ("Starr, who served"), an apposition naming a post ("Tal, a senior Defense
-/// Ministry official"), a possessive before a personal noun ("Dole's wife", "Kennedy's
-/// assassin"), a fate only people meet ("Sirhan was convicted"), or the victim of a
-/// killing ("in killing Kennedy", "assassin of Lincoln"). The word must be mixed case and
+/// that a person is meant: an age in commas ("Halloran, 47, said"), a relative clause with
+/// "who" ("Pruitt, who ran the shop"), an apposition naming a post ("Tarrant, a senior
+/// Treasury official"), a possessive before a personal noun ("Vance's widow", "Garnett's
+/// assassin"), a fate only people meet ("Quill was convicted"), or the victim of a
+/// killing ("in killing Fenwick", "assassin of Aldridge"). The word must be mixed case and
 /// not a lexicon word (see [`name_token`]).
 fn find_single_names(
     gazetteer: &Gazetteer,
@@ -837,7 +835,7 @@ fn find_single_names(
                 && norm(i - 1) == "of"
                 && (lex_lasts_to(tagged, gazetteer, i - 1, "kill_act")
                     || lex_lasts_to(tagged, gazetteer, i - 1, "killer_noun")));
-        // "Sirhan was convicted", "Lennon was shot": what befalls only people.
+        // "Quill was convicted", "Moreau was shot": what befalls only people.
         let mut k = i + 1;
         while k < i + 3 && matches!(norm(k), "was" | "is" | "were" | "has" | "had" | "been") {
             k += 1;
@@ -845,7 +843,7 @@ fn find_single_names(
         let befalls = k > i + 1
             && (PERSONAL_FATES.contains(&norm(k))
                 || lex_at(tagged, k).is_some_and(|h| h.has_category(gazetteer, "kill_verb")));
-        // "Tal, a senior Defense Ministry official,": an apposition naming a post.
+        // "Tarrant, a senior Treasury official,": an apposition naming a post.
         let post = norm(i + 1) == ","
             && matches!(norm(i + 2), "a" | "an" | "another")
             && (i + 3..i + 8)
@@ -879,8 +877,8 @@ fn lex_lasts_to(tagged: &Tagged<'_>, gazetteer: &Gazetteer, i: usize, category: 
 }
 
 /// Organisations named by an acronym the gazetteer lacks, where the words around it show an
-/// organisation: after "the" ("the NRC"), or before a title, an occupation, "'s" or
-/// "headquarters" ("FAA spokesman Fred Farrar", "an FDA spokeswoman"). Only in sentences
+/// organisation: after "the" ("the SEC"), or before a title, an occupation, "'s" or
+/// "headquarters" ("EPA spokesman John Roe", "an IRS spokeswoman"). Only in sentences
 /// that are not all capitals; roman numerals are not acronyms.
 fn find_acronym_orgs(
     gazetteer: &Gazetteer,
@@ -974,7 +972,7 @@ fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention])
         if mention_covering(mentions, start).is_some() || !name_token(gazetteer, tagged, start) {
             continue;
         }
-        // "in English": a language, not a place.
+        // "in Arabic": a language, not a place.
         if lex_at(tagged, start).is_some_and(|h| h.has_category(gazetteer, "language")) {
             continue;
         }
@@ -1060,8 +1058,8 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
                 continue;
             }
         }
-        // A one-word title closing a name of two words or more is a surname: "Martin
-        // Luther King", "Carole Mayor Jr.". Not before "of" ("... King of Spain") nor before
+        // A one-word title closing a name of two words or more is a surname: "Daniel
+        // Webster King", "Ann Lee Mayor Jr.". Not before "of" ("... King of Spain") nor before
         // another name word.
         let title_surname = words >= 2
             && t.capitalized
@@ -1145,7 +1143,7 @@ fn find_organizations(
     let mut found = Vec::new();
     let mut i = 0;
     while i < toks.len() {
-        // A run may start on a demonym or on a place below a country ("Illinois Commerce
+        // A run may start on a demonym or on a place below a country ("Oregon Racing
         // Commission"); a country before a name is usually its own mention ("U.S. Navy").
         let starts_on_place = |m: &Mention| {
             m.tokens.start == i
@@ -1203,7 +1201,7 @@ fn find_organizations(
                 j += 1;
                 continue;
             }
-            // "Harvard University and the National War College": an "and" right after a
+            // "Rice University and the Juilliard School": an "and" right after a
             // suffix joins two names.
             if toks[j].norm == "and" && last_good == Some(j) {
                 break;
@@ -1225,7 +1223,7 @@ fn find_organizations(
         {
             start += 2;
         }
-        // A person's name before "of" is not part of the name: "Greg Thayer of the Forest
+        // A person's name before "of" is not part of the name: "Lena Ortiz of the Park
         // Service".
         if let Some(c) = (start..j).find(|&k| toks[k].norm == "of")
             && (2..=3).contains(&(c - start))
@@ -1399,7 +1397,7 @@ mod tests {
     fn one_word_people_where_only_people_stand() {
         let got = tag_names(
             "Marlow, 61, retired. Pruitt, who ran the shop, left. Vance's widow spoke. \
-             The panel said Doyle acted alone in killing Fenwick. Quill was sentenced on \
+             The panel said Doyle had a part in killing Fenwick. Quill was sentenced on \
              Friday. Tarrant, a senior Kremlin official, agreed. Acme said profits rose.",
         );
         let people: Vec<&str> = got
@@ -1415,8 +1413,8 @@ mod tests {
 
     #[test]
     fn a_title_word_may_close_a_long_name() {
-        let got = tag_names("Yesterday Martin Luther King Jr. spoke; later Carole King sang.");
-        assert_eq!(got[0], ("Martin Luther King Jr.".into(), "Person".into()));
+        let got = tag_names("Yesterday Daniel Webster King Jr. spoke; later Carole King sang.");
+        assert_eq!(got[0], ("Daniel Webster King Jr.".into(), "Person".into()));
         assert!(
             !got.iter().any(|(n, _)| n.contains("Carole King")),
             "{got:?}"
@@ -1425,21 +1423,21 @@ mod tests {
 
     #[test]
     fn names_ending_in_a_place_word_are_places() {
-        let got = tag_names("Ten workers were missing off Morgan City after the storm.");
-        assert_eq!(got, pairs(&[("Morgan City", "Location")]));
-        let got = tag_names("The band toured through Rolling Fork last year.");
+        let got = tag_names("Two boats sank off Carson Beach after the storm.");
+        assert_eq!(got, pairs(&[("Carson Beach", "Location")]));
+        let got = tag_names("The band toured through Stony Ridge last year.");
         assert!(got.is_empty(), "{got:?}");
     }
 
     #[test]
     fn acronyms_used_as_organisations() {
-        let got = tag_names("Dana Kerr, an FAA spokeswoman, said the NRC agreed.");
+        let got = tag_names("Dana Kerr, an EPA spokeswoman, said the SEC agreed.");
         assert_eq!(
             got,
             pairs(&[
                 ("Dana Kerr", "Person"),
-                ("FAA", "Organization"),
-                ("NRC", "Organization")
+                ("EPA", "Organization"),
+                ("SEC", "Organization")
             ])
         );
         // Roman numerals are not acronyms.
@@ -1454,17 +1452,17 @@ mod tests {
 
     #[test]
     fn organisation_runs_split_at_people_and_joined_names() {
-        let got = tag_names("Lena Ortiz of the Forest Service said so.");
+        let got = tag_names("Lena Ortiz of the Park Service said so.");
         assert_eq!(
             got,
-            pairs(&[("Lena Ortiz", "Person"), ("Forest Service", "Organization")])
+            pairs(&[("Lena Ortiz", "Person"), ("Park Service", "Organization")])
         );
-        let got = tag_names("He taught at Harvard University and the National War College.");
+        let got = tag_names("He taught at Rice University and the Juilliard School.");
         assert_eq!(
             got,
             pairs(&[
-                ("Harvard University", "Organization"),
-                ("National War College", "Organization")
+                ("Rice University", "Organization"),
+                ("Juilliard School", "Organization")
             ])
         );
     }
@@ -1473,18 +1471,18 @@ mod tests {
     fn organisation_names_may_start_with_a_region() {
         let mut g = Gazetteer::bundled_lexicon();
         g.add_source(
-            "il\tLocation\tstate\tIllinois\t\t\nus\tLocation\tcountry\tUnited States\tU.S.\t\n",
+            "or\tLocation\tstate\tOregon\t\t\nus\tLocation\tcountry\tUnited States\tU.S.\t\n",
             Path::new("t.tsv"),
         )
         .unwrap();
         let r = Recognizer::new(&g).unwrap();
-        let doc = Document::new("d", "Barrett sits on the Illinois Commerce Commission.");
+        let doc = Document::new("d", "Barrett sits on the Oregon Racing Commission.");
         let t = r.tag(&g, &doc);
         let names: Vec<&str> = t
             .mentions
             .iter()
             .map(|m| &doc.text[m.span.clone()])
             .collect();
-        assert_eq!(names, ["Illinois Commerce Commission"]);
+        assert_eq!(names, ["Oregon Racing Commission"]);
     }
 }

@@ -584,7 +584,7 @@ impl Resolver<'_, '_> {
             let mut words_seen = BTreeSet::new();
             for n in names {
                 let words = name_words(n);
-                // A person named by one word ("President Kennedy") is that word wherever
+                // A person named by one word ("Governor Aldridge") is that word wherever
                 // else it stands alone.
                 if words.len() == 1 && n == e.name.as_str() && n.chars().count() > 2 {
                     words_seen.insert(words[0].clone());

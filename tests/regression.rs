@@ -77,44 +77,43 @@ fn relations_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A person named by one word after a title ("President Garnett") is that person when the
+/// A person named by one word after a title ("Governor Aldridge") is that person when the
 /// word comes back alone, so the killing in the same sentence is found.
 #[test]
 fn a_one_word_name_links_its_later_occurrences() {
     let rels = relations_of(
-        "He rode in the motorcade with President Garnett when Garnett was fatally shot by \
-         Lee Harvey Doyle in Dallas.",
+        "At the rally for Governor Aldridge, Aldridge was shot by Paul Nyberg in Tulsa.",
     );
     assert!(
-        rels.contains(&"Lee Harvey Doyle | killed | Garnett".to_string()),
+        rels.contains(&"Paul Nyberg | killed | Aldridge".to_string()),
         "{rels:?}"
     );
 }
 
 /// A wire dateline names where the agency filed from; a place in the headline-style
-/// monitoring line ("Paris AFP in English") likewise; a language is not a place.
+/// monitoring line ("Cairo MENA in Arabic") likewise; a language is not a place.
 #[test]
 fn wire_datelines_give_the_agency_bureau() {
-    let rels = relations_of("BANGKOK, Thailand (AP) - Police raided a warehouse on Monday.");
+    let rels = relations_of("NAIROBI, Kenya (AP) - Police raided a warehouse on Monday.");
     for want in [
-        "Associated Press | based_in | Bangkok",
-        "Associated Press | based_in | Thailand",
+        "Associated Press | based_in | Nairobi",
+        "Associated Press | based_in | Kenya",
     ] {
         assert!(rels.contains(&want.to_string()), "{want}: {rels:?}");
     }
-    let rels = relations_of("Report on floods. Paris AFP in English 1700 GMT 2 Feb 94");
+    let rels = relations_of("Report on floods. Cairo MENA in Arabic 1700 GMT 2 Feb 94");
     assert!(
-        rels.iter().all(|r| !r.contains("English")),
+        rels.iter().all(|r| !r.contains("Arabic")),
         "a language is no place: {rels:?}"
     );
 }
 
-/// "the New York attorney" says where the person lives, not that they work for the city.
+/// "the Chicago lawyer" says where the person lives, not that they work for the city.
 #[test]
 fn a_city_before_an_occupation_is_residence_not_employment() {
-    let rels = relations_of("Guy Roe, the New York attorney representing the firm, declined.");
+    let rels = relations_of("Ida Roe, the Chicago lawyer for the family, declined.");
     assert!(
-        rels.contains(&"Guy Roe | lives_in | New York".to_string()),
+        rels.contains(&"Ida Roe | lives_in | Chicago".to_string()),
         "{rels:?}"
     );
     assert!(!rels.iter().any(|r| r.contains("works_for")), "{rels:?}");
