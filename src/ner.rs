@@ -41,6 +41,10 @@ pub enum Via {
     GivenName,
     /// A team found in a results table.
     Table,
+    /// A name found by the words around it: a person named by one word in a context only
+    /// people stand in (an age: "Halloran, 47,"; "X, who"; "X's wife"; the object of a
+    /// killing), or an acronym used as an organisation ("EPA spokesman").
+    Context,
 }
 
 impl Via {
@@ -69,6 +73,7 @@ impl Via {
             Via::Place => "place",
             Via::GivenName => "given_name",
             Via::Table => "table",
+            Via::Context => "context",
         }
     }
 }
@@ -238,6 +243,10 @@ impl Recognizer {
         merge_found(&mut mentions, places);
         let towns = find_towns(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, towns);
+        let single = find_single_names(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, single);
+        let acronyms = find_acronym_orgs(gazetteer, &tagged, &mentions);
+        merge_found(&mut mentions, acronyms);
         let teams = find_teams_in_tables(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, teams);
         tagged.mentions = mentions;
@@ -281,7 +290,9 @@ impl Recognizer {
                 && !matches!(
                     toks[i - 1].norm.as_str(),
                     "the" | "a" | "an" | "of" | "for" | "in" | "on" | "at" | "from" | "into"
-                        | "via" | "its" | "their" | "our" | "new"
+                        | "via" | "its" | "their" | "our" | "new" | "through" | "throughout"
+                        | "across" | "around" | "outside" | "inside" | "toward" | "towards"
+                        | "past" | "beyond" | "along" | "off" | "near" | "within"
                 )
                 && lex_at(tagged, i).is_none()
                 && t.norm.chars().count() > 2;
@@ -322,7 +333,15 @@ impl Recognizer {
             } else {
                 (2..=3).contains(&words) && mixed_case
             };
-            if ok_len && !next_blocks {
+            // "Carson Beach", "Tyler County": a name ending in a place word is a place.
+            let place_end = end > i + 1
+                && lex_at(tagged, end - 1).is_some_and(|h| {
+                    h.tokens.len() == 1 && h.has_category(gazetteer, "place_head")
+                });
+            if ok_len && !next_blocks && place_end {
+                found.push(found_mention(doc, i..end, EntityType::Location, Via::Place));
+                i = end;
+            } else if ok_len && !next_blocks {
                 found.push(found_mention(
                     doc,
                     i..end,
@@ -479,7 +498,12 @@ fn find_people_after_cues(
         if doc.tokens.get(i).is_some_and(|t| t.norm == ",") {
             i += 1;
         }
-        if mention_covering(mentions, i).is_some() {
+        // "King Jr.": a generational suffix closes a name, it does not start one.
+        let suffix = doc
+            .tokens
+            .get(i)
+            .is_some_and(|t| matches!(t.norm.trim_end_matches('.'), "jr" | "sr"));
+        if mention_covering(mentions, i).is_some() || suffix {
             continue;
         }
         let end = scan_name(gazetteer, tagged, mentions, i);
@@ -693,6 +717,222 @@ fn find_towns(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention]) 
     found
 }
 
+/// Nouns that, after a name and a possessive, show the name is a person's: "Vance's widow",
+/// "Garnett's assassin".
+const PERSONAL_NOUNS: &[&str] = &[
+    "wife",
+    "husband",
+    "widow",
+    "widower",
+    "son",
+    "daughter",
+    "brother",
+    "sister",
+    "father",
+    "mother",
+    "parents",
+    "children",
+    "family",
+    "grandson",
+    "granddaughter",
+    "nephew",
+    "niece",
+    "uncle",
+    "aunt",
+    "cousin",
+    "fiancee",
+    "fiance",
+    "girlfriend",
+    "boyfriend",
+    "assassin",
+    "assassination",
+    "killer",
+    "murderer",
+    "murder",
+    "lawyer",
+    "lawyers",
+    "attorney",
+    "aide",
+    "aides",
+    "bodyguard",
+    "biographer",
+    "funeral",
+    "grave",
+    "death",
+    "birthday",
+    "autobiography",
+    "presidency",
+    "administration",
+    "campaign",
+];
+
+/// Past participles that, after "was" or "has been", befall only people: "Quill was
+/// convicted".
+const PERSONAL_FATES: &[&str] = &[
+    "convicted",
+    "sentenced",
+    "executed",
+    "acquitted",
+    "jailed",
+    "imprisoned",
+    "paroled",
+    "pardoned",
+    "assassinated",
+    "murdered",
+    "born",
+    "buried",
+    "married",
+    "divorced",
+    "widowed",
+    "knighted",
+    "kidnapped",
+    "abducted",
+    "hanged",
+];
+
+/// People named by one word that the gazetteer lacks, where news style leaves no doubt
+/// that a person is meant: an age in commas ("Halloran, 47, said"), a relative clause with
+/// "who" ("Pruitt, who ran the shop"), an apposition naming a post ("Tarrant, a senior
+/// Treasury official"), a possessive before a personal noun ("Vance's widow", "Garnett's
+/// assassin"), a fate only people meet ("Quill was convicted"), or the victim of a
+/// killing ("in killing Fenwick", "assassin of Aldridge"). The word must be mixed case and
+/// not a lexicon word (see [`name_token`]).
+fn find_single_names(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let norm = |k: usize| toks.get(k).map_or("", |t| t.norm.as_str());
+    let mut found = Vec::new();
+    for i in 0..toks.len() {
+        let raw = &doc.text[toks[i].start..toks[i].end];
+        let single = name_token(gazetteer, tagged, i)
+            && raw.chars().count() > 2
+            && raw.chars().any(char::is_lowercase)
+            && lex_at(tagged, i).is_none_or(|h| {
+                h.tokens.len() == 1
+                    && h.entries
+                        .iter()
+                        .all(|&e| gazetteer.entries()[e].subtype == "first_name")
+            })
+            && mention_covering(mentions, i).is_none()
+            && (i == 0
+                || !name_token(gazetteer, tagged, i - 1)
+                || doc.sentences[doc.sentence_of_token(i)].tokens.start == i)
+            && !name_token(gazetteer, tagged, i + 1)
+            && norm(i + 1) != "-";
+        if !single {
+            continue;
+        }
+        let age = norm(i + 1) == ","
+            && toks.get(i + 2).is_some_and(|t| {
+                t.kind == TokenKind::Number
+                    && t.norm.parse::<u32>().is_ok_and(|n| (1..=110).contains(&n))
+            })
+            && norm(i + 3) == ",";
+        let who = norm(i + 1) == "," && norm(i + 2) == "who";
+        let possessive = matches!(norm(i + 1), "'s" | "'") && PERSONAL_NOUNS.contains(&norm(i + 2));
+        let victim = lex_lasts_to(tagged, gazetteer, i, "kill_verb")
+            || lex_lasts_to(tagged, gazetteer, i, "kill_act")
+            || (i > 0
+                && norm(i - 1) == "of"
+                && (lex_lasts_to(tagged, gazetteer, i - 1, "kill_act")
+                    || lex_lasts_to(tagged, gazetteer, i - 1, "killer_noun")));
+        // "Quill was convicted", "Moreau was shot": what befalls only people.
+        let mut k = i + 1;
+        while k < i + 3 && matches!(norm(k), "was" | "is" | "were" | "has" | "had" | "been") {
+            k += 1;
+        }
+        let befalls = k > i + 1
+            && (PERSONAL_FATES.contains(&norm(k))
+                || lex_at(tagged, k).is_some_and(|h| h.has_category(gazetteer, "kill_verb")));
+        // "Tarrant, a senior Treasury official,": an apposition naming a post.
+        let post = norm(i + 1) == ","
+            && matches!(norm(i + 2), "a" | "an" | "another")
+            && (i + 3..i + 8)
+                .take_while(|&k| !matches!(norm(k), "," | "." | ";" | ""))
+                .any(|k| {
+                    lex_at(tagged, k).is_some_and(|h| {
+                        h.has_category(gazetteer, "occupation")
+                            || (h.has_category(gazetteer, "title")
+                                && !h.has_category(gazetteer, "group_noun"))
+                    })
+                });
+        if age || who || possessive || victim || befalls || post {
+            found.push(found_mention(
+                doc,
+                i..i + 1,
+                EntityType::Person,
+                Via::Context,
+            ));
+        }
+    }
+    found
+}
+
+/// Whether a lexicon phrase of `category` ends right before token `i`.
+fn lex_lasts_to(tagged: &Tagged<'_>, gazetteer: &Gazetteer, i: usize, category: &str) -> bool {
+    let k = tagged.lexicon.partition_point(|h| h.tokens.end < i);
+    tagged
+        .lexicon
+        .get(k)
+        .is_some_and(|h| h.tokens.end == i && h.has_category(gazetteer, category))
+}
+
+/// Organisations named by an acronym the gazetteer lacks, where the words around it show an
+/// organisation: after "the" ("the SEC"), or before a title, an occupation, "'s" or
+/// "headquarters" ("EPA spokesman John Roe", "an IRS spokeswoman"). Only in sentences
+/// that are not all capitals; roman numerals are not acronyms.
+fn find_acronym_orgs(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+) -> Vec<Mention> {
+    let doc = tagged.doc;
+    let toks = &doc.tokens;
+    let mut found = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        let raw = &doc.text[t.start..t.end];
+        let letters = raw.chars().count();
+        let acronym = t.kind == TokenKind::Word
+            && (2..=6).contains(&letters)
+            && raw.chars().all(|c| c.is_ascii_uppercase())
+            && !raw
+                .chars()
+                .all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C' | 'M'))
+            && mention_covering(mentions, i).is_none()
+            && lex_at(tagged, i).is_none()
+            && toks
+                .get(i + 1)
+                .is_none_or(|n| n.norm != "." || n.space_before);
+        if !acronym {
+            continue;
+        }
+        let s = &doc.sentences[doc.sentence_of_token(i)];
+        if !doc.text[s.start..s.end].chars().any(char::is_lowercase) {
+            continue;
+        }
+        let before = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "an" | "another");
+        let after = toks.get(i + 1).is_some_and(|n| {
+            matches!(n.norm.as_str(), "'s" | "headquarters")
+                || lex_at(tagged, i + 1).is_some_and(|h| {
+                    h.has_category(gazetteer, "title") || h.has_category(gazetteer, "occupation")
+                })
+        });
+        if before || after {
+            found.push(found_mention(
+                doc,
+                i..i + 1,
+                EntityType::Organization,
+                Via::Context,
+            ));
+        }
+    }
+    found
+}
+
 /// Sides in a results table the gazetteer lacks: a single capitalised word followed by its
 /// score ("Lotte 5 Haitai 2") names a team.
 fn find_teams_in_tables(
@@ -735,6 +975,10 @@ fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention])
         }
         let start = i + 1;
         if mention_covering(mentions, start).is_some() || !name_token(gazetteer, tagged, start) {
+            continue;
+        }
+        // "in Arabic": a language, not a place.
+        if lex_at(tagged, start).is_some_and(|h| h.has_category(gazetteer, "language")) {
             continue;
         }
         let end = scan_name(gazetteer, tagged, mentions, start);
@@ -819,7 +1063,38 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
                 continue;
             }
         }
+        // A one-word title closing a name of two words or more is a surname: "Daniel
+        // Webster King", "Ann Lee Mayor Jr.". Not before "of" ("... King of Spain") nor before
+        // another name word.
+        let title_surname = words >= 2
+            && t.capitalized
+            && lex_at(tagged, j).is_some_and(|h| {
+                h.tokens.len() == 1
+                    && h.has_category(gazetteer, "title")
+                    && !h.has_category(gazetteer, "function_word")
+            })
+            && toks.get(j + 1).is_none_or(|n| n.norm != "of")
+            && (!name_token(gazetteer, tagged, j + 1)
+                || toks
+                    .get(j + 1)
+                    .is_some_and(|n| matches!(n.norm.as_str(), "jr" | "sr" | "ii" | "iii" | "iv")));
+        if title_surname {
+            j += 1;
+            words += 1;
+            last_word_end = j;
+            continue;
+        }
         break;
+    }
+    // "Jr." and "Sr." keep their period.
+    if words > 0
+        && matches!(toks[last_word_end - 1].norm.as_str(), "jr" | "sr")
+        && !doc.text[..toks[last_word_end - 1].end].ends_with('.')
+        && toks
+            .get(last_word_end)
+            .is_some_and(|n| n.norm == "." && !n.space_before)
+    {
+        last_word_end += 1;
     }
     if words == 0 { i } else { last_word_end }
 }
@@ -873,7 +1148,18 @@ fn find_organizations(
     let mut found = Vec::new();
     let mut i = 0;
     while i < toks.len() {
-        if !org_word(i) || mention_covering(mentions, i).is_some_and(|m| m.via != Via::Demonym) {
+        // A run may start on a demonym or on a place below a country ("Oregon Racing
+        // Commission"); a country before a name is usually its own mention ("U.S. Navy").
+        let starts_on_place = |m: &Mention| {
+            m.tokens.start == i
+                && matches!(&m.target, Target::Entry { entry, .. }
+                    if gazetteer.entries()[*entry].entity_type() == Some(EntityType::Location)
+                        && gazetteer.entries()[*entry].subtype != "country")
+        };
+        if !org_word(i)
+            || mention_covering(mentions, i)
+                .is_some_and(|m| m.via != Via::Demonym && !starts_on_place(m))
+        {
             i += 1;
             continue;
         }
@@ -920,6 +1206,11 @@ fn find_organizations(
                 j += 1;
                 continue;
             }
+            // "Rice University and the Juilliard School": an "and" right after a
+            // suffix joins two names.
+            if toks[j].norm == "and" && last_good == Some(j) {
+                break;
+            }
             if connector(j) && j + 1 < toks.len() && (org_word(j + 1) || toks[j + 1].norm == "the")
             {
                 j += if toks[j + 1].norm == "the" { 2 } else { 1 };
@@ -936,6 +1227,19 @@ fn find_organizations(
             && last_good.is_some_and(|e| e > start + 2)
         {
             start += 2;
+        }
+        // A person's name before "of" is not part of the name: "Lena Ortiz of the Park
+        // Service".
+        if let Some(c) = (start..j).find(|&k| toks[k].norm == "of")
+            && (2..=3).contains(&(c - start))
+            && lex_at(tagged, start).is_some_and(|h| h.tokens.len() == 1 && has(h, "first_name"))
+            && (start + 1..c).all(|k| lex_at(tagged, k).is_none())
+        {
+            start = if toks.get(c + 1).is_some_and(|t| t.norm == "the") {
+                c + 2
+            } else {
+                c + 1
+            };
         }
         // Head words: "Ministry of X" reaches to the end of the run.
         let head = lex_at(tagged, start).is_some_and(|h| has(h, "org_head"));
@@ -1092,5 +1396,98 @@ mod tests {
             ])
         );
         assert!(tag_names("The Party said.").is_empty());
+    }
+
+    #[test]
+    fn one_word_people_where_only_people_stand() {
+        let got = tag_names(
+            "Marlow, 61, retired. Pruitt, who ran the shop, left. Vance's widow spoke. \
+             The panel said Doyle had a part in killing Fenwick. Quill was sentenced on \
+             Friday. Tarrant, a senior Kremlin official, agreed. Acme said profits rose.",
+        );
+        let people: Vec<&str> = got
+            .iter()
+            .filter(|(_, w)| w == "Person")
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(
+            people,
+            ["Marlow", "Pruitt", "Vance", "Fenwick", "Quill", "Tarrant"]
+        );
+    }
+
+    #[test]
+    fn a_title_word_may_close_a_long_name() {
+        let got = tag_names("Yesterday Daniel Webster King Jr. spoke; later Carole King sang.");
+        assert_eq!(got[0], ("Daniel Webster King Jr.".into(), "Person".into()));
+        assert!(
+            !got.iter().any(|(n, _)| n.contains("Carole King")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn names_ending_in_a_place_word_are_places() {
+        let got = tag_names("Two boats sank off Carson Beach after the storm.");
+        assert_eq!(got, pairs(&[("Carson Beach", "Location")]));
+        let got = tag_names("The band toured through Stony Ridge last year.");
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn acronyms_used_as_organisations() {
+        let got = tag_names("Dana Kerr, an EPA spokeswoman, said the SEC agreed.");
+        assert_eq!(
+            got,
+            pairs(&[
+                ("Dana Kerr", "Person"),
+                ("EPA", "Organization"),
+                ("SEC", "Organization")
+            ])
+        );
+        // Roman numerals are not acronyms.
+        assert!(tag_names("It was the XIV of its kind.").is_empty());
+    }
+
+    #[test]
+    fn a_language_after_in_is_no_place() {
+        let got = tag_names("The bulletin was read in Spanish at Tokyo.");
+        assert_eq!(got, pairs(&[("Tokyo", "tokyo")]));
+    }
+
+    #[test]
+    fn organisation_runs_split_at_people_and_joined_names() {
+        let got = tag_names("Lena Ortiz of the Park Service said so.");
+        assert_eq!(
+            got,
+            pairs(&[("Lena Ortiz", "Person"), ("Park Service", "Organization")])
+        );
+        let got = tag_names("He taught at Rice University and the Juilliard School.");
+        assert_eq!(
+            got,
+            pairs(&[
+                ("Rice University", "Organization"),
+                ("Juilliard School", "Organization")
+            ])
+        );
+    }
+
+    #[test]
+    fn organisation_names_may_start_with_a_region() {
+        let mut g = Gazetteer::bundled_lexicon();
+        g.add_source(
+            "or\tLocation\tstate\tOregon\t\t\nus\tLocation\tcountry\tUnited States\tU.S.\t\n",
+            Path::new("t.tsv"),
+        )
+        .unwrap();
+        let r = Recognizer::new(&g).unwrap();
+        let doc = Document::new("d", "Barrett sits on the Oregon Racing Commission.");
+        let t = r.tag(&g, &doc);
+        let names: Vec<&str> = t
+            .mentions
+            .iter()
+            .map(|m| &doc.text[m.span.clone()])
+            .collect();
+        assert_eq!(names, ["Oregon Racing Commission"]);
     }
 }

@@ -594,7 +594,8 @@ impl Resolver<'_, '_> {
     }
 
     /// Surnames and first names of people named in full: "Peskov" is Dmitry Peskov when the
-    /// document names exactly one person with that name part.
+    /// document names exactly one person with that name part. A person named by one word
+    /// only is that word elsewhere too.
     fn link_name_parts(&mut self) {
         let mut parts: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in self.entities.iter().enumerate() {
@@ -609,6 +610,11 @@ impl Resolver<'_, '_> {
             let mut words_seen = BTreeSet::new();
             for n in names {
                 let words = name_words(n);
+                // A person named by one word ("Governor Aldridge") is that word wherever
+                // else it stands alone.
+                if words.len() == 1 && n == e.name.as_str() && n.chars().count() > 2 {
+                    words_seen.insert(words[0].clone());
+                }
                 if words.len() < 2 {
                     continue;
                 }

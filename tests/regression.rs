@@ -50,3 +50,71 @@ fn output_through_a_symlink_keeps_the_link() {
     let real = std::fs::read_to_string(w.path("real.json")).unwrap();
     assert!(real.contains("\"spokesman_of\""), "{real}");
 }
+
+/// The relations of one text, as "Subject | predicate | Object" with canonical names.
+fn relations_of(text: &str) -> Vec<String> {
+    let pipeline = kgbuild::Pipeline::new().unwrap();
+    let graph = serde_json::to_value(pipeline.run("t.txt", text)).unwrap();
+    let mut names = std::collections::HashMap::new();
+    for n in graph["nodes"].as_array().unwrap() {
+        names.insert(
+            n["id"].as_str().unwrap().to_string(),
+            n["name"].as_str().unwrap().to_string(),
+        );
+    }
+    graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} | {} | {}",
+                names[e["source"].as_str().unwrap()],
+                e["predicate"].as_str().unwrap(),
+                names[e["target"].as_str().unwrap()]
+            )
+        })
+        .collect()
+}
+
+/// A person named by one word after a title ("Governor Aldridge") is that person when the
+/// word comes back alone, so the killing in the same sentence is found.
+#[test]
+fn a_one_word_name_links_its_later_occurrences() {
+    let rels = relations_of(
+        "At the rally for Governor Aldridge, Aldridge was shot by Paul Nyberg in Tulsa.",
+    );
+    assert!(
+        rels.contains(&"Paul Nyberg | killed | Aldridge".to_string()),
+        "{rels:?}"
+    );
+}
+
+/// A wire dateline names where the agency filed from; a place in the headline-style
+/// monitoring line ("Cairo MENA in Arabic") likewise; a language is not a place.
+#[test]
+fn wire_datelines_give_the_agency_bureau() {
+    let rels = relations_of("NAIROBI, Kenya (AP) - Police raided a warehouse on Monday.");
+    for want in [
+        "Associated Press | based_in | Nairobi",
+        "Associated Press | based_in | Kenya",
+    ] {
+        assert!(rels.contains(&want.to_string()), "{want}: {rels:?}");
+    }
+    let rels = relations_of("Report on floods. Cairo MENA in Arabic 1700 GMT 2 Feb 94");
+    assert!(
+        rels.iter().all(|r| !r.contains("Arabic")),
+        "a language is no place: {rels:?}"
+    );
+}
+
+/// "the Chicago lawyer" says where the person lives, not that they work for the city.
+#[test]
+fn a_city_before_an_occupation_is_residence_not_employment() {
+    let rels = relations_of("Ida Roe, the Chicago lawyer for the family, declined.");
+    assert!(
+        rels.contains(&"Ida Roe | lives_in | Chicago".to_string()),
+        "{rels:?}"
+    );
+    assert!(!rels.iter().any(|r| r.contains("works_for")), "{rels:?}");
+}

@@ -538,6 +538,13 @@ fn match_elem<'a>(
             Some(u + 1)
         }
         Element::Cap => (!matches!(unit, Unit::Entity { .. }) && ctx.s.caps[u]).then_some(u + 1),
+        Element::Lower => (!matches!(unit, Unit::Entity { .. })
+            && !ctx.s.caps[u]
+            && ctx.s.norms[u]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphabetic))
+        .then_some(u + 1),
         Element::Word(words) => {
             if matches!(unit, Unit::Entity { .. }) {
                 return None;

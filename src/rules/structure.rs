@@ -91,6 +91,9 @@ pub enum Element {
     Word(Vec<String>),
     /// One unit that is not an entity mention and starts with a capital letter.
     Cap,
+    /// One unit that is not an entity mention and starts with a lowercase letter (a word,
+    /// not punctuation or a number).
+    Lower,
     /// The elements, or nothing.
     Opt(Vec<Element>),
     /// Up to `max` units, each matching one of `only` (any unit when `only` is empty).
