@@ -170,14 +170,24 @@ fn background_facts_only_when_asked_and_always_marked() {
 #[test]
 fn user_gazetteers_are_compiled_once_and_cached() {
     let w = Workdir::new();
-    w.write("names.tsv", "acme\tOrganization\tcompany\tAcme Widgets\t\t\n");
+    w.write(
+        "names.tsv",
+        "acme\tOrganization\tcompany\tAcme Widgets\t\t\n",
+    );
     w.write("a.txt", "Acme Widgets spokesman John Doe said so.");
     let cached_files = || {
         std::fs::read_dir(w.path(".cache/kgbuild"))
             .map(|d| d.count())
             .unwrap_or(0)
     };
-    let o = w.run(&["a.txt", "--gazetteer", "names.tsv", "--no-cache", "-o", "0.json"]);
+    let o = w.run(&[
+        "a.txt",
+        "--gazetteer",
+        "names.tsv",
+        "--no-cache",
+        "-o",
+        "0.json",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(cached_files(), 0, "--no-cache writes no cache");
     w.run(&["a.txt", "--gazetteer", "names.tsv", "-o", "1.json"]);
@@ -189,7 +199,10 @@ fn user_gazetteers_are_compiled_once_and_cached() {
     assert_eq!(read("1.json"), read("2.json"));
     assert!(String::from_utf8_lossy(&read("2.json")).contains("\"acme\""));
     // A changed file is compiled again, not served from the old cache.
-    w.write("names.tsv", "acme\tOrganization\tcompany\tAcme Gadgets\t\t\n");
+    w.write(
+        "names.tsv",
+        "acme\tOrganization\tcompany\tAcme Gadgets\t\t\n",
+    );
     w.write("a.txt", "Acme Gadgets spokesman John Doe said so.");
     w.run(&["a.txt", "--gazetteer", "names.tsv", "-o", "3.json"]);
     assert!(String::from_utf8_lossy(&read("3.json")).contains("Acme Gadgets"));
