@@ -56,7 +56,7 @@ fn common_words_do_not_become_places() {
     w.write(
         "a.txt",
         "Nice work, said the chad of the ballot. Reading the report in May, he \
-         said a mobile unit would split. Wilfried Van Moer met Magna International Inc \
+         said a mobile unit would split. Pieter Van Dijkhuis met Magna Pumps Inc \
          officials in Mobile, Alabama.\n",
     );
     let o = w.run(&["a.txt", "--format", "json"]);

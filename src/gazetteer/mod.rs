@@ -1147,7 +1147,7 @@ impl Matcher {
     /// A form whose entries all have `context=locative` (the small generated places) is
     /// taken only in a place's context: after a locative word ("in", "near", "from", ...)
     /// or before a comma and a capitalised word ("Kikinda, Serbia"), and never glued to
-    /// another capitalised word ("Wilfried Van Moer", "Magna International Inc").
+    /// another capitalised word ("Pieter Van Dijkhuis", "Magna Pumps Inc").
     pub fn find(&self, doc: &Document) -> Vec<Hit> {
         let mut hits = Vec::new();
         let Some(compiled) = &self.forms else {
