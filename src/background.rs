@@ -83,12 +83,7 @@ pub fn add_background_facts(graph: &mut KnowledgeGraph, gazetteer: &Gazetteer) -
                 name: entry.name.clone(),
                 etype,
                 subtype: (!entry.subtype.is_empty()).then(|| entry.subtype.clone()),
-                aliases: entry
-                    .aliases
-                    .iter()
-                    .filter(|a| !a.demonym)
-                    .map(|a| a.text.clone())
-                    .collect(),
+                aliases: entry.alias_names().map(String::from).collect(),
                 mentions: Vec::new(),
                 references: Vec::new(),
                 background: true,

@@ -174,17 +174,12 @@ fn lies_in(place: &Entry, qualifier: &Entry) -> bool {
 /// Why the matcher put `first` before `second` (see `Matcher`'s candidate order).
 fn why_first(first: &Entry, second: &Entry, surface: &str) -> &'static str {
     let named = |e: &Entry| e.name.eq_ignore_ascii_case(surface);
-    let population = |e: &Entry| {
-        e.attr("population")
-            .and_then(|p| p.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
     if named(first) && !named(second) {
         "name"
     } else if country_of(first) == Some(first.id.as_str()) && country_of(second) != Some(&second.id)
     {
         "country"
-    } else if population(first) > population(second) {
+    } else if first.population() > second.population() {
         "population"
     } else {
         "order"

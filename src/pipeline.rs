@@ -298,13 +298,7 @@ impl Pipeline {
         for (i, e) in r.entities.iter().enumerate() {
             let mut aliases: Vec<String> = Vec::new();
             if let Some(entry) = e.entry.map(|x| &self.inner.gazetteer.entries()[x]) {
-                aliases.extend(
-                    entry
-                        .aliases
-                        .iter()
-                        .filter(|a| !a.demonym)
-                        .map(|a| a.text.clone()),
-                );
+                aliases.extend(entry.alias_names().map(String::from));
             }
             for a in &e.aliases {
                 if !aliases.contains(a) && *a != e.name {

@@ -139,7 +139,7 @@ pub fn write_cypher(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), E
         let m = &n.mentions;
         s.push_str(&format!(
             ", n.aliases = {}, n.mention_doc = {}, n.mention_start = {}, n.mention_end = {}, \
-             n.mention_text = {}, n.mention_via = {};\n",
+             n.mention_text = {}, n.mention_via = {}",
             list(&n.aliases, |a| escape(a)),
             list(m, |m| escape(&m.doc)),
             list(m, |m| m.start.to_string()),
@@ -148,10 +148,9 @@ pub fn write_cypher(graph: &KnowledgeGraph, out: &mut dyn Write) -> Result<(), E
             list(m, |m| escape(m.via.as_deref().unwrap_or(""))),
         ));
         if n.background {
-            // Before the `;`: the property belongs to this statement.
-            s.truncate(s.len() - 2);
-            s.push_str(", n.background = true;\n");
+            s.push_str(", n.background = true");
         }
+        s.push_str(";\n");
     }
     for e in graph.edges() {
         s.push_str(&format!(

@@ -196,6 +196,21 @@ impl Entry {
         self.attributes.get(key)
     }
 
+    /// The `population` attribute, 0 when absent or not a number.
+    pub fn population(&self) -> u64 {
+        self.attr("population")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The aliases that name the entry (demonyms left out), as written.
+    pub fn alias_names(&self) -> impl Iterator<Item = &str> {
+        self.aliases
+            .iter()
+            .filter(|a| !a.demonym)
+            .map(|a| a.text.as_str())
+    }
+
     /// The entity type, for entries that are entities.
     pub fn entity_type(&self) -> Option<EntityType> {
         match self.kind {
