@@ -757,6 +757,12 @@ const PERSONAL_NOUNS: &[&str] = &[
     "bodyguard",
     "biographer",
     "funeral",
+    "killing",
+    "slaying",
+    "killers",
+    "assassins",
+    "motorcade",
+    "bodyguards",
     "grave",
     "death",
     "birthday",
@@ -860,7 +866,29 @@ fn find_single_names(
                                 && !h.has_category(gazetteer, "group_noun"))
                     })
                 });
-        if age || who || possessive || victim || befalls || post {
+        // "Harlan taught at ...", "Harlan worked for ...": a person's work.
+        let works = lex_at(tagged, i + 1).is_some_and(|h| {
+            h.has_category(gazetteer, "employ_verb") && matches!(norm(h.tokens.end), "at" | "for")
+        });
+        // "... found Vane acted alone in killing Ellery": the subject of a killing, in
+        // mid-sentence (a capitalised word at the start may be a common noun, "Gunmen").
+        let sentence = &doc.sentences[doc.sentence_of_token(i)];
+        let killer = sentence.tokens.start != i
+            && !matches!(norm(i - 1), "the" | "a" | "an")
+            && (i + 1..(i + 11).min(sentence.tokens.end))
+                .take_while(|&k| {
+                    !matches!(norm(k), "." | ";")
+                        && !name_token(gazetteer, tagged, k)
+                        && mention_covering(mentions, k).is_none()
+                })
+                .any(|k| {
+                    lex_at(tagged, k).is_some_and(|h| {
+                        (h.has_category(gazetteer, "kill_verb")
+                            || h.has_category(gazetteer, "kill_act"))
+                            && killing_victim_follows(gazetteer, tagged, mentions, h.tokens.end)
+                    })
+                });
+        if age || who || possessive || victim || befalls || post || works || killer {
             found.push(found_mention(
                 doc,
                 i..i + 1,
@@ -870,6 +898,27 @@ fn find_single_names(
         }
     }
     found
+}
+
+/// Whether a name (or a mention) follows token `k`, after at most three title or
+/// honorific words: the victim in "killed (President) Ellery".
+fn killing_victim_follows(
+    gazetteer: &Gazetteer,
+    tagged: &Tagged<'_>,
+    mentions: &[Mention],
+    mut k: usize,
+) -> bool {
+    for _ in 0..3 {
+        match lex_at(tagged, k) {
+            Some(h)
+                if h.has_category(gazetteer, "title") || h.has_category(gazetteer, "honorific") =>
+            {
+                k = h.tokens.end;
+            }
+            _ => break,
+        }
+    }
+    name_token(gazetteer, tagged, k) || mention_covering(mentions, k).is_some()
 }
 
 /// Whether a lexicon phrase of `category` ends right before token `i`.
