@@ -703,7 +703,7 @@ fn find_towns(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention]) 
             || doc.sentences[doc.sentence_of_token(start)].tokens.start == start
             || matches!(
                 toks[start - 1].norm.as_str(),
-                "in" | "of" | "from" | "near" | "at" | "to" | "("
+                "in" | "of" | "from" | "near" | "at" | "to" | "(" | "and"
             );
         if start < end && before_ok {
             found.push(found_mention(
@@ -860,11 +860,13 @@ fn find_single_names(
             && (i + 3..i + 8)
                 .take_while(|&k| !matches!(norm(k), "," | "." | ";" | ""))
                 .any(|k| {
-                    lex_at(tagged, k).is_some_and(|h| {
-                        h.has_category(gazetteer, "occupation")
-                            || (h.has_category(gazetteer, "title")
-                                && !h.has_category(gazetteer, "group_noun"))
-                    })
+                    // "Carver, a Democrat from Ohio": a party member.
+                    matches!(norm(k), "republican" | "democrat")
+                        || lex_at(tagged, k).is_some_and(|h| {
+                            h.has_category(gazetteer, "occupation")
+                                || (h.has_category(gazetteer, "title")
+                                    && !h.has_category(gazetteer, "group_noun"))
+                        })
                 });
         // "Harlan taught at ...", "Harlan worked for ...": a person's work.
         let works = lex_at(tagged, i + 1).is_some_and(|h| {
@@ -1019,7 +1021,13 @@ fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention])
     let toks = &doc.tokens;
     let mut found = Vec::new();
     for (i, t) in toks.iter().enumerate() {
-        if !matches!(t.norm.as_str(), "in" | "at" | "near") || t.capitalized {
+        // "Dora Vance, 34, of Elmsford,": after a name and an age, "of" names a home town.
+        let after_age = t.norm == "of"
+            && i >= 3
+            && toks[i - 1].norm == ","
+            && toks[i - 2].kind == TokenKind::Number
+            && toks[i - 3].norm == ",";
+        if !(matches!(t.norm.as_str(), "in" | "at" | "near") || after_age) || t.capitalized {
             continue;
         }
         let start = i + 1;
@@ -1417,6 +1425,20 @@ mod tests {
             .map(|m| &doc.text[m.span.clone()])
             .collect();
         assert_eq!(names, ["Quillby", "Minnesota", "Minnesota"]);
+        // In a list, after "and"; and a home town after a name and an age.
+        let doc = Document::new(
+            "d",
+            "It snowed at Ketterby, Minnesota, and Dunmore, Minnesota. Dora Vance, 34, of \
+             Elmsford, won.",
+        );
+        let t = r.tag(&g, &doc);
+        let places: Vec<&str> = t
+            .mentions
+            .iter()
+            .filter(|m| doc.text[m.span.clone()].starts_with(['K', 'D', 'E']))
+            .map(|m| &doc.text[m.span.clone()])
+            .collect();
+        assert_eq!(places, ["Ketterby", "Dunmore", "Dora Vance", "Elmsford"]);
     }
 
     #[test]
@@ -1452,7 +1474,10 @@ mod tests {
         let got = tag_names(
             "Marlow, 61, retired. Pruitt, who ran the shop, left. Vance's widow spoke. \
              The panel said Doyle had a part in killing Fenwick. Quill was sentenced on \
-             Friday. Tarrant, a senior Kremlin official, agreed. Acme said profits rose.",
+             Friday. Tarrant, a senior Kremlin official, agreed. Acme said profits rose. \
+             The jury found Brannock acted alone in killing Ellery. Harlan taught at Rice \
+             University. Ostler's slaying shocked the town. Carver, a Democrat from Ohio, \
+             voted. Gunmen killed two guards.",
         );
         let people: Vec<&str> = got
             .iter()
@@ -1461,7 +1486,10 @@ mod tests {
             .collect();
         assert_eq!(
             people,
-            ["Marlow", "Pruitt", "Vance", "Fenwick", "Quill", "Tarrant"]
+            [
+                "Marlow", "Pruitt", "Vance", "Doyle", "Fenwick", "Quill", "Tarrant", "Brannock",
+                "Ellery", "Harlan", "Ostler", "Carver"
+            ]
         );
     }
 
