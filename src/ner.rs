@@ -490,7 +490,9 @@ fn find_people_after_cues(
             let entry = &gazetteer.entries()[e];
             entry.subtype == "honorific" || entry.subtype == "title"
         });
-        if !is_cue {
+        // "the senator's assassin, Brasko Tollan": a killer noun names a person too.
+        let killer = !is_cue && h.has_category(gazetteer, "killer_noun");
+        if !is_cue && !killer {
             continue;
         }
         let mut i = h.tokens.end;
@@ -508,7 +510,8 @@ fn find_people_after_cues(
         }
         let end = scan_name(gazetteer, tagged, mentions, i);
         if end > i {
-            found.push(found_mention(doc, i..end, EntityType::Person, Via::Title));
+            let via = if killer { Via::Context } else { Via::Title };
+            found.push(found_mention(doc, i..end, EntityType::Person, via));
         }
     }
     found
@@ -799,10 +802,11 @@ const PERSONAL_FATES: &[&str] = &[
 /// People named by one word that the gazetteer lacks, where news style leaves no doubt
 /// that a person is meant: an age in commas ("Halloran, 47, said"), a relative clause with
 /// "who" ("Pruitt, who ran the shop"), an apposition naming a post ("Tarrant, a senior
-/// Treasury official"), a possessive before a personal noun ("Vance's widow", "Garnett's
-/// assassin"), a fate only people meet ("Quill was convicted"), or the victim of a
-/// killing ("in killing Fenwick", "assassin of Aldridge"). The word must be mixed case and
-/// not a lexicon word (see [`name_token`]).
+/// Treasury official", "Carver, a Democrat"), a possessive before a personal noun ("Vance's
+/// widow", "Garnett's assassin"), a fate only people meet ("Quill was convicted"), work
+/// ("Harlan taught at"), the victim of a killing ("in killing Fenwick", "assassin of
+/// Aldridge"), or its subject in mid-sentence ("found Brannock acted alone in killing
+/// Ellery"). The word must be mixed case and not a lexicon word (see [`name_token`]).
 fn find_single_names(
     gazetteer: &Gazetteer,
     tagged: &Tagged<'_>,
@@ -1477,7 +1481,7 @@ mod tests {
              Friday. Tarrant, a senior Kremlin official, agreed. Acme said profits rose. \
              The jury found Brannock acted alone in killing Ellery. Harlan taught at Rice \
              University. Ostler's slaying shocked the town. Carver, a Democrat from Ohio, \
-             voted. Gunmen killed two guards.",
+             voted. Gunmen killed two guards. Police found the gunman, Brasko Tollan.",
         );
         let people: Vec<&str> = got
             .iter()
@@ -1487,8 +1491,19 @@ mod tests {
         assert_eq!(
             people,
             [
-                "Marlow", "Pruitt", "Vance", "Doyle", "Fenwick", "Quill", "Tarrant", "Brannock",
-                "Ellery", "Harlan", "Ostler", "Carver"
+                "Marlow",
+                "Pruitt",
+                "Vance",
+                "Doyle",
+                "Fenwick",
+                "Quill",
+                "Tarrant",
+                "Brannock",
+                "Ellery",
+                "Harlan",
+                "Ostler",
+                "Carver",
+                "Brasko Tollan"
             ]
         );
     }
