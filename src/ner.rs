@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::gazetteer::{EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher};
+use crate::gazetteer::{EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher, MatcherEngine};
 use crate::text::{Document, TokenKind};
 
 /// How a mention names its entity.
@@ -169,7 +169,14 @@ impl Recognizer {
             .collect();
         Ok(Recognizer {
             names: Matcher::build(gazetteer, |e| matches!(e.kind, EntryKind::Entity(_)))?,
-            lexicon: Matcher::build(gazetteer, |e| e.kind == EntryKind::Lexicon)?,
+            // The token map, whatever the lexicon's size: the lexicon is searched at every
+            // token, and one hash lookup per token costs less than an anchored aho-corasick
+            // search (docs/performance.md).
+            lexicon: Matcher::build_with(
+                gazetteer,
+                |e| e.kind == EntryKind::Lexicon,
+                MatcherEngine::TokenMap,
+            )?,
             given_names,
         })
     }
