@@ -183,30 +183,21 @@ impl Recognizer {
 
     /// Finds mentions and lexicon hits in `doc`.
     pub fn tag<'d>(&self, gazetteer: &Gazetteer, doc: &'d Document) -> Tagged<'d> {
-        let to_tokens = |start: usize, end: usize| -> Range<usize> {
-            let a = doc.token_starting_at(start).unwrap_or(0);
-            let b = doc.token_ending_at(end).map_or(a + 1, |b| b + 1);
-            a..b
-        };
-        let lexicon: Vec<LexHit> = self
-            .lexicon
-            .find(doc)
-            .into_iter()
-            .map(|h| LexHit {
+        let mut lexicon = Vec::new();
+        self.lexicon.find_each(doc, |h, tokens| {
+            lexicon.push(LexHit {
                 span: h.start..h.end,
-                tokens: to_tokens(h.start, h.end),
+                tokens,
                 entries: std::iter::once(h.entry)
                     .chain(h.alternatives.iter().copied())
                     .collect(),
-            })
-            .collect();
-        let mut mentions: Vec<Mention> = self
-            .names
-            .find(doc)
-            .into_iter()
-            .map(|h: Hit| Mention {
+            });
+        });
+        let mut mentions = Vec::new();
+        self.names.find_each(doc, |h: Hit, tokens| {
+            mentions.push(Mention {
                 span: h.start..h.end,
-                tokens: to_tokens(h.start, h.end),
+                tokens,
                 target: Target::Entry {
                     entry: h.entry,
                     alternatives: h.alternatives,
@@ -214,19 +205,20 @@ impl Recognizer {
                 via: match h.via {
                     HitVia::Name => Via::Name,
                     // "Putin" for Vladimir Putin: the gazetteer alias is the surname.
+                    // (The name first: the type is parsed from the attributes.)
                     HitVia::Alias
-                        if gazetteer.entries()[h.entry].entity_type()
-                            == Some(EntityType::Person)
-                            && gazetteer.entries()[h.entry].name.split_whitespace().last()
-                                == Some(&doc.text[h.start..h.end]) =>
+                        if gazetteer.entries()[h.entry].name.split_whitespace().last()
+                            == Some(&doc.text[h.start..h.end])
+                            && gazetteer.entries()[h.entry].entity_type()
+                                == Some(EntityType::Person) =>
                     {
                         Via::Surname
                     }
                     HitVia::Alias => Via::Alias,
                     HitVia::Demonym => Via::Demonym,
                 },
-            })
-            .collect();
+            });
+        });
         // "US$150": a country code glued to a currency sign is part of the amount.
         mentions.retain(|m| !doc.text[m.span.end..].starts_with('$'));
         let mut tagged = Tagged {

@@ -392,7 +392,8 @@ fn is_possessive_at<C: RunChars>(chars: &C, i: usize) -> bool {
 /// Splits "didn't", "can't", "won't" into the verb and "n't", so that rules can see the
 /// negation as a token of its own.
 fn split_negations(text: &str, tokens: Vec<Token>) -> Vec<Token> {
-    let splits = |t: &Token| t.kind == TokenKind::Word && t.norm.len() > 3 && t.norm.ends_with("n't");
+    let splits =
+        |t: &Token| t.kind == TokenKind::Word && t.norm.len() > 3 && t.norm.ends_with("n't");
     // Most documents have none: keep the vector rather than moving every token.
     if !tokens.iter().any(splits) {
         return tokens;
