@@ -192,33 +192,45 @@ fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     // The characters of the current non-ASCII run, a buffer reused from run to run.
     let mut chars = Vec::new();
-    let mut run_start = None;
-    let mut run_ascii = true;
-    let mut b = 0;
-    while b < bytes.len() {
-        let (space, width) = if bytes[b] < 0x80 {
+    // (white space?, width) of the character at byte `b`.
+    let class = |b: usize| {
+        if bytes[b] < 0x80 {
             // ASCII white space and control characters: 0x00..=0x20 and DEL.
             (bytes[b] <= b' ' || bytes[b] == 0x7f, 1)
         } else {
             let c = text[b..].chars().next().expect("b is a char boundary");
             (is_space(c), c.len_utf8())
-        };
-        match (space, run_start) {
-            (true, Some(s)) => {
-                tokenize_any_run(text, s..b, run_ascii, &mut chars, &mut tokens);
-                run_start = None;
-            }
-            (false, None) => {
-                run_start = Some(b);
-                run_ascii = width == 1;
-            }
-            (false, Some(_)) => run_ascii &= width == 1,
-            (true, None) => {}
         }
-        b += width;
-    }
-    if let Some(s) = run_start {
-        tokenize_any_run(text, s..text.len(), run_ascii, &mut chars, &mut tokens);
+    };
+    let mut b = 0;
+    loop {
+        while b < bytes.len() {
+            let (space, width) = class(b);
+            if !space {
+                break;
+            }
+            b += width;
+        }
+        if b == bytes.len() {
+            break;
+        }
+        let start = b;
+        let mut ascii = true;
+        while b < bytes.len() {
+            let x = bytes[b];
+            // Plain ASCII, the common case, in a tight loop.
+            if (b'!'..0x7f).contains(&x) {
+                b += 1;
+                continue;
+            }
+            let (space, width) = class(b);
+            if space {
+                break;
+            }
+            ascii &= width == 1;
+            b += width;
+        }
+        tokenize_any_run(text, start..b, ascii, &mut chars, &mut tokens);
     }
     split_negations(text, tokens)
 }
