@@ -269,6 +269,12 @@ impl Recognizer {
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
+            // Only a capitalised word can start a name (see `given`); the tests below cost
+            // more, so most tokens stop here.
+            if !(t.capitalized && t.kind == TokenKind::Word) {
+                i += 1;
+                continue;
+            }
             // An initial ("D. Whitfield") serves as a given name.
             let initial = t.norm.chars().count() == 1
                 && t.capitalized
@@ -894,9 +900,8 @@ fn find_acronym_orgs(
     let mut found = Vec::new();
     for (i, t) in toks.iter().enumerate() {
         let raw = &doc.text[t.start..t.end];
-        let letters = raw.chars().count();
         let acronym = t.kind == TokenKind::Word
-            && (2..=6).contains(&letters)
+            && (2..=6).contains(&raw.chars().count())
             && raw.chars().all(|c| c.is_ascii_uppercase())
             && !raw
                 .chars()
