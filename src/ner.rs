@@ -130,7 +130,13 @@ pub struct Tagged<'d> {
     pub mentions: Vec<Mention>,
     /// Lexicon hits, sorted, non-overlapping.
     pub lexicon: Vec<LexHit>,
+    /// Per token, the index in `lexicon` of the hit starting there ([`NO_HIT`] if none), so
+    /// that the name passes in [`Recognizer::tag`] find it without a search.
+    lex_starts: Vec<u32>,
 }
+
+/// No lexicon hit starts at this token (see `Tagged::lex_starts`).
+const NO_HIT: u32 = u32::MAX;
 
 impl LexHit {
     /// Whether one of the hit's entries belongs to lexicon `category`.
@@ -159,12 +165,15 @@ impl Recognizer {
         let given_names = gazetteer
             .entries()
             .iter()
-            .filter(|e| e.entity_type() == Some(EntityType::Person))
             .filter_map(|e| {
                 let mut words = e.name.split_whitespace();
                 let first = words.next()?;
                 words.next()?;
-                (first.chars().count() > 1 && !first.ends_with('.')).then(|| first.to_lowercase())
+                // The type last: it is parsed from the attributes.
+                (first.chars().count() > 1
+                    && !first.ends_with('.')
+                    && e.entity_type() == Some(EntityType::Person))
+                .then(|| first.to_lowercase())
             })
             .collect();
         Ok(Recognizer {
@@ -221,10 +230,15 @@ impl Recognizer {
         });
         // "US$150": a country code glued to a currency sign is part of the amount.
         mentions.retain(|m| !doc.text[m.span.end..].starts_with('$'));
+        let mut lex_starts = vec![NO_HIT; doc.tokens.len()];
+        for (k, h) in lexicon.iter().enumerate() {
+            lex_starts[h.tokens.start] = u32::try_from(k).unwrap_or(NO_HIT);
+        }
         let mut tagged = Tagged {
             doc,
             mentions: Vec::new(),
             lexicon,
+            lex_starts,
         };
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
@@ -411,8 +425,10 @@ fn merge_found(mentions: &mut Vec<Mention>, found: Vec<Mention>) {
 
 /// The lexicon hit starting at token `i`, if any.
 fn lex_at<'a>(tagged: &'a Tagged<'_>, i: usize) -> Option<&'a LexHit> {
-    let k = tagged.lexicon.partition_point(|h| h.tokens.start < i);
-    tagged.lexicon.get(k).filter(|h| h.tokens.start == i)
+    match tagged.lex_starts.get(i) {
+        Some(&k) if k != NO_HIT => tagged.lexicon.get(k as usize),
+        _ => None,
+    }
 }
 
 fn mention_covering(mentions: &[Mention], i: usize) -> Option<&Mention> {
