@@ -377,50 +377,27 @@ impl Recognizer {
 }
 
 /// Adds `found` mentions, replacing the gazetteer mentions they cover wholly (an organisation
-/// name swallows the place in "University of Tokyo").
+/// name swallows the place in "University of Tokyo"); a found mention that overlaps one
+/// partly is dropped.
 ///
-/// Mentions are indexed by first token, so each found mention looks only at its
-/// neighbours: comparing each with every mention made this quadratic in the document.
+/// The mentions stay sorted and never overlap (the matcher's hits do not, and a found
+/// mention goes in only where it covers everything it overlaps), so the ones a found
+/// mention overlaps are one run, found by binary search: no index to build, and nothing
+/// quadratic in the document.
 fn merge_found(mentions: &mut Vec<Mention>, found: Vec<Mention>) {
-    if found.is_empty() {
-        // Nothing to merge: the same result without rebuilding the list.
-        mentions.sort_by_key(|m| m.tokens.start);
-        return;
-    }
-    let mut all: Vec<Option<Mention>> = mentions.drain(..).map(Some).collect();
-    let mut by_start: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    let mut longest = 0;
-    for (i, x) in all.iter().flatten().enumerate() {
-        by_start.entry(x.tokens.start).or_default().push(i);
-        longest = longest.max(x.tokens.len());
-    }
-    for m in found {
-        // Anything that overlaps `m` starts no more than `longest` tokens before it.
-        let lo = m.tokens.start.saturating_sub(longest);
-        let near: Vec<usize> = by_start
-            .range(lo..=m.tokens.end.max(lo))
-            .flat_map(|(_, v)| v.iter().copied())
-            .filter(|&i| all[i].is_some())
-            .collect();
-        let inside = |x: &Mention| m.tokens.start <= x.tokens.start && x.tokens.end <= m.tokens.end;
-        let overlaps_partly = near
-            .iter()
-            .filter_map(|&i| all[i].as_ref())
-            .any(|x| x.tokens.start < m.tokens.end && m.tokens.start < x.tokens.end && !inside(x));
-        if overlaps_partly {
-            continue;
-        }
-        for &i in &near {
-            if all[i].as_ref().is_some_and(inside) {
-                all[i] = None;
-            }
-        }
-        longest = longest.max(m.tokens.len());
-        by_start.entry(m.tokens.start).or_default().push(all.len());
-        all.push(Some(m));
-    }
-    *mentions = all.into_iter().flatten().collect();
     mentions.sort_by_key(|m| m.tokens.start);
+    for m in found {
+        let lo = mentions.partition_point(|x| x.tokens.end <= m.tokens.start);
+        let hi = lo
+            + mentions[lo..]
+                .iter()
+                .take_while(|x| x.tokens.start < m.tokens.end)
+                .count();
+        let inside = |x: &Mention| m.tokens.start <= x.tokens.start && x.tokens.end <= m.tokens.end;
+        if mentions[lo..hi].iter().all(inside) {
+            mentions.splice(lo..hi, std::iter::once(m));
+        }
+    }
 }
 
 /// The lexicon hit starting at token `i`, if any.
