@@ -192,11 +192,12 @@ fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     // The characters of the current non-ASCII run, a buffer reused from run to run.
     let mut chars = Vec::new();
+    // ASCII white space and control characters: 0x00..=0x20 and DEL.
+    let ascii_space = |x: u8| x <= b' ' || x == 0x7f;
     // (white space?, width) of the character at byte `b`.
     let class = |b: usize| {
         if bytes[b] < 0x80 {
-            // ASCII white space and control characters: 0x00..=0x20 and DEL.
-            (bytes[b] <= b' ' || bytes[b] == 0x7f, 1)
+            (ascii_space(bytes[b]), 1)
         } else {
             let c = text[b..].chars().next().expect("b is a char boundary");
             (is_space(c), c.len_utf8())
@@ -205,6 +206,13 @@ fn tokenize(text: &str) -> Vec<Token> {
     let mut b = 0;
     loop {
         while b < bytes.len() {
+            if bytes[b] < 0x80 {
+                if !ascii_space(bytes[b]) {
+                    break;
+                }
+                b += 1;
+                continue;
+            }
             let (space, width) = class(b);
             if !space {
                 break;
@@ -219,7 +227,10 @@ fn tokenize(text: &str) -> Vec<Token> {
         while b < bytes.len() {
             let x = bytes[b];
             // Plain ASCII, the common case, in a tight loop.
-            if (b'!'..0x7f).contains(&x) {
+            if x < 0x80 {
+                if ascii_space(x) {
+                    break;
+                }
                 b += 1;
                 continue;
             }
