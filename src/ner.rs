@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use crate::gazetteer::{EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher};
+use crate::gazetteer::{EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher, MatcherEngine};
 use crate::text::{Document, TokenKind};
 
 /// How a mention names its entity.
@@ -130,7 +130,13 @@ pub struct Tagged<'d> {
     pub mentions: Vec<Mention>,
     /// Lexicon hits, sorted, non-overlapping.
     pub lexicon: Vec<LexHit>,
+    /// Per token, the index in `lexicon` of the hit starting there ([`NO_HIT`] if none), so
+    /// that the name passes in [`Recognizer::tag`] find it without a search.
+    lex_starts: Vec<u32>,
 }
+
+/// No lexicon hit starts at this token (see `Tagged::lex_starts`).
+const NO_HIT: u32 = u32::MAX;
 
 impl LexHit {
     /// Whether one of the hit's entries belongs to lexicon `category`.
@@ -159,47 +165,48 @@ impl Recognizer {
         let given_names = gazetteer
             .entries()
             .iter()
-            .filter(|e| e.entity_type() == Some(EntityType::Person))
             .filter_map(|e| {
                 let mut words = e.name.split_whitespace();
                 let first = words.next()?;
                 words.next()?;
-                (first.chars().count() > 1 && !first.ends_with('.')).then(|| first.to_lowercase())
+                // The type last: it is parsed from the attributes.
+                (first.chars().count() > 1
+                    && !first.ends_with('.')
+                    && e.entity_type() == Some(EntityType::Person))
+                .then(|| first.to_lowercase())
             })
             .collect();
         Ok(Recognizer {
             names: Matcher::build(gazetteer, |e| matches!(e.kind, EntryKind::Entity(_)))?,
-            lexicon: Matcher::build(gazetteer, |e| e.kind == EntryKind::Lexicon)?,
+            // The token map, whatever the lexicon's size: the lexicon is searched at every
+            // token, and one hash lookup per token costs less than an anchored aho-corasick
+            // search (docs/performance.md).
+            lexicon: Matcher::build_with(
+                gazetteer,
+                |e| e.kind == EntryKind::Lexicon,
+                MatcherEngine::TokenMap,
+            )?,
             given_names,
         })
     }
 
     /// Finds mentions and lexicon hits in `doc`.
     pub fn tag<'d>(&self, gazetteer: &Gazetteer, doc: &'d Document) -> Tagged<'d> {
-        let to_tokens = |start: usize, end: usize| -> Range<usize> {
-            let a = doc.token_starting_at(start).unwrap_or(0);
-            let b = doc.token_ending_at(end).map_or(a + 1, |b| b + 1);
-            a..b
-        };
-        let lexicon: Vec<LexHit> = self
-            .lexicon
-            .find(doc)
-            .into_iter()
-            .map(|h| LexHit {
+        let mut lexicon = Vec::new();
+        self.lexicon.find_each(doc, |h, tokens| {
+            lexicon.push(LexHit {
                 span: h.start..h.end,
-                tokens: to_tokens(h.start, h.end),
+                tokens,
                 entries: std::iter::once(h.entry)
                     .chain(h.alternatives.iter().copied())
                     .collect(),
-            })
-            .collect();
-        let mut mentions: Vec<Mention> = self
-            .names
-            .find(doc)
-            .into_iter()
-            .map(|h: Hit| Mention {
+            });
+        });
+        let mut mentions = Vec::new();
+        self.names.find_each(doc, |h: Hit, tokens| {
+            mentions.push(Mention {
                 span: h.start..h.end,
-                tokens: to_tokens(h.start, h.end),
+                tokens,
                 target: Target::Entry {
                     entry: h.entry,
                     alternatives: h.alternatives,
@@ -207,25 +214,31 @@ impl Recognizer {
                 via: match h.via {
                     HitVia::Name => Via::Name,
                     // "Putin" for Vladimir Putin: the gazetteer alias is the surname.
+                    // (The name first: the type is parsed from the attributes.)
                     HitVia::Alias
-                        if gazetteer.entries()[h.entry].entity_type()
-                            == Some(EntityType::Person)
-                            && gazetteer.entries()[h.entry].name.split_whitespace().last()
-                                == Some(&doc.text[h.start..h.end]) =>
+                        if gazetteer.entries()[h.entry].name.split_whitespace().last()
+                            == Some(&doc.text[h.start..h.end])
+                            && gazetteer.entries()[h.entry].entity_type()
+                                == Some(EntityType::Person) =>
                     {
                         Via::Surname
                     }
                     HitVia::Alias => Via::Alias,
                     HitVia::Demonym => Via::Demonym,
                 },
-            })
-            .collect();
+            });
+        });
         // "US$150": a country code glued to a currency sign is part of the amount.
         mentions.retain(|m| !doc.text[m.span.end..].starts_with('$'));
+        let mut lex_starts = vec![NO_HIT; doc.tokens.len()];
+        for (k, h) in lexicon.iter().enumerate() {
+            lex_starts[h.tokens.start] = u32::try_from(k).unwrap_or(NO_HIT);
+        }
         let mut tagged = Tagged {
             doc,
             mentions: Vec::new(),
             lexicon,
+            lex_starts,
         };
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
@@ -270,6 +283,12 @@ impl Recognizer {
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
+            // Only a capitalised word can start a name (see `given`); the tests below cost
+            // more, so most tokens stop here.
+            if !(t.capitalized && t.kind == TokenKind::Word) {
+                i += 1;
+                continue;
+            }
             // An initial ("D. Whitfield") serves as a given name.
             let initial = t.norm.chars().count() == 1
                 && t.capitalized
@@ -358,56 +377,35 @@ impl Recognizer {
 }
 
 /// Adds `found` mentions, replacing the gazetteer mentions they cover wholly (an organisation
-/// name swallows the place in "University of Tokyo").
+/// name swallows the place in "University of Tokyo"); a found mention that overlaps one
+/// partly is dropped.
 ///
-/// Mentions are indexed by first token, so each found mention looks only at its
-/// neighbours: comparing each with every mention made this quadratic in the document.
+/// The mentions stay sorted and never overlap (the matcher's hits do not, and a found
+/// mention goes in only where it covers everything it overlaps), so the ones a found
+/// mention overlaps are one run, found by binary search: no index to build, and nothing
+/// quadratic in the document.
 fn merge_found(mentions: &mut Vec<Mention>, found: Vec<Mention>) {
-    if found.is_empty() {
-        // Nothing to merge: the same result without rebuilding the list.
-        mentions.sort_by_key(|m| m.tokens.start);
-        return;
-    }
-    let mut all: Vec<Option<Mention>> = mentions.drain(..).map(Some).collect();
-    let mut by_start: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    let mut longest = 0;
-    for (i, x) in all.iter().flatten().enumerate() {
-        by_start.entry(x.tokens.start).or_default().push(i);
-        longest = longest.max(x.tokens.len());
-    }
-    for m in found {
-        // Anything that overlaps `m` starts no more than `longest` tokens before it.
-        let lo = m.tokens.start.saturating_sub(longest);
-        let near: Vec<usize> = by_start
-            .range(lo..=m.tokens.end.max(lo))
-            .flat_map(|(_, v)| v.iter().copied())
-            .filter(|&i| all[i].is_some())
-            .collect();
-        let inside = |x: &Mention| m.tokens.start <= x.tokens.start && x.tokens.end <= m.tokens.end;
-        let overlaps_partly = near
-            .iter()
-            .filter_map(|&i| all[i].as_ref())
-            .any(|x| x.tokens.start < m.tokens.end && m.tokens.start < x.tokens.end && !inside(x));
-        if overlaps_partly {
-            continue;
-        }
-        for &i in &near {
-            if all[i].as_ref().is_some_and(inside) {
-                all[i] = None;
-            }
-        }
-        longest = longest.max(m.tokens.len());
-        by_start.entry(m.tokens.start).or_default().push(all.len());
-        all.push(Some(m));
-    }
-    *mentions = all.into_iter().flatten().collect();
     mentions.sort_by_key(|m| m.tokens.start);
+    for m in found {
+        let lo = mentions.partition_point(|x| x.tokens.end <= m.tokens.start);
+        let hi = lo
+            + mentions[lo..]
+                .iter()
+                .take_while(|x| x.tokens.start < m.tokens.end)
+                .count();
+        let inside = |x: &Mention| m.tokens.start <= x.tokens.start && x.tokens.end <= m.tokens.end;
+        if mentions[lo..hi].iter().all(inside) {
+            mentions.splice(lo..hi, std::iter::once(m));
+        }
+    }
 }
 
 /// The lexicon hit starting at token `i`, if any.
 fn lex_at<'a>(tagged: &'a Tagged<'_>, i: usize) -> Option<&'a LexHit> {
-    let k = tagged.lexicon.partition_point(|h| h.tokens.start < i);
-    tagged.lexicon.get(k).filter(|h| h.tokens.start == i)
+    match tagged.lex_starts.get(i) {
+        Some(&k) if k != NO_HIT => tagged.lexicon.get(k as usize),
+        _ => None,
+    }
 }
 
 fn mention_covering(mentions: &[Mention], i: usize) -> Option<&Mention> {
@@ -908,9 +906,8 @@ fn find_acronym_orgs(
     let mut found = Vec::new();
     for (i, t) in toks.iter().enumerate() {
         let raw = &doc.text[t.start..t.end];
-        let letters = raw.chars().count();
         let acronym = t.kind == TokenKind::Word
-            && (2..=6).contains(&letters)
+            && (2..=6).contains(&raw.chars().count())
             && raw.chars().all(|c| c.is_ascii_uppercase())
             && !raw
                 .chars()

@@ -186,47 +186,153 @@ fn is_space(c: char) -> bool {
 fn tokenize(text: &str) -> Vec<Token> {
     // Tokens never span white space, so each run between white space is tokenised on its
     // own: the per-character table then costs memory for the longest run, not for the whole
-    // text (100 MB of mostly spaces used to take 1.7 GB).
+    // text (100 MB of mostly spaces used to take 1.7 GB). A run of ASCII (most of them) is
+    // read byte by byte, without decoding it into the table at all.
+    let bytes = text.as_bytes();
     let mut tokens = Vec::new();
-    // The characters of the current run, a buffer reused from run to run.
+    // The characters of the current non-ASCII run, a buffer reused from run to run.
     let mut chars = Vec::new();
-    let mut run_start = None;
-    for (b, c) in text.char_indices() {
-        match (is_space(c), run_start) {
-            (true, Some(s)) => {
-                tokenize_run(text, s..b, &mut chars, &mut tokens);
-                run_start = None;
-            }
-            (false, None) => run_start = Some(b),
-            _ => {}
+    // ASCII white space and control characters: 0x00..=0x20 and DEL.
+    let ascii_space = |x: u8| x <= b' ' || x == 0x7f;
+    // (white space?, width) of the character at byte `b`.
+    let class = |b: usize| {
+        if bytes[b] < 0x80 {
+            (ascii_space(bytes[b]), 1)
+        } else {
+            let c = text[b..].chars().next().expect("b is a char boundary");
+            (is_space(c), c.len_utf8())
         }
-    }
-    if let Some(s) = run_start {
-        tokenize_run(text, s..text.len(), &mut chars, &mut tokens);
+    };
+    let mut b = 0;
+    loop {
+        while b < bytes.len() {
+            if bytes[b] < 0x80 {
+                if !ascii_space(bytes[b]) {
+                    break;
+                }
+                b += 1;
+                continue;
+            }
+            let (space, width) = class(b);
+            if !space {
+                break;
+            }
+            b += width;
+        }
+        if b == bytes.len() {
+            break;
+        }
+        let start = b;
+        let mut ascii = true;
+        while b < bytes.len() {
+            let x = bytes[b];
+            // Plain ASCII, the common case, in a tight loop.
+            if x < 0x80 {
+                if ascii_space(x) {
+                    break;
+                }
+                b += 1;
+                continue;
+            }
+            let (space, width) = class(b);
+            if space {
+                break;
+            }
+            ascii &= width == 1;
+            b += width;
+        }
+        tokenize_any_run(text, start..b, ascii, &mut chars, &mut tokens);
     }
     split_negations(text, tokens)
 }
 
-/// Tokenises `text[run]`, a run without white space, appending to `tokens`; `chars` is
-/// scratch space.
-fn tokenize_run(
+/// Tokenises the run `text[run]`, reading its bytes directly when it is all ASCII.
+fn tokenize_any_run(
     text: &str,
     run: Range<usize>,
+    ascii: bool,
     chars: &mut Vec<(usize, char)>,
     tokens: &mut Vec<Token>,
 ) {
-    chars.clear();
-    chars.extend(
-        text[run.clone()]
-            .char_indices()
-            .map(|(b, c)| (run.start + b, c)),
-    );
-    let chars = &chars[..];
-    let byte_at = |i: usize| chars.get(i).map_or(run.end, |&(b, _)| b);
+    if ascii {
+        let run = AsciiRun {
+            bytes: &text.as_bytes()[run.clone()],
+            start: run.start,
+        };
+        tokenize_run(text, &run, tokens);
+    } else {
+        chars.clear();
+        chars.extend(
+            text[run.clone()]
+                .char_indices()
+                .map(|(b, c)| (run.start + b, c)),
+        );
+        let run = DecodedRun {
+            chars,
+            end: run.end,
+        };
+        tokenize_run(text, &run, tokens);
+    }
+}
+
+/// The characters of a run without white space, by index.
+trait RunChars {
+    /// Number of characters.
+    fn len(&self) -> usize;
+    /// Character `i`, if `i < len()`.
+    fn get(&self, i: usize) -> Option<char>;
+    /// Byte offset (in the text) of character `i`; the run's end for `i == len()`.
+    fn byte_at(&self, i: usize) -> usize;
+}
+
+/// An all-ASCII run: character `i` is byte `i`.
+struct AsciiRun<'t> {
+    bytes: &'t [u8],
+    start: usize,
+}
+
+impl RunChars for AsciiRun<'_> {
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn get(&self, i: usize) -> Option<char> {
+        self.bytes.get(i).map(|&b| char::from(b))
+    }
+
+    fn byte_at(&self, i: usize) -> usize {
+        self.start + i
+    }
+}
+
+/// Any other run, decoded into (byte offset, char) pairs.
+struct DecodedRun<'c> {
+    chars: &'c [(usize, char)],
+    end: usize,
+}
+
+impl RunChars for DecodedRun<'_> {
+    fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    fn get(&self, i: usize) -> Option<char> {
+        self.chars.get(i).map(|&(_, c)| c)
+    }
+
+    fn byte_at(&self, i: usize) -> usize {
+        self.chars.get(i).map_or(self.end, |&(b, _)| b)
+    }
+}
+
+/// Tokenises a run without white space, appending to `tokens`.
+fn tokenize_run<C: RunChars>(text: &str, chars: &C, tokens: &mut Vec<Token>) {
+    let n = chars.len();
+    let at = |i: usize| chars.get(i).expect("index below the run's length");
     let mut i = 0;
     let mut space_before = true;
-    while i < chars.len() {
-        let c = chars[i].1;
+    while i < n {
+        let c = at(i);
         if is_space(c) {
             space_before = true;
             i += 1;
@@ -237,8 +343,8 @@ fn tokenize_run(
         if c.is_alphanumeric() {
             let numeric = c.is_numeric();
             i += 1;
-            while i < chars.len() {
-                let c = chars[i].1;
+            while i < n {
+                let c = at(i);
                 if c.is_alphanumeric() {
                     // Letters then digits stay one word ("G20"); digits then letters split
                     // ("15th" -> "15" "th") so dates read as numbers.
@@ -247,15 +353,15 @@ fn tokenize_run(
                     }
                     // A glued byline: "IANSUpdated" -> "IANS" | "Updated".
                     if c.is_uppercase()
-                        && chars.get(i + 1).is_some_and(|n| n.1.is_lowercase())
+                        && chars.get(i + 1).is_some_and(char::is_lowercase)
                         && i - start >= 2
-                        && chars[start..i].iter().all(|x| x.1.is_uppercase())
+                        && (start..i).all(|k| at(k).is_uppercase())
                     {
                         break;
                     }
                     i += 1;
                 } else if is_apostrophe(c)
-                    && chars.get(i + 1).is_some_and(|n| n.1.is_alphabetic())
+                    && chars.get(i + 1).is_some_and(char::is_alphabetic)
                     && !is_possessive_at(chars, i)
                 {
                     i += 1; // inner apostrophe: O'Brien, d'Estaing
@@ -274,8 +380,8 @@ fn tokenize_run(
         } else if is_apostrophe(c)
             && tokens
                 .last()
-                .is_some_and(|t: &Token| t.end == byte_at(i) && t.norm.ends_with('s'))
-            && chars.get(i + 1).is_none_or(|n| !n.1.is_alphanumeric())
+                .is_some_and(|t: &Token| t.end == chars.byte_at(i) && t.norm.ends_with('s'))
+            && chars.get(i + 1).is_none_or(|n| !n.is_alphanumeric())
         {
             i += 1; // plural possessive "countries'"
             kind = TokenKind::Word;
@@ -283,7 +389,7 @@ fn tokenize_run(
             i += 1;
             kind = TokenKind::Punct;
         }
-        let (s, e) = (byte_at(start), byte_at(i));
+        let (s, e) = (chars.byte_at(start), chars.byte_at(i));
         let raw = &text[s..e];
         tokens.push(Token {
             start: s,
@@ -298,20 +404,26 @@ fn tokenize_run(
 }
 
 /// `'s` at `i` followed by a non-letter: the possessive clitic.
-fn is_possessive_at(chars: &[(usize, char)], i: usize) -> bool {
-    is_apostrophe(chars[i].1)
-        && chars.get(i + 1).is_some_and(|n| matches!(n.1, 's' | 'S'))
-        && chars.get(i + 2).is_none_or(|n| !n.1.is_alphanumeric())
+fn is_possessive_at<C: RunChars>(chars: &C, i: usize) -> bool {
+    chars.get(i).is_some_and(is_apostrophe)
+        && chars.get(i + 1).is_some_and(|n| matches!(n, 's' | 'S'))
+        && chars.get(i + 2).is_none_or(|n| !n.is_alphanumeric())
         && i > 0
-        && chars[i - 1].1.is_alphanumeric()
+        && chars.get(i - 1).is_some_and(char::is_alphanumeric)
 }
 
 /// Splits "didn't", "can't", "won't" into the verb and "n't", so that rules can see the
 /// negation as a token of its own.
 fn split_negations(text: &str, tokens: Vec<Token>) -> Vec<Token> {
+    let splits =
+        |t: &Token| t.kind == TokenKind::Word && t.norm.len() > 3 && t.norm.ends_with("n't");
+    // Most documents have none: keep the vector rather than moving every token.
+    if !tokens.iter().any(splits) {
+        return tokens;
+    }
     let mut out = Vec::with_capacity(tokens.len());
     for t in tokens {
-        if t.kind == TokenKind::Word && t.norm.len() > 3 && t.norm.ends_with("n't") {
+        if splits(&t) {
             let raw = &text[t.start..t.end];
             // "n't" is three chars; the apostrophe may be multi-byte.
             let cut = raw

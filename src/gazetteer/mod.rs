@@ -19,6 +19,7 @@ mod compiled;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -1165,43 +1166,51 @@ impl Matcher {
     /// another capitalised word ("Pieter Van Dijkhuis", "Magna Pumps Inc").
     pub fn find(&self, doc: &Document) -> Vec<Hit> {
         let mut hits = Vec::new();
+        self.find_each(doc, |hit, _| hits.push(hit));
+        hits
+    }
+
+    /// As [`Matcher::find`], handing each hit to `f` with the range of tokens it covers,
+    /// so that callers need not look the tokens up again.
+    pub(crate) fn find_each(&self, doc: &Document, mut f: impl FnMut(Hit, Range<usize>)) {
         let Some(compiled) = &self.forms else {
-            return hits;
+            return;
         };
         let bytes = compiled.bytes();
         let layout = &compiled.layout;
-        let mut next_free = 0;
-        for (ti, tok) in doc.tokens.iter().enumerate() {
-            if tok.start < next_free {
-                continue;
-            }
+        let mut ti = 0;
+        while ti < doc.tokens.len() {
             let found = match &self.ac {
                 Some(ac) => find_ac(ac, doc, ti),
                 None => longest_at(layout, bytes, doc, ti),
             };
-            if let Some((end, pattern)) = found {
-                if layout.locative(bytes, pattern) && !in_place_context(doc, ti, end) {
-                    continue;
-                }
-                let (entry, via) = layout
-                    .candidates(bytes, pattern)
-                    .next()
-                    .expect("every form has a candidate");
-                hits.push(Hit {
-                    start: tok.start,
-                    end,
-                    entry,
-                    via: via_of(via),
-                    alternatives: Arc::clone(
-                        self.alternatives
-                            .get(&(pattern as u32))
-                            .unwrap_or(&self.none),
-                    ),
-                });
-                next_free = end;
+            let Some((next, pattern)) = found else {
+                ti += 1;
+                continue;
+            };
+            let end = doc.tokens[next - 1].end;
+            if layout.locative(bytes, pattern) && !in_place_context(doc, ti, next) {
+                ti += 1;
+                continue;
             }
+            let (entry, via) = layout
+                .candidates(bytes, pattern)
+                .next()
+                .expect("every form has a candidate");
+            let hit = Hit {
+                start: doc.tokens[ti].start,
+                end,
+                entry,
+                via: via_of(via),
+                alternatives: Arc::clone(
+                    self.alternatives
+                        .get(&(pattern as u32))
+                        .unwrap_or(&self.none),
+                ),
+            };
+            f(hit, ti..next);
+            ti = next;
         }
-        hits
     }
 }
 
@@ -1217,7 +1226,7 @@ fn longest_at(
 ) -> Option<(usize, usize)> {
     let start = doc.tokens[ti].start;
     let mut best = None;
-    for tok in &doc.tokens[ti..] {
+    for (k, tok) in doc.tokens.iter().enumerate().skip(ti) {
         if tok.end - start > layout.max_len {
             break;
         }
@@ -1228,7 +1237,7 @@ fn longest_at(
         if let Some(p) = pattern
             && layout.form(bytes, p) == key.as_bytes()
         {
-            best = Some((tok.end, p));
+            best = Some((k + 1, p));
         }
         if !prefix {
             break;
@@ -1243,9 +1252,8 @@ const LOCATIVE: &[&str] = &[
     "via", "through", "visit", "visited", "visiting", "town", "city", "village",
 ];
 
-/// Whether the span from token `ti` to byte `end` reads as a place (see [`Matcher::find`]).
-fn in_place_context(doc: &Document, ti: usize, end: usize) -> bool {
-    let next = doc.tokens.partition_point(|t| t.start < end);
+/// Whether the span of tokens `ti..next` reads as a place (see [`Matcher::find`]).
+fn in_place_context(doc: &Document, ti: usize, next: usize) -> bool {
     let tok = |i: usize| doc.tokens.get(i);
     if tok(next).is_some_and(|n| n.capitalized && n.space_before) {
         return false;
@@ -1257,7 +1265,8 @@ fn in_place_context(doc: &Document, ti: usize, end: usize) -> bool {
         && tok(next + 1).is_some_and(|n| n.capitalized && n.kind == crate::text::TokenKind::Word)
 }
 
-/// The longest pattern that starts at token `ti` and ends on a token end: (end, pattern).
+/// The longest pattern that starts at token `ti` and ends on a token end: (index after
+/// its last token, pattern).
 fn find_ac(ac: &AhoCorasick, doc: &Document, ti: usize) -> Option<(usize, usize)> {
     let tok = &doc.tokens[ti];
     let mut limit = doc.text.len();
@@ -1266,8 +1275,8 @@ fn find_ac(ac: &AhoCorasick, doc: &Document, ti: usize) -> Option<(usize, usize)
             .range(tok.start..limit)
             .anchored(Anchored::Yes);
         let m = ac.find(input)?;
-        if doc.token_ending_at(m.end()).is_some() {
-            return Some((m.end(), m.pattern().as_usize()));
+        if let Some(last) = doc.token_ending_at(m.end()) {
+            return Some((last + 1, m.pattern().as_usize()));
         }
         // The longest form ends inside a token: retry with the text cut at the last token
         // end before it, so a shorter form that fits can still match.
