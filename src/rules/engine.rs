@@ -160,6 +160,7 @@ pub(crate) fn run_compiled(
         words: IdSet::with_universe(program.words.len()),
     };
     let mut binds = Binds::default();
+    let mut starts = vec![Vec::new(); rules.len()];
     for sentence in &doc.sentences {
         let tokens = sentence.tokens.clone();
         units_of(program, resolved, tokens.clone(), &mut units, &mut scratch);
@@ -183,7 +184,16 @@ pub(crate) fn run_compiled(
             date: None,
         };
         s_run(
-            &cx, rules, symmetric, gazetteer, resolved, s, &present, &mut binds, &mut out,
+            &cx,
+            rules,
+            symmetric,
+            gazetteer,
+            resolved,
+            s,
+            &present,
+            &mut starts,
+            &mut binds,
+            &mut out,
         );
     }
     out
@@ -207,22 +217,17 @@ fn s_run<'a>(
     resolved: &'a Resolved<'_>,
     mut s: Sentence<'_>,
     present: &Present,
+    starts: &mut [Vec<u32>],
     binds: &mut Binds<'a>,
     out: &mut Vec<Found>,
 ) {
     // Two rules may find the same relation in one sentence: keep the first. Relations of
     // other sentences differ in evidence, so only this sentence's need checking.
     let before = out.len();
-    for (rule, pattern) in rules.iter().zip(&cx.program.patterns) {
-        if !pattern.needs.met_by(present) {
-            continue;
-        }
-        for start in 0..cx.units.len() {
-            if let Some(first) = &pattern.first
-                && !first.iter().any(|e| fits(cx, e, start))
-            {
-                continue;
-            }
+    find_starts(cx, present, starts);
+    for ((rule, pattern), starts) in rules.iter().zip(&cx.program.patterns).zip(&*starts) {
+        for &start in starts {
+            let start = start as usize;
             binds.clear();
             let Some(end) = match_seq(cx, &pattern.elems, start, binds) else {
                 continue;
@@ -334,6 +339,68 @@ fn s_run<'a>(
                     }
                 }
             }
+        }
+    }
+}
+
+/// Fills `starts[r]` with the units, in order, that may start a match of rule `r`: none
+/// when the sentence lacks what the rule needs, else those that fit one of its first atoms
+/// (looked up in [`Program::starts`]).
+fn find_starts(cx: &Cx<'_, '_>, present: &Present, starts: &mut [Vec<u32>]) {
+    let program = cx.program;
+    let mut active = false;
+    for (s, p) in starts.iter_mut().zip(&program.patterns) {
+        s.clear();
+        // While the lists fill, `u32::MAX` marks a rule the sentence cannot satisfy.
+        if !p.needs.met_by(present) {
+            s.push(u32::MAX);
+        } else {
+            active = true;
+        }
+    }
+    if active {
+        let index = &program.starts;
+        for (u, unit) in cx.units.iter().enumerate() {
+            let u = u as u32;
+            let mut add = |r: usize| {
+                let s = &mut starts[r];
+                // Inactive rules hold `u32::MAX`; a rule found twice for `u` is added once.
+                if s.last().is_none_or(|&l| l < u) {
+                    s.push(u);
+                }
+            };
+            index.any.iter().for_each(|&r| add(r));
+            match unit.kind {
+                Kind::Entity { entities, via } => {
+                    for (r, t) in &index.entity {
+                        if entity_fits(cx, t, entities, via) {
+                            add(*r);
+                        }
+                    }
+                    continue;
+                }
+                Kind::Lex { entries } => {
+                    for (r, t) in &index.lex {
+                        if entries.iter().any(|&e| cx.lexicon.fits(e, *t)) {
+                            add(*r);
+                        }
+                    }
+                }
+                Kind::Token => {}
+            }
+            if let Some(rules) = index.word.get(unit.word as usize) {
+                rules.iter().for_each(|&r| add(r));
+            }
+            if unit.cap {
+                index.cap.iter().for_each(|&r| add(r));
+            } else if unit.alphabetic {
+                index.lower.iter().for_each(|&r| add(r));
+            }
+        }
+    }
+    for s in starts.iter_mut() {
+        if s.first() == Some(&u32::MAX) {
+            s.clear();
         }
     }
 }

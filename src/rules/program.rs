@@ -238,9 +238,6 @@ pub(crate) struct Emit {
 pub(crate) struct Pattern {
     pub(crate) elems: Vec<Elem>,
     pub(crate) needs: Needs,
-    /// Elements one of which the first unit of every non-empty match fits; `None` when any
-    /// unit may start one. Starts that fit none cannot give a relation and are not tried.
-    pub(crate) first: Option<Vec<Elem>>,
     pub(crate) guards: Vec<Guard>,
     pub(crate) emit: Vec<Emit>,
 }
@@ -325,6 +322,59 @@ pub(crate) struct Program {
     pub(crate) lexicon: LexTable,
     /// One per rule, in order.
     pub(crate) patterns: Vec<Pattern>,
+    pub(crate) starts: Starts,
+}
+
+/// Which rules a unit may start a match of, looked up by what the unit is: the first unit
+/// of every non-empty match of a pattern fits one of the pattern's first atoms (see
+/// [`first_units`]), so other starts cannot give a relation and are not tried.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Starts {
+    /// Rules any unit may start (a `Skip` with no `only` comes first).
+    pub(crate) any: Vec<usize>,
+    /// Rules an entity unit may start, with the test it must pass.
+    pub(crate) entity: Vec<(usize, EntityTest)>,
+    /// Rules a lexicon phrase may start, with the test one of its entries must pass.
+    pub(crate) lex: Vec<(usize, LexTest)>,
+    /// Per word id, the rules a (non-entity) unit of that text may start.
+    pub(crate) word: Vec<Vec<usize>>,
+    /// Rules a capitalised non-entity unit may start.
+    pub(crate) cap: Vec<usize>,
+    /// Rules a lowercase (alphabetic) non-entity unit may start.
+    pub(crate) lower: Vec<usize>,
+}
+
+impl Starts {
+    fn new(patterns: &[Pattern], words: usize) -> Starts {
+        let mut s = Starts {
+            word: vec![Vec::new(); words],
+            ..Starts::default()
+        };
+        for (r, p) in patterns.iter().enumerate() {
+            let mut first = Vec::new();
+            if !first_units(&p.elems, &mut first) {
+                s.any.push(r);
+                continue;
+            }
+            for atom in first {
+                match atom {
+                    Elem::Entity(t) => s.entity.push((r, t)),
+                    Elem::Lex { test, .. } => s.lex.push((r, test)),
+                    Elem::Word(set) => {
+                        for (id, rules) in s.word.iter_mut().enumerate() {
+                            if set.contains(id as u32) && rules.last() != Some(&r) {
+                                rules.push(r);
+                            }
+                        }
+                    }
+                    Elem::Cap => s.cap.push(r),
+                    Elem::Lower => s.lower.push(r),
+                    _ => unreachable!("first units are atoms"),
+                }
+            }
+        }
+        s
+    }
 }
 
 /// Units that end a clause for `Scope::Clause`.
@@ -407,16 +457,14 @@ impl Program {
                 })
                 .collect();
             let needs = p.needs(&elems);
-            let mut first = Vec::new();
-            let first = first_units(&elems, &mut first).then_some(first);
             patterns.push(Pattern {
                 elems,
                 needs,
-                first,
                 guards,
                 emit,
             });
         }
+        p.starts = Starts::new(&patterns, p.words.len());
         p.patterns = patterns;
         p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests);
         p
@@ -680,6 +728,32 @@ mod tests {
         // A free skip can start anywhere.
         assert_eq!(first("[Skip(max: 2), Entity()]"), None);
         assert_eq!(first("[Skip(max: 0), Entity()]"), Some(1));
+    }
+
+    #[test]
+    fn start_index() {
+        let mut p = Program::default();
+        let pattern = |p: &mut Program, text: &str| Pattern {
+            elems: p.elems(&parse(text), &mut Vec::new()),
+            needs: Needs::default(),
+            guards: Vec::new(),
+            emit: Vec::new(),
+        };
+        let patterns = [
+            pattern(&mut p, "[Entity(), Word([\"of\"])]"),
+            pattern(&mut p, "[Opt([Word([\"the\", \"a\"])]), Cap, Entity()]"),
+            pattern(&mut p, "[Skip(max: 1), Entity()]"),
+            pattern(&mut p, "[Either([[Lex(category: \"title\")], [Lower]])]"),
+        ];
+        let s = Starts::new(&patterns, p.words.len());
+        assert_eq!(s.any, [2]);
+        assert_eq!(s.entity.iter().map(|e| e.0).collect::<Vec<_>>(), [0]);
+        assert_eq!(s.lex.iter().map(|e| e.0).collect::<Vec<_>>(), [3]);
+        assert_eq!(s.word[p.words.get("the") as usize], [1]);
+        assert_eq!(s.word[p.words.get("a") as usize], [1]);
+        assert!(s.word[p.words.get("of") as usize].is_empty());
+        assert_eq!(s.cap, [1]);
+        assert_eq!(s.lower, [3]);
     }
 
     #[test]
