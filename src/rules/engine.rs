@@ -14,8 +14,8 @@ use crate::gazetteer::Gazetteer;
 use crate::resolve::Resolved;
 use crate::rules::compile::Rule;
 use crate::rules::program::{
-    Attr, Elem, EntityTest, IdSet, LexTable, NONE, Needs, Object, Pattern, Predicate, Program,
-    Slot, type_bit,
+    Attr, Branch, Elem, EntityTest, IdSet, LexTable, NONE, Needs, Object, Pattern, Predicate,
+    Program, Slot, type_bit,
 };
 use crate::rules::structure::Scope;
 use crate::text::Token;
@@ -695,20 +695,25 @@ fn match_cont<'a>(
     };
     match first {
         Elem::Opt(inner) => {
-            let with = Seq {
-                head: inner,
-                tail: Some(&rest),
-            };
-            if let Some(e) = match_cont(cx, with, u, binds) {
-                return Some(e);
+            if may_start(cx, inner, u) {
+                let with = Seq {
+                    head: &inner.elems,
+                    tail: Some(&rest),
+                };
+                if let Some(e) = match_cont(cx, with, u, binds) {
+                    return Some(e);
+                }
+                restore(binds);
             }
-            restore(binds);
             match_cont(cx, rest, u, binds)
         }
         Elem::Either(alts) => {
             for alt in alts {
+                if !may_start(cx, alt, u) {
+                    continue;
+                }
                 let seq = Seq {
-                    head: alt,
+                    head: &alt.elems,
                     tail: Some(&rest),
                 };
                 if let Some(e) = match_cont(cx, seq, u, binds) {
@@ -758,6 +763,17 @@ fn match_cont<'a>(
             }
         }
     }
+}
+
+/// Whether a match of `branch` may start at unit `u` by its lookahead; when not, trying it
+/// would fail.
+fn may_start(cx: &Cx<'_, '_>, branch: &Branch, u: usize) -> bool {
+    let fit_any = |atoms: &Option<Vec<Elem>>, u: usize| {
+        atoms
+            .as_ref()
+            .is_none_or(|atoms| atoms.iter().any(|a| fits(cx, a, u)))
+    };
+    fit_any(&branch.first, u) && fit_any(&branch.second, u + 1)
 }
 
 fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool {

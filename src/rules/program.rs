@@ -159,11 +159,43 @@ pub(crate) enum Elem {
     Word(IdSet),
     Cap,
     Lower,
-    Opt(Vec<Elem>),
+    Opt(Branch),
     Skip { max: usize, only: Vec<Elem> },
     Not(Box<Elem>),
     NotAfter(Box<Elem>),
-    Either(Vec<Vec<Elem>>),
+    Either(Vec<Branch>),
+}
+
+/// The inner sequence of an `Opt`, or one alternative of an `Either`, with a lookahead
+/// that lets the engine skip it when it cannot match (its failure would only be found
+/// after a frame per element).
+#[derive(Clone, Debug)]
+pub(crate) struct Branch {
+    pub(crate) elems: Vec<Elem>,
+    /// When every match consumes a unit: atoms one of which that first unit fits.
+    pub(crate) first: Option<Vec<Elem>>,
+    /// When the branch starts with an atom and what follows it must consume a unit too:
+    /// atoms one of which the second unit fits.
+    pub(crate) second: Option<Vec<Elem>>,
+}
+
+impl Branch {
+    fn new(elems: Vec<Elem>) -> Branch {
+        let consuming_first = |seq: &[Elem]| {
+            let mut atoms = Vec::new();
+            (first_of(seq, &mut atoms) == Some(false)).then_some(atoms)
+        };
+        let first = consuming_first(&elems);
+        let second = match elems.split_first() {
+            Some((head, rest)) if head.is_atom() => consuming_first(rest),
+            _ => None,
+        };
+        Branch {
+            elems,
+            first,
+            second,
+        }
+    }
 }
 
 impl Elem {
@@ -567,16 +599,18 @@ impl Program {
             }
             Element::Cap => Elem::Cap,
             Element::Lower => Elem::Lower,
-            Element::Opt(v) => Elem::Opt(self.elems(v, slots)),
+            Element::Opt(v) => Elem::Opt(Branch::new(self.elems(v, slots))),
             Element::Skip { max, only } => Elem::Skip {
                 max: *max,
                 only: self.elems(only, slots),
             },
             Element::Not(inner) => Elem::Not(Box::new(self.elem(inner, slots))),
             Element::NotAfter(inner) => Elem::NotAfter(Box::new(self.elem(inner, slots))),
-            Element::Either(alts) => {
-                Elem::Either(alts.iter().map(|a| self.elems(a, slots)).collect())
-            }
+            Element::Either(alts) => Elem::Either(
+                alts.iter()
+                    .map(|a| Branch::new(self.elems(a, slots)))
+                    .collect(),
+            ),
         }
     }
 
@@ -607,7 +641,11 @@ fn min_entities(pattern: &[Elem]) -> usize {
         .iter()
         .map(|e| match e {
             Elem::Entity(_) => 1,
-            Elem::Either(alts) => alts.iter().map(|a| min_entities(a)).min().unwrap_or(0),
+            Elem::Either(alts) => alts
+                .iter()
+                .map(|a| min_entities(&a.elems))
+                .min()
+                .unwrap_or(0),
             _ => 0,
         })
         .sum()
@@ -630,12 +668,12 @@ fn first_of(seq: &[Elem], out: &mut Vec<Elem>) -> Option<bool> {
                 return Some(false);
             }
             Elem::Opt(inner) => {
-                first_of(inner, out)?;
+                first_of(&inner.elems, out)?;
             }
             Elem::Either(alts) => {
                 let mut nullable = false;
                 for alt in alts {
-                    nullable |= first_of(alt, out)?;
+                    nullable |= first_of(&alt.elems, out)?;
                 }
                 if !nullable {
                     return Some(false);
@@ -728,6 +766,29 @@ mod tests {
         // A free skip can start anywhere.
         assert_eq!(first("[Skip(max: 2), Entity()]"), None);
         assert_eq!(first("[Skip(max: 0), Entity()]"), Some(1));
+    }
+
+    #[test]
+    fn branch_lookahead() {
+        let either = |text: &str| match compiled(text).remove(0) {
+            Elem::Either(alts) => alts,
+            _ => unreachable!(),
+        };
+        let looks = |b: &Branch| {
+            (
+                b.first.as_ref().map(Vec::len),
+                b.second.as_ref().map(Vec::len),
+            )
+        };
+        let alts = either(
+            "[Either([[Entity(), Opt([Word([\",\"])]), Word([\"of\"])], [Opt([Cap]), Entity()], [Entity(), Opt([Cap])], [Skip(max: 1), Entity()]])]",
+        );
+        assert_eq!(looks(&alts[0]), (Some(1), Some(2)));
+        assert_eq!(looks(&alts[1]), (Some(2), None));
+        // Nothing need follow the entity.
+        assert_eq!(looks(&alts[2]), (Some(1), None));
+        // A free skip may start anywhere.
+        assert_eq!(looks(&alts[3]), (None, None));
     }
 
     #[test]
