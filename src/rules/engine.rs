@@ -99,6 +99,10 @@ impl Needs {
         p.entities >= self.entities
             && self.categories.iter().all(|&c| p.categories.contains(c))
             && self.words.iter().all(|ws| ws.intersects(&p.words))
+            && self
+                .either
+                .iter()
+                .all(|alts| alts.iter().any(|n| n.met_by(p)))
     }
 }
 

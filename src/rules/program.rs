@@ -219,6 +219,9 @@ pub(crate) struct Needs {
     pub(crate) categories: Vec<u32>,
     /// Word elements that every match consumes (one of the words each).
     pub(crate) words: Vec<IdSet>,
+    /// Per `Either` that every match goes through, the needs of its alternatives: one of
+    /// them must be met.
+    pub(crate) either: Vec<Vec<Needs>>,
 }
 
 /// A guard over category ids.
@@ -615,19 +618,27 @@ impl Program {
     }
 
     fn needs(&self, pattern: &[Elem]) -> Needs {
-        let mut needs = Needs {
-            entities: min_entities(pattern),
-            ..Needs::default()
-        };
-        for e in pattern {
-            match e {
-                Elem::Lex { test, .. } => needs.categories.push(test.category),
-                Elem::Word(words) => needs.words.push(words.clone()),
-                _ => {}
-            }
-        }
-        needs
+        needs_of(pattern)
     }
+}
+
+/// What every match of `pattern` consumes (see [`Needs`]).
+fn needs_of(pattern: &[Elem]) -> Needs {
+    let mut needs = Needs {
+        entities: min_entities(pattern),
+        ..Needs::default()
+    };
+    for e in pattern {
+        match e {
+            Elem::Lex { test, .. } => needs.categories.push(test.category),
+            Elem::Word(words) => needs.words.push(words.clone()),
+            Elem::Either(alts) => needs
+                .either
+                .push(alts.iter().map(|a| needs_of(&a.elems)).collect()),
+            _ => {}
+        }
+    }
+    needs
 }
 
 /// The bit of an entity type in [`EntityTest::types`].
@@ -789,6 +800,26 @@ mod tests {
         assert_eq!(looks(&alts[2]), (Some(1), None));
         // A free skip may start anywhere.
         assert_eq!(looks(&alts[3]), (None, None));
+    }
+
+    #[test]
+    fn needs_go_into_either() {
+        let mut p = Program::default();
+        let elems = p.elems(
+            &parse(
+                "[Entity(), Either([[Lex(category: \"a\"), Word([\"of\"])], [Opt([Lex(category: \"b\")]), Entity()]])]",
+            ),
+            &mut Vec::new(),
+        );
+        let n = p.needs(&elems);
+        assert_eq!(n.entities, 1);
+        assert!(n.categories.is_empty() && n.words.is_empty());
+        let alts = &n.either[0];
+        assert_eq!(alts[0].categories, [p.categories.get("a")]);
+        assert_eq!(alts[0].words.len(), 1);
+        // What an `Opt` holds is not needed.
+        assert!(alts[1].categories.is_empty());
+        assert_eq!(alts[1].entities, 1);
     }
 
     #[test]
