@@ -98,7 +98,10 @@ impl Needs {
     fn met_by(&self, p: &Present) -> bool {
         p.entities >= self.entities
             && self.categories.iter().all(|&c| p.categories.contains(c))
-            && self.words.iter().all(|ws| ws.intersects(&p.words))
+            && self
+                .words
+                .iter()
+                .all(|ws| ws.iter().any(|&w| p.words.contains(w)))
             && self
                 .either
                 .iter()
@@ -143,7 +146,8 @@ pub(crate) fn run_compiled(
         return Vec::new();
     }
     let doc = resolved.doc;
-    let article_date = dates::date_line(doc);
+    // Only a `SentenceDate` attribute reads it, and most documents emit none.
+    let article_date = std::cell::OnceCell::new();
     let lexicon = program.lexicon_for(gazetteer);
     let types: Vec<u32> = resolved
         .entities
@@ -184,7 +188,7 @@ pub(crate) fn run_compiled(
         let s = Sentence {
             span,
             tokens,
-            article_date: article_date.as_ref(),
+            article_date: &article_date,
             date: None,
         };
         s_run(
@@ -207,7 +211,8 @@ pub(crate) fn run_compiled(
 struct Sentence<'d> {
     span: Range<usize>,
     tokens: Range<usize>,
-    article_date: Option<&'d dates::DateLine>,
+    /// The article's date line, found on first use.
+    article_date: &'d std::cell::OnceCell<Option<dates::DateLine>>,
     /// Its first date, once an attribute asked for it.
     date: Option<Option<String>>,
 }
@@ -292,7 +297,10 @@ fn s_run<'a>(
                         Attr::SentenceDate => s
                             .date
                             .get_or_insert_with(|| {
-                                dates::first_date(resolved.doc, s.tokens.clone(), s.article_date)
+                                let line = s
+                                    .article_date
+                                    .get_or_init(|| dates::date_line(resolved.doc));
+                                dates::first_date(resolved.doc, s.tokens.clone(), line.as_ref())
                             })
                             .clone(),
                     };
@@ -364,33 +372,34 @@ fn find_starts(cx: &Cx<'_, '_>, present: &Present, starts: &mut [Vec<u32>]) {
     }
     if active {
         let index = &program.starts;
+        // Whether any rule of a shared first-atom test can still start in this sentence.
+        let wanted = |rules: &[usize], starts: &[Vec<u32>]| {
+            rules.iter().any(|&r| starts[r].first() != Some(&u32::MAX))
+        };
         for (u, unit) in cx.units.iter().enumerate() {
             let u = u as u32;
-            let mut add = |r: usize| {
-                let s = &mut starts[r];
-                // Inactive rules hold `u32::MAX`; a rule found twice for `u` is added once.
-                if s.last().is_none_or(|&l| l < u) {
-                    s.push(u);
+            if let Kind::Entity { entities, via } = unit.kind {
+                for (t, rules) in &index.entity {
+                    if wanted(rules, starts) && entity_fits(cx, t, entities, via) {
+                        for &r in rules {
+                            add_start(&mut starts[r], u);
+                        }
+                    }
                 }
-            };
+            }
+            if let Kind::Lex { entries } = unit.kind {
+                for (t, rules) in &index.lex {
+                    if wanted(rules, starts) && entries.iter().any(|&e| cx.lexicon.fits(e, *t)) {
+                        for &r in rules {
+                            add_start(&mut starts[r], u);
+                        }
+                    }
+                }
+            }
+            let mut add = |r: usize| add_start(&mut starts[r], u);
             index.any.iter().for_each(|&r| add(r));
-            match unit.kind {
-                Kind::Entity { entities, via } => {
-                    for (r, t) in &index.entity {
-                        if entity_fits(cx, t, entities, via) {
-                            add(*r);
-                        }
-                    }
-                    continue;
-                }
-                Kind::Lex { entries } => {
-                    for (r, t) in &index.lex {
-                        if entries.iter().any(|&e| cx.lexicon.fits(e, *t)) {
-                            add(*r);
-                        }
-                    }
-                }
-                Kind::Token => {}
+            if matches!(unit.kind, Kind::Entity { .. }) {
+                continue;
             }
             if let Some(rules) = index.word.get(unit.word as usize) {
                 rules.iter().for_each(|&r| add(r));
@@ -406,6 +415,14 @@ fn find_starts(cx: &Cx<'_, '_>, present: &Present, starts: &mut [Vec<u32>]) {
         if s.first() == Some(&u32::MAX) {
             s.clear();
         }
+    }
+}
+
+/// Adds start `u` to a rule's list unless the rule is inactive (its list holds
+/// `u32::MAX`) or has it already (found by two of its first atoms).
+fn add_start(starts: &mut Vec<u32>, u: u32) {
+    if starts.last().is_none_or(|&l| l < u) {
+        starts.push(u);
     }
 }
 

@@ -50,9 +50,13 @@ impl IdSet {
             .is_some_and(|w| w >> (id % 64) & 1 == 1)
     }
 
-    /// Whether the sets share an id (their storage may differ in length).
-    pub(crate) fn intersects(&self, other: &IdSet) -> bool {
-        self.bits.iter().zip(&other.bits).any(|(a, b)| a & b != 0)
+    /// The ids in the set, in increasing order.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.bits.iter().enumerate().flat_map(|(i, &w)| {
+            (0..64)
+                .filter(move |b| w >> b & 1 == 1)
+                .map(move |b| (i * 64 + b) as u32)
+        })
     }
 
     /// Empties the set, keeping its storage.
@@ -143,6 +147,16 @@ pub(crate) struct EntityTest {
     pub(crate) vias: Option<IdSet>,
 }
 
+impl EntityTest {
+    /// Whether both accept the same units (whatever they bind).
+    pub(crate) fn same_test(&self, other: &EntityTest) -> bool {
+        self.types == other.types
+            && self.subtypes == other.subtypes
+            && self.group == other.group
+            && self.vias == other.vias
+    }
+}
+
 /// What a `Lex` element asks of a lexicon entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct LexTest {
@@ -217,8 +231,9 @@ pub(crate) struct Needs {
     pub(crate) entities: usize,
     /// Lexicon categories that every match consumes a unit of.
     pub(crate) categories: Vec<u32>,
-    /// Word elements that every match consumes (one of the words each).
-    pub(crate) words: Vec<IdSet>,
+    /// Word elements that every match consumes: the ids of one of the words each (a few
+    /// bit tests, where intersecting with the whole vocabulary's bits would be more).
+    pub(crate) words: Vec<Vec<u32>>,
     /// Per `Either` that every match goes through, the needs of its alternatives: one of
     /// them must be met.
     pub(crate) either: Vec<Vec<Needs>>,
@@ -367,10 +382,12 @@ pub(crate) struct Program {
 pub(crate) struct Starts {
     /// Rules any unit may start (a `Skip` with no `only` comes first).
     pub(crate) any: Vec<usize>,
-    /// Rules an entity unit may start, with the test it must pass.
-    pub(crate) entity: Vec<(usize, EntityTest)>,
-    /// Rules a lexicon phrase may start, with the test one of its entries must pass.
-    pub(crate) lex: Vec<(usize, LexTest)>,
+    /// Distinct tests of first `Entity` atoms, each with the rules an entity unit that
+    /// passes it may start (a test is done once per unit however many rules share it).
+    pub(crate) entity: Vec<(EntityTest, Vec<usize>)>,
+    /// Distinct tests of first `Lex` atoms, each with the rules a lexicon phrase may start
+    /// when one of its entries passes it.
+    pub(crate) lex: Vec<(LexTest, Vec<usize>)>,
     /// Per word id, the rules a (non-entity) unit of that text may start.
     pub(crate) word: Vec<Vec<usize>>,
     /// Rules a capitalised non-entity unit may start.
@@ -393,12 +410,18 @@ impl Starts {
             }
             for atom in first {
                 match atom {
-                    Elem::Entity(t) => s.entity.push((r, t)),
-                    Elem::Lex { test, .. } => s.lex.push((r, test)),
+                    Elem::Entity(t) => match s.entity.iter_mut().find(|(u, _)| u.same_test(&t)) {
+                        Some((_, rules)) => add_once(rules, r),
+                        None => s.entity.push((t, vec![r])),
+                    },
+                    Elem::Lex { test, .. } => match s.lex.iter_mut().find(|(u, _)| *u == test) {
+                        Some((_, rules)) => add_once(rules, r),
+                        None => s.lex.push((test, vec![r])),
+                    },
                     Elem::Word(set) => {
                         for (id, rules) in s.word.iter_mut().enumerate() {
-                            if set.contains(id as u32) && rules.last() != Some(&r) {
-                                rules.push(r);
+                            if set.contains(id as u32) {
+                                add_once(rules, r);
                             }
                         }
                     }
@@ -622,6 +645,13 @@ impl Program {
     }
 }
 
+/// Adds rule `r` to `rules` (filled in rule order) unless it is there already.
+fn add_once(rules: &mut Vec<usize>, r: usize) {
+    if rules.last() != Some(&r) {
+        rules.push(r);
+    }
+}
+
 /// What every match of `pattern` consumes (see [`Needs`]).
 fn needs_of(pattern: &[Elem]) -> Needs {
     let mut needs = Needs {
@@ -631,7 +661,7 @@ fn needs_of(pattern: &[Elem]) -> Needs {
     for e in pattern {
         match e {
             Elem::Lex { test, .. } => needs.categories.push(test.category),
-            Elem::Word(words) => needs.words.push(words.clone()),
+            Elem::Word(words) => needs.words.push(words.ids().collect()),
             Elem::Either(alts) => needs
                 .either
                 .push(alts.iter().map(|a| needs_of(&a.elems)).collect()),
@@ -719,11 +749,9 @@ mod tests {
         a.insert(3);
         a.insert(130);
         assert!(a.contains(3) && a.contains(130) && !a.contains(4));
-        let mut b = IdSet::default();
-        b.insert(130);
-        assert!(a.intersects(&b));
+        assert_eq!(a.ids().collect::<Vec<_>>(), [3, 130]);
         a.clear();
-        assert!(!a.contains(3) && !a.intersects(&b));
+        assert!(!a.contains(3) && !a.contains(130));
     }
 
     #[test]
@@ -833,14 +861,20 @@ mod tests {
         };
         let patterns = [
             pattern(&mut p, "[Entity(), Word([\"of\"])]"),
-            pattern(&mut p, "[Opt([Word([\"the\", \"a\"])]), Cap, Entity()]"),
+            pattern(
+                &mut p,
+                "[Either([[Opt([Word([\"the\", \"a\"])]), Cap], [Entity(bind: \"x\")]]), Entity()]",
+            ),
             pattern(&mut p, "[Skip(max: 1), Entity()]"),
             pattern(&mut p, "[Either([[Lex(category: \"title\")], [Lower]])]"),
         ];
         let s = Starts::new(&patterns, p.words.len());
         assert_eq!(s.any, [2]);
-        assert_eq!(s.entity.iter().map(|e| e.0).collect::<Vec<_>>(), [0]);
-        assert_eq!(s.lex.iter().map(|e| e.0).collect::<Vec<_>>(), [3]);
+        // Rules 0 and 1 share one entity test, bound to different slots.
+        assert_eq!(s.entity.len(), 1);
+        assert_eq!(s.entity[0].1, [0, 1]);
+        assert_eq!(s.lex.len(), 1);
+        assert_eq!(s.lex[0].1, [3]);
         assert_eq!(s.word[p.words.get("the") as usize], [1]);
         assert_eq!(s.word[p.words.get("a") as usize], [1]);
         assert!(s.word[p.words.get("of") as usize].is_empty());
