@@ -168,7 +168,7 @@ pub(crate) fn run_compiled(
         words: IdSet::with_universe(program.words.len()),
     };
     let mut binds = Binds::default();
-    let mut starts = vec![Vec::new(); rules.len()];
+    let mut candidates = Candidates::new(rules.len());
     for sentence in &doc.sentences {
         let tokens = sentence.tokens.clone();
         units_of(program, resolved, tokens.clone(), &mut units, &mut scratch);
@@ -199,7 +199,7 @@ pub(crate) fn run_compiled(
             resolved,
             s,
             &present,
-            &mut starts,
+            &mut candidates,
             &mut binds,
             &mut out,
         );
@@ -226,15 +226,19 @@ fn s_run<'a>(
     resolved: &'a Resolved<'_>,
     mut s: Sentence<'_>,
     present: &Present,
-    starts: &mut [Vec<u32>],
+    candidates: &mut Candidates,
     binds: &mut Binds<'a>,
     out: &mut Vec<Found>,
 ) {
     // Two rules may find the same relation in one sentence: keep the first. Relations of
     // other sentences differ in evidence, so only this sentence's need checking.
     let before = out.len();
-    find_starts(cx, present, starts);
-    for ((rule, pattern), starts) in rules.iter().zip(&cx.program.patterns).zip(&*starts) {
+    find_starts(cx, present, candidates);
+    let all = rules
+        .iter()
+        .zip(&cx.program.patterns)
+        .zip(&candidates.starts);
+    for ((rule, pattern), starts) in all {
         for &start in starts {
             let start = start as usize;
             binds.clear();
@@ -355,74 +359,93 @@ fn s_run<'a>(
     }
 }
 
-/// Fills `starts[r]` with the units, in order, that may start a match of rule `r`: none
-/// when the sentence lacks what the rule needs, else those that fit one of its first atoms
-/// (looked up in [`Program::starts`]).
-fn find_starts(cx: &Cx<'_, '_>, present: &Present, starts: &mut [Vec<u32>]) {
-    let program = cx.program;
-    let mut active = false;
-    for (s, p) in starts.iter_mut().zip(&program.patterns) {
-        s.clear();
-        // While the lists fill, `u32::MAX` marks a rule the sentence cannot satisfy.
-        if !p.needs.met_by(present) {
-            s.push(u32::MAX);
-        } else {
-            active = true;
+/// Where each rule may start in the current sentence; reused across sentences.
+#[derive(Debug)]
+struct Candidates {
+    /// Per rule, in order, the units a match may start at.
+    starts: Vec<Vec<u32>>,
+    /// Per rule, whether the sentence meets its needs, decided when a unit first could
+    /// start it (most rules never get that far in most sentences).
+    active: Vec<Option<bool>>,
+}
+
+impl Candidates {
+    fn new(rules: usize) -> Candidates {
+        Candidates {
+            starts: vec![Vec::new(); rules],
+            active: vec![None; rules],
         }
     }
-    if active {
-        let index = &program.starts;
-        // Whether any rule of a shared first-atom test can still start in this sentence.
-        let wanted = |rules: &[usize], starts: &[Vec<u32>]| {
-            rules.iter().any(|&r| starts[r].first() != Some(&u32::MAX))
-        };
-        for (u, unit) in cx.units.iter().enumerate() {
-            let u = u as u32;
-            if let Kind::Entity { entities, via } = unit.kind {
-                for (t, rules) in &index.entity {
-                    if wanted(rules, starts) && entity_fits(cx, t, entities, via) {
-                        for &r in rules {
-                            add_start(&mut starts[r], u);
-                        }
-                    }
-                }
-            }
-            if let Kind::Lex { entries } = unit.kind {
-                for (t, rules) in &index.lex {
-                    if wanted(rules, starts) && entries.iter().any(|&e| cx.lexicon.fits(e, *t)) {
-                        for &r in rules {
-                            add_start(&mut starts[r], u);
-                        }
-                    }
-                }
-            }
-            let mut add = |r: usize| add_start(&mut starts[r], u);
-            index.any.iter().for_each(|&r| add(r));
-            if matches!(unit.kind, Kind::Entity { .. }) {
-                continue;
-            }
-            if let Some(rules) = index.word.get(unit.word as usize) {
-                rules.iter().for_each(|&r| add(r));
-            }
-            if unit.cap {
-                index.cap.iter().for_each(|&r| add(r));
-            } else if unit.alphabetic {
-                index.lower.iter().for_each(|&r| add(r));
-            }
-        }
+
+    /// Whether rule `r` may still start in the sentence.
+    fn wanted(&self, r: usize) -> bool {
+        self.active[r] != Some(false)
     }
-    for s in starts.iter_mut() {
-        if s.first() == Some(&u32::MAX) {
-            s.clear();
+
+    /// Adds start `u` to rule `r` when the sentence meets the rule's needs, once however
+    /// many of its first atoms `u` fits.
+    fn add(&mut self, program: &Program, present: &Present, r: usize, u: u32) {
+        let active =
+            *self.active[r].get_or_insert_with(|| program.patterns[r].needs.met_by(present));
+        let starts = &mut self.starts[r];
+        if active && starts.last().is_none_or(|&l| l < u) {
+            starts.push(u);
         }
     }
 }
 
-/// Adds start `u` to a rule's list unless the rule is inactive (its list holds
-/// `u32::MAX`) or has it already (found by two of its first atoms).
-fn add_start(starts: &mut Vec<u32>, u: u32) {
-    if starts.last().is_none_or(|&l| l < u) {
-        starts.push(u);
+/// Fills `c.starts[r]` with the units, in order, that may start a match of rule `r`: those
+/// that fit one of its first atoms (looked up in [`Program::starts`]), when the sentence
+/// meets the rule's needs.
+fn find_starts(cx: &Cx<'_, '_>, present: &Present, c: &mut Candidates) {
+    let program = cx.program;
+    c.starts.iter_mut().for_each(Vec::clear);
+    c.active.iter_mut().for_each(|a| *a = None);
+    let index = &program.starts;
+    for (u, unit) in cx.units.iter().enumerate() {
+        let u = u as u32;
+        for &r in &index.any {
+            c.add(program, present, r, u);
+        }
+        match unit.kind {
+            Kind::Entity { entities, via } => {
+                for (t, rules) in &index.entity {
+                    if rules.iter().any(|&r| c.wanted(r)) && entity_fits(cx, t, entities, via) {
+                        for &r in rules {
+                            c.add(program, present, r, u);
+                        }
+                    }
+                }
+                continue;
+            }
+            Kind::Lex { entries } => {
+                for (t, rules) in &index.lex {
+                    if rules.iter().any(|&r| c.wanted(r))
+                        && entries.iter().any(|&e| cx.lexicon.fits(e, *t))
+                    {
+                        for &r in rules {
+                            c.add(program, present, r, u);
+                        }
+                    }
+                }
+            }
+            Kind::Token => {}
+        }
+        if let Some(rules) = index.word.get(unit.word as usize) {
+            for &r in rules {
+                c.add(program, present, r, u);
+            }
+        }
+        let shape = if unit.cap {
+            &index.cap
+        } else if unit.alphabetic {
+            &index.lower
+        } else {
+            continue;
+        };
+        for &r in shape {
+            c.add(program, present, r, u);
+        }
     }
 }
 
