@@ -4,6 +4,12 @@
 //! has), else a lexicon phrase, else a single token. Patterns match units left to right with
 //! backtracking (sentences are short); every start position is tried, so one sentence can
 //! yield several relations.
+//!
+//! Matching runs on the rules' runtime form (`rules::program`): units are mapped
+//! to interned ids once per sentence, and only the starts that can give a relation are
+//! tried (a unit that fits one of the rule's first atoms, in a sentence that has what the
+//! rule needs). What is skipped could only have failed, so the relations, and their order,
+//! are those of trying every rule at every start.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

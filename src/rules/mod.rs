@@ -6,7 +6,8 @@
 //!
 //! Stages, as in nlprule: [`structure`] mirrors the file, [`compile`] checks it (slots,
 //! predicates, lexicon categories, duplicate ids) and reports errors with file:line:column,
-//! and [`engine`] runs it.
+//! `program` builds the runtime form (strings interned, start index, per-entry lexicon
+//! table) once per rule set, and [`engine`] runs it.
 
 pub mod compile;
 pub mod engine;
