@@ -4,16 +4,26 @@
 //! has), else a lexicon phrase, else a single token. Patterns match units left to right with
 //! backtracking (sentences are short); every start position is tried, so one sentence can
 //! yield several relations.
+//!
+//! Matching runs on the rules' runtime form (`rules::program`): units are mapped
+//! to interned ids once per sentence, and only the starts that can give a relation are
+//! tried (a unit that fits one of the rule's first atoms, in a sentence that has what the
+//! rule needs). What is skipped could only have failed, so the relations, and their order,
+//! are those of trying every rule at every start.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::dates;
-use crate::gazetteer::{Entry, Gazetteer};
+use crate::gazetteer::Gazetteer;
 use crate::resolve::Resolved;
 use crate::rules::compile::Rule;
-use crate::rules::structure::{AttrSource, Element, Scope};
+use crate::rules::program::{
+    Attr, Branch, Elem, EntityTest, IdSet, LexTable, NONE, Needs, Object, Pattern, Predicate,
+    Program, Slot, type_bit,
+};
+use crate::rules::structure::Scope;
 use crate::text::Token;
 
 /// A relation found in one document.
@@ -33,11 +43,24 @@ pub struct Found {
     pub rule: String,
 }
 
-#[derive(Clone, Debug)]
-enum Unit<'a> {
+/// One unit of a sentence, with the ids the rules test it by.
+#[derive(Clone, Copy, Debug)]
+struct Unit<'a> {
+    kind: Kind<'a>,
+    /// Word id of the unit's lowercase text ([`NONE`] when no rule names it).
+    word: u32,
+    /// Starts with a capital letter.
+    cap: bool,
+    /// Its text starts with a letter (for `Lower`, with `!cap`).
+    alphabetic: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind<'a> {
     Entity {
         entities: &'a [usize],
-        via: &'static str,
+        /// Id of the way of naming among [`Program::vias`], or [`NONE`].
+        via: u32,
     },
     Lex {
         entries: &'a [usize],
@@ -45,159 +68,249 @@ enum Unit<'a> {
     Token,
 }
 
-#[derive(Clone, Debug)]
-struct SentenceUnits<'a> {
-    units: Vec<Unit<'a>>,
-    /// Lowercase text of each unit (borrowed for single tokens).
-    norms: Vec<Cow<'a, str>>,
-    /// Whether each unit starts with a capital letter.
-    caps: Vec<bool>,
-    span: Range<usize>,
-    tokens: Range<usize>,
-}
-
-/// Slots bound so far, borrowing the rule's slot names and the document's entities.
+/// Slots bound so far, borrowing the document's entities. A slot read takes the first
+/// binding of its number, as the written form took the first of its name.
 #[derive(Clone, Debug, Default)]
 struct Binds<'a> {
-    entities: Vec<(&'a str, &'a [usize])>,
-    lex: Vec<(&'a str, usize)>,
+    entities: Vec<(Slot, &'a [usize])>,
+    lex: Vec<(Slot, usize)>,
 }
 
-struct Ctx<'a> {
-    gazetteer: &'a Gazetteer,
-    resolved: &'a Resolved<'a>,
-    s: &'a SentenceUnits<'a>,
+impl<'a> Binds<'a> {
+    fn clear(&mut self) {
+        self.entities.clear();
+        self.lex.clear();
+    }
+
+    fn entities(&self, slot: Option<Slot>) -> Option<&'a [usize]> {
+        let slot = slot?;
+        self.entities
+            .iter()
+            .find(|(n, _)| *n == slot)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// What one sentence offers the rules: its entity units, lexicon categories and words.
+#[derive(Debug, Default)]
+struct Present {
+    entities: usize,
+    categories: IdSet,
+    /// Word ids of the units that are not entity mentions.
+    words: IdSet,
+}
+
+impl Needs {
+    fn met_by(&self, p: &Present) -> bool {
+        p.entities >= self.entities
+            && self.categories.iter().all(|&c| p.categories.contains(c))
+            && self
+                .words
+                .iter()
+                .all(|ws| ws.iter().any(|&w| p.words.contains(w)))
+            && self
+                .either
+                .iter()
+                .all(|alts| alts.iter().any(|n| n.met_by(p)))
+    }
+}
+
+/// Everything matching reads: the program, the document and the current sentence.
+struct Cx<'c, 'a> {
+    program: &'a Program,
+    lexicon: &'c LexTable,
+    /// Per entity of the document: its type bit and subtype id.
+    types: &'c [u32],
+    subtypes: &'c [u32],
+    units: &'c [Unit<'a>],
 }
 
 /// Runs `rules` over every sentence of a resolved document.
+///
+/// This builds the rules' runtime form first; [`crate::rules::RuleSet::run`] keeps it from
+/// compilation and is the one to use for many documents.
 pub fn run(
     rules: &[Rule],
     symmetric: &dyn Fn(&str) -> bool,
     gazetteer: &Gazetteer,
     resolved: &Resolved<'_>,
 ) -> Vec<Found> {
+    let program = Program::new(rules, gazetteer);
+    run_compiled(rules, &program, symmetric, gazetteer, resolved)
+}
+
+/// Runs the rules (with `program`, their runtime form) over every sentence of a resolved
+/// document.
+pub(crate) fn run_compiled(
+    rules: &[Rule],
+    program: &Program,
+    symmetric: &dyn Fn(&str) -> bool,
+    gazetteer: &Gazetteer,
+    resolved: &Resolved<'_>,
+) -> Vec<Found> {
+    if program.patterns.is_empty() {
+        return Vec::new();
+    }
     let doc = resolved.doc;
-    let article_date = dates::date_line(doc);
+    // Only a `SentenceDate` attribute reads it, and most documents emit none.
+    let article_date = std::cell::OnceCell::new();
+    let lexicon = program.lexicon_for(gazetteer);
+    let types: Vec<u32> = resolved
+        .entities
+        .iter()
+        .map(|e| type_bit(e.etype))
+        .collect();
+    let subtypes: Vec<u32> = resolved
+        .entities
+        .iter()
+        .map(|e| program.subtypes.get(&e.subtype))
+        .collect();
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let needs: Vec<Needs<'_>> = rules.iter().map(|r| Needs::of(&r.def.pattern)).collect();
+    let mut units = Vec::new();
+    let mut scratch = String::new();
+    let mut present = Present {
+        entities: 0,
+        categories: IdSet::with_universe(program.categories.len()),
+        words: IdSet::with_universe(program.words.len()),
+    };
+    let mut binds = Binds::default();
+    let mut candidates = Candidates::new(rules.len());
     for sentence in &doc.sentences {
-        let s = units_of(resolved, sentence.tokens.clone());
-        let before = out.len();
+        let tokens = sentence.tokens.clone();
+        units_of(program, resolved, tokens.clone(), &mut units, &mut scratch);
+        present.of(&lexicon, &units);
+        let cx = Cx {
+            program,
+            lexicon: &lexicon,
+            types: &types,
+            subtypes: &subtypes,
+            units: &units,
+        };
+        let span = if tokens.is_empty() {
+            0..0
+        } else {
+            doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end
+        };
+        let s = Sentence {
+            span,
+            tokens,
+            article_date: &article_date,
+            date: None,
+        };
         s_run(
+            &cx,
             rules,
-            &needs,
             symmetric,
             gazetteer,
             resolved,
-            &s,
-            article_date.as_ref(),
+            s,
+            &present,
+            &mut candidates,
+            &mut binds,
             &mut out,
         );
-        // Two rules may find the same relation in one sentence: keep the first.
-        for f in out.split_off(before) {
-            if seen.insert(f.clone()) {
-                out.push(f);
-            }
-        }
     }
     out
 }
 
+/// The sentence being searched, for evidence and dates.
+struct Sentence<'d> {
+    span: Range<usize>,
+    tokens: Range<usize>,
+    /// The article's date line, found on first use.
+    article_date: &'d std::cell::OnceCell<Option<dates::DateLine>>,
+    /// Its first date, once an attribute asked for it.
+    date: Option<Option<String>>,
+}
+
 #[allow(clippy::too_many_arguments)]
-fn s_run(
+fn s_run<'a>(
+    cx: &Cx<'_, 'a>,
     rules: &[Rule],
-    needs: &[Needs<'_>],
     symmetric: &dyn Fn(&str) -> bool,
     gazetteer: &Gazetteer,
-    resolved: &Resolved<'_>,
-    s: &SentenceUnits,
-    article_date: Option<&dates::DateLine>,
+    resolved: &'a Resolved<'_>,
+    mut s: Sentence<'_>,
+    present: &Present,
+    candidates: &mut Candidates,
+    binds: &mut Binds<'a>,
     out: &mut Vec<Found>,
 ) {
-    let ctx = Ctx {
-        gazetteer,
-        resolved,
-        s,
-    };
-    let mut sentence_date: Option<Option<String>> = None;
-    let present = Present::of(&ctx);
-    for (rule, need) in rules.iter().zip(needs) {
-        if !need.met_by(&present) {
-            continue;
-        }
-        for start in 0..s.units.len() {
-            if !need.may_start(&ctx, start) {
-                continue;
-            }
-            let mut binds = Binds::default();
-            let Some(end) = match_seq(&ctx, &rule.def.pattern, start, &mut binds) else {
+    // Two rules may find the same relation in one sentence: keep the first. Relations of
+    // other sentences differ in evidence, so only this sentence's need checking.
+    let before = out.len();
+    find_starts(cx, present, candidates);
+    let all = rules
+        .iter()
+        .zip(&cx.program.patterns)
+        .zip(&candidates.starts);
+    for ((rule, pattern), starts) in all {
+        for &start in starts {
+            let start = start as usize;
+            binds.clear();
+            let Some(end) = match_seq(cx, &pattern.elems, start, binds) else {
                 continue;
             };
-            if end == start || guarded(&ctx, rule, start, end) {
+            if end == start || guarded(cx, pattern, start, end) {
                 continue;
             }
-            for e in &rule.def.emit {
-                let get = |slot: &str| {
-                    binds
-                        .entities
-                        .iter()
-                        .find(|(n, _)| *n == slot)
-                        .map(|(_, v)| v.to_vec())
-                };
-                let predicate = match e.predicate.strip_prefix('$') {
-                    Some(rest) => {
-                        let (slot, attr) = rest.split_once('.').unwrap_or((rest, ""));
-                        let from_lex = binds
-                            .lex
-                            .iter()
-                            .find(|(n, _)| *n == slot)
+            for e in &pattern.emit {
+                let predicate: Cow<'_, str> = match &e.predicate {
+                    Predicate::Named(name) => Cow::Borrowed(name),
+                    Predicate::FromSlot { slot, attr } => {
+                        let from_lex = slot
+                            .and_then(|slot| binds.lex.iter().find(|(n, _)| *n == slot))
                             .and_then(|(_, entry)| gazetteer.entries()[*entry].attr(attr));
                         let from_entity = || {
-                            let ents = get(slot)?;
-                            let [one] = ents[..] else { return None };
+                            let [one] = *binds.entities(*slot)? else {
+                                return None;
+                            };
                             let roles = &resolved.entities[one].text_roles;
                             (attr == "role" && roles.len() == 1)
                                 .then(|| roles.iter().next().cloned())
                                 .flatten()
                         };
                         match from_lex.map(str::to_string).or_else(from_entity) {
-                            Some(v) => v,
+                            Some(v) => Cow::Owned(v),
                             None => continue,
                         }
                     }
-                    None => e.predicate.clone(),
                 };
-                let object_of = |suffix: &str| {
-                    e.object
-                        .strip_prefix('$')
-                        .and_then(|r| r.strip_suffix(suffix))
-                        .and_then(get)
-                        .and_then(|v| if v.len() == 1 { Some(v[0]) } else { None })
+                let one = |slot: Option<Slot>| match binds.entities(slot)? {
+                    [one] => Some(*one),
+                    _ => None,
                 };
-                let objects = if e.object.ends_with(".known_role") {
-                    object_of(".known_role")
-                        .and_then(|p| known_role_object(gazetteer, resolved, p, &predicate))
-                        .map(|o| vec![o])
-                } else if e.object.ends_with(".country") && e.object.starts_with('$') {
-                    object_of(".country")
-                        .and_then(|p| country_object(gazetteer, resolved, p))
-                        .map(|o| vec![o])
-                } else {
-                    get(&e.object)
+                let found_object;
+                let objects = match e.object {
+                    Object::KnownRole(slot) => {
+                        found_object = one(slot)
+                            .and_then(|p| known_role_object(gazetteer, resolved, p, &predicate));
+                        found_object.as_ref().map(std::slice::from_ref)
+                    }
+                    Object::Country(slot) => {
+                        found_object =
+                            one(slot).and_then(|p| country_object(gazetteer, resolved, p));
+                        found_object.as_ref().map(std::slice::from_ref)
+                    }
+                    Object::Slot(slot) => binds.entities(slot),
                 };
-                let (Some(subjects), Some(objects)) = (get(&e.subject), objects) else {
+                let (Some(subjects), Some(objects)) = (binds.entities(e.subject), objects) else {
                     continue;
                 };
                 let mut attributes = BTreeMap::new();
                 for (name, src) in &e.attributes {
-                    let value = match src {
-                        AttrSource::Slot(slot) => get(slot)
+                    let value = match *src {
+                        Attr::Slot(slot) => binds
+                            .entities(slot)
                             .and_then(|v| v.first().copied())
                             .map(|i| resolved.entities[i].id.clone()),
-                        AttrSource::SentenceDate => sentence_date
+                        Attr::SentenceDate => s
+                            .date
                             .get_or_insert_with(|| {
-                                dates::first_date(resolved.doc, s.tokens.clone(), article_date)
+                                let line = s
+                                    .article_date
+                                    .get_or_init(|| dates::date_line(resolved.doc));
+                                dates::first_date(resolved.doc, s.tokens.clone(), line.as_ref())
                             })
                             .clone(),
                     };
@@ -205,144 +318,170 @@ fn s_run(
                         attributes.insert(name.clone(), v);
                     }
                 }
-                let mut pairs = Vec::new();
-                if e.subject == e.object {
+                let is_symmetric = symmetric(&predicate);
+                let mut emit = |a: usize, b: usize| {
+                    if a == b {
+                        return;
+                    }
+                    let (a, b) =
+                        if is_symmetric && resolved.entities[a].id > resolved.entities[b].id {
+                            (b, a)
+                        } else {
+                            (a, b)
+                        };
+                    let known = out[before..].iter().any(|f| {
+                        f.subject == a
+                            && f.object == b
+                            && f.predicate == *predicate
+                            && f.rule == rule.def.id
+                            && f.attributes == attributes
+                    });
+                    if !known {
+                        out.push(Found {
+                            subject: a,
+                            predicate: predicate.to_string(),
+                            object: b,
+                            attributes: attributes.clone(),
+                            evidence: s.span.clone(),
+                            rule: rule.def.id.clone(),
+                        });
+                    }
+                };
+                if e.pairs_within {
                     for (i, &a) in subjects.iter().enumerate() {
                         for &b in &subjects[i + 1..] {
-                            pairs.push((a, b));
+                            emit(a, b);
                         }
                     }
                 } else {
-                    for &a in &subjects {
-                        for &b in &objects {
-                            pairs.push((a, b));
+                    for &a in subjects {
+                        for &b in objects {
+                            emit(a, b);
                         }
                     }
                 }
-                for (a, b) in pairs {
-                    if a == b {
-                        continue;
+            }
+        }
+    }
+}
+
+/// Where each rule may start in the current sentence; reused across sentences.
+#[derive(Debug)]
+struct Candidates {
+    /// Per rule, in order, the units a match may start at.
+    starts: Vec<Vec<u32>>,
+    /// Per rule, whether the sentence meets its needs, decided when a unit first could
+    /// start it (most rules never get that far in most sentences).
+    active: Vec<Option<bool>>,
+}
+
+impl Candidates {
+    fn new(rules: usize) -> Candidates {
+        Candidates {
+            starts: vec![Vec::new(); rules],
+            active: vec![None; rules],
+        }
+    }
+
+    /// Whether rule `r` may still start in the sentence.
+    fn wanted(&self, r: usize) -> bool {
+        self.active[r] != Some(false)
+    }
+
+    /// Adds start `u` to rule `r` when the sentence meets the rule's needs, once however
+    /// many of its first atoms `u` fits.
+    fn add(&mut self, program: &Program, present: &Present, r: usize, u: u32) {
+        let active =
+            *self.active[r].get_or_insert_with(|| program.patterns[r].needs.met_by(present));
+        let starts = &mut self.starts[r];
+        if active && starts.last().is_none_or(|&l| l < u) {
+            starts.push(u);
+        }
+    }
+}
+
+/// Fills `c.starts[r]` with the units, in order, that may start a match of rule `r`: those
+/// that fit one of its first atoms (looked up in [`Program::starts`]), when the sentence
+/// meets the rule's needs.
+fn find_starts(cx: &Cx<'_, '_>, present: &Present, c: &mut Candidates) {
+    let program = cx.program;
+    c.starts.iter_mut().for_each(Vec::clear);
+    c.active.iter_mut().for_each(|a| *a = None);
+    let index = &program.starts;
+    for (u, unit) in cx.units.iter().enumerate() {
+        let u = u as u32;
+        for &r in &index.any {
+            c.add(program, present, r, u);
+        }
+        match unit.kind {
+            Kind::Entity { entities, via } => {
+                for (t, rules) in &index.entity {
+                    if rules.iter().any(|&r| c.wanted(r)) && entity_fits(cx, t, entities, via) {
+                        for &r in rules {
+                            c.add(program, present, r, u);
+                        }
                     }
-                    let (a, b) = if symmetric(&predicate)
-                        && resolved.entities[a].id > resolved.entities[b].id
+                }
+                continue;
+            }
+            Kind::Lex { entries } => {
+                for (t, rules) in &index.lex {
+                    if rules.iter().any(|&r| c.wanted(r))
+                        && entries.iter().any(|&e| cx.lexicon.fits(e, *t))
                     {
-                        (b, a)
-                    } else {
-                        (a, b)
-                    };
-                    let found = Found {
-                        subject: a,
-                        predicate: predicate.clone(),
-                        object: b,
-                        attributes: attributes.clone(),
-                        evidence: s.span.clone(),
-                        rule: rule.def.id.clone(),
-                    };
-                    out.push(found);
-                }
-            }
-        }
-    }
-}
-
-/// What a rule's pattern cannot match without: a necessary condition checked once per
-/// sentence, so that a sentence tries only the rules that can fire in it. It never
-/// changes what a rule finds, only skips attempts that would fail.
-struct Needs<'r> {
-    /// Entity elements that every match consumes (each one unit).
-    entities: usize,
-    /// Lexicon categories that every match consumes a unit of.
-    categories: Vec<&'r str>,
-    /// Word elements that every match consumes (one of the words each).
-    words: Vec<&'r [String]>,
-    /// The first element when every match starts with it (no `Opt`, `Skip`, ... before).
-    first: Option<&'r Element>,
-}
-
-impl<'r> Needs<'r> {
-    fn of(pattern: &'r [Element]) -> Needs<'r> {
-        let mut needs = Needs {
-            entities: min_entities(pattern),
-            categories: Vec::new(),
-            words: Vec::new(),
-            first: pattern.first().filter(|e| {
-                matches!(
-                    e,
-                    Element::Entity { .. } | Element::Lex { .. } | Element::Word(_) | Element::Cap
-                )
-            }),
-        };
-        for e in pattern {
-            match e {
-                Element::Lex { category, .. } => needs.categories.push(category),
-                Element::Word(words) => needs.words.push(words),
-                _ => {}
-            }
-        }
-        needs
-    }
-
-    fn met_by(&self, p: &Present<'_>) -> bool {
-        p.entities >= self.entities
-            && self.categories.iter().all(|c| p.categories.contains(c))
-            && self
-                .words
-                .iter()
-                .all(|ws| p.norms.iter().any(|n| ws.iter().any(|w| w == n)))
-    }
-
-    fn may_start(&self, ctx: &Ctx<'_>, start: usize) -> bool {
-        self.first
-            .is_none_or(|e| match_elem(ctx, e, start, &mut Binds::default()).is_some())
-    }
-}
-
-/// The fewest entity units a match of `pattern` consumes.
-fn min_entities(pattern: &[Element]) -> usize {
-    pattern
-        .iter()
-        .map(|e| match e {
-            Element::Entity { .. } => 1,
-            Element::Either(alts) => alts.iter().map(|a| min_entities(a)).min().unwrap_or(0),
-            _ => 0,
-        })
-        .sum()
-}
-
-/// What one sentence offers the rules: its entity units, lexicon categories and words.
-struct Present<'s> {
-    entities: usize,
-    categories: Vec<&'s str>,
-    /// The text of the units that are not entity mentions.
-    norms: Vec<&'s str>,
-}
-
-impl<'s> Present<'s> {
-    fn of(ctx: &Ctx<'s>) -> Present<'s> {
-        let mut p = Present {
-            entities: 0,
-            categories: Vec::new(),
-            norms: Vec::new(),
-        };
-        for (u, unit) in ctx.s.units.iter().enumerate() {
-            match unit {
-                Unit::Entity { .. } => p.entities += 1,
-                Unit::Lex { entries } => {
-                    for &e in *entries {
-                        let c = ctx.gazetteer.entries()[e].subtype.as_str();
-                        if !p.categories.contains(&c) {
-                            p.categories.push(c);
+                        for &r in rules {
+                            c.add(program, present, r, u);
                         }
                     }
-                    p.norms.push(&ctx.s.norms[u]);
                 }
-                Unit::Token => p.norms.push(&ctx.s.norms[u]),
+            }
+            Kind::Token => {}
+        }
+        if let Some(rules) = index.word.get(unit.word as usize) {
+            for &r in rules {
+                c.add(program, present, r, u);
             }
         }
-        p
+        let shape = if unit.cap {
+            &index.cap
+        } else if unit.alphabetic {
+            &index.lower
+        } else {
+            continue;
+        };
+        for &r in shape {
+            c.add(program, present, r, u);
+        }
     }
 }
 
+impl Present {
+    fn of(&mut self, lexicon: &LexTable, units: &[Unit<'_>]) {
+        self.entities = 0;
+        self.categories.clear();
+        self.words.clear();
+        for unit in units {
+            match unit.kind {
+                Kind::Entity { .. } => {
+                    self.entities += 1;
+                    continue;
+                }
+                Kind::Lex { entries } => {
+                    for &e in entries {
+                        let c = lexicon.category(e);
+                        if c != NONE {
+                            self.categories.insert(c);
+                        }
+                    }
+                }
+                Kind::Token => {}
+            }
+            if unit.word != NONE {
+                self.words.insert(unit.word);
+            }
+        }
+    }
+}
 /// The entity of the document that a person's gazetteer role with `predicate` points at.
 fn known_role_object(
     gazetteer: &Gazetteer,
@@ -370,11 +509,26 @@ fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize)
     }
 }
 
-fn units_of<'a>(resolved: &'a Resolved<'_>, tokens: Range<usize>) -> SentenceUnits<'a> {
+/// Splits the sentence of `tokens` into units (into `units`, reused across sentences).
+/// `scratch` holds the joined text of multi-token lexicon phrases while it is looked up.
+fn units_of<'a>(
+    program: &Program,
+    resolved: &'a Resolved<'_>,
+    tokens: Range<usize>,
+    units: &mut Vec<Unit<'a>>,
+    scratch: &mut String,
+) {
     let doc = resolved.doc;
-    let mut units = Vec::new();
-    let mut norms = Vec::new();
-    let mut caps = Vec::new();
+    units.clear();
+    let token_unit = |i: usize, kind: Kind<'a>, word: u32| {
+        let t = &doc.tokens[i];
+        Unit {
+            kind,
+            word,
+            cap: t.capitalized,
+            alphabetic: t.norm.chars().next().is_some_and(char::is_alphabetic),
+        }
+    };
     let mut i = tokens.start;
     let mut mi = resolved.mentions.partition_point(|m| m.tokens.start < i);
     let mut li = resolved.lexicon.partition_point(|h| h.tokens.start < i);
@@ -391,12 +545,22 @@ fn units_of<'a>(resolved: &'a Resolved<'_>, tokens: Range<usize>) -> SentenceUni
             .map_or(usize::MAX, |m| m.tokens.start);
         if let Some(m) = resolved.mentions.get(mi).filter(|m| m.tokens.start == i) {
             let end = m.tokens.end.min(tokens.end).max(i + 1);
-            units.push(Unit::Entity {
+            let via = m.via.as_str();
+            let kind = Kind::Entity {
                 entities: &m.entities,
-                via: m.via.as_str(),
-            });
-            caps.push(doc.tokens[i].capitalized);
-            norms.push(joined_norms(&doc.tokens[i..end]));
+                via: program
+                    .vias
+                    .iter()
+                    .position(|v| v == via)
+                    .map_or(NONE, |p| p as u32),
+            };
+            // Only clause breaks read an entity's text, and those are one token.
+            let word = if end == i + 1 {
+                program.words.get(&doc.tokens[i].norm)
+            } else {
+                NONE
+            };
+            units.push(token_unit(i, kind, word));
             i = end;
             continue;
         }
@@ -405,97 +569,94 @@ fn units_of<'a>(resolved: &'a Resolved<'_>, tokens: Range<usize>) -> SentenceUni
             .get(li)
             .filter(|h| h.tokens.start == i && h.tokens.end <= next_mention_start.min(tokens.end))
         {
-            units.push(Unit::Lex {
-                entries: &h.entries,
-            });
-            caps.push(doc.tokens[i].capitalized);
-            norms.push(joined_norms(&doc.tokens[i..h.tokens.end]));
+            let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
+            units.push(token_unit(
+                i,
+                Kind::Lex {
+                    entries: &h.entries,
+                },
+                word,
+            ));
             i = h.tokens.end.max(i + 1);
             continue;
         }
-        units.push(Unit::Token);
-        caps.push(doc.tokens[i].capitalized);
-        norms.push(Cow::Borrowed(&doc.tokens[i].norm));
+        let word = program.words.get(&doc.tokens[i].norm);
+        units.push(token_unit(i, Kind::Token, word));
         i += 1;
-    }
-    let span = if tokens.is_empty() {
-        0..0
-    } else {
-        doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end
-    };
-    SentenceUnits {
-        units,
-        norms,
-        caps,
-        span,
-        tokens,
     }
 }
 
-/// The lowercase text of `tokens`, one space apart; borrowed when there is one token.
-fn joined_norms(tokens: &[Token]) -> Cow<'_, str> {
+/// The word id of the lowercase text of `tokens`, one space apart.
+fn words_id(program: &Program, tokens: &[Token], scratch: &mut String) -> u32 {
     match tokens {
-        [t] => Cow::Borrowed(&t.norm),
+        [t] => program.words.get(&t.norm),
         _ => {
-            let mut out = String::new();
+            scratch.clear();
             for (k, t) in tokens.iter().enumerate() {
                 if k > 0 {
-                    out.push(' ');
+                    scratch.push(' ');
                 }
-                out.push_str(&t.norm);
+                scratch.push_str(&t.norm);
             }
-            Cow::Owned(out)
+            program.words.get(scratch)
         }
     }
 }
 
-fn lex_entry<'a>(
-    ctx: &'a Ctx<'_>,
-    entries: &[usize],
-    category: &str,
-) -> Option<(usize, &'a Entry)> {
-    entries
-        .iter()
-        .map(|&e| (e, &ctx.gazetteer.entries()[e]))
-        .find(|(_, e)| e.subtype == category)
+/// Whether unit `u` fits the one-unit element `elem` (an atom), binding nothing.
+fn fits(cx: &Cx<'_, '_>, elem: &Elem, u: usize) -> bool {
+    let Some(unit) = cx.units.get(u) else {
+        return false;
+    };
+    match elem {
+        Elem::Entity(t) => match unit.kind {
+            Kind::Entity { entities, via } => entity_fits(cx, t, entities, via),
+            _ => false,
+        },
+        Elem::Lex { test, .. } => match unit.kind {
+            Kind::Lex { entries } => entries.iter().any(|&e| cx.lexicon.fits(e, *test)),
+            _ => false,
+        },
+        Elem::Cap => !matches!(unit.kind, Kind::Entity { .. }) && unit.cap,
+        Elem::Lower => !matches!(unit.kind, Kind::Entity { .. }) && !unit.cap && unit.alphabetic,
+        Elem::Word(words) => !matches!(unit.kind, Kind::Entity { .. }) && words.contains(unit.word),
+        _ => unreachable!("only atoms are tested on one unit"),
+    }
+}
+
+fn entity_fits(cx: &Cx<'_, '_>, t: &EntityTest, entities: &[usize], via: u32) -> bool {
+    t.group == (entities.len() > 1)
+        && t.vias.as_ref().is_none_or(|vs| vs.contains(via))
+        && entities.iter().all(|&e| {
+            (t.types == 0 || t.types & cx.types[e] != 0)
+                && t.subtypes
+                    .as_ref()
+                    .is_none_or(|s| s.contains(cx.subtypes[e]))
+        })
 }
 
 /// Whether a single element matches unit `u` (used by `Skip` and `Not`; binds nothing).
-fn matches_one(ctx: &Ctx<'_>, elem: &Element, u: usize) -> bool {
+fn matches_one(cx: &Cx<'_, '_>, elem: &Elem, u: usize) -> bool {
+    if elem.is_atom() {
+        return fits(cx, elem, u);
+    }
     let mut b = Binds::default();
-    match_elem(ctx, elem, u, &mut b) == Some(u + 1)
+    match_elem(cx, elem, u, &mut b) == Some(u + 1)
 }
 
 fn match_elem<'a>(
-    ctx: &Ctx<'a>,
-    elem: &'a Element,
+    cx: &Cx<'_, 'a>,
+    elem: &'a Elem,
     u: usize,
     binds: &mut Binds<'a>,
 ) -> Option<usize> {
-    let unit = ctx.s.units.get(u)?;
+    let unit = cx.units.get(u)?;
     match elem {
-        Element::Entity {
-            bind,
-            types,
-            subtypes,
-            group,
-            via: vias,
-        } => {
-            let Unit::Entity { entities, via } = unit else {
+        Elem::Entity(t) => {
+            let Kind::Entity { entities, via } = unit.kind else {
                 return None;
             };
-            if *group != (entities.len() > 1) {
-                return None;
-            }
-            if !vias.is_empty() && !vias.iter().any(|v| v == via) {
-                return None;
-            }
-            let ok = entities.iter().all(|&e| {
-                let ent = &ctx.resolved.entities[e];
-                (types.is_empty() || types.contains(&ent.etype))
-                    && (subtypes.is_empty() || subtypes.contains(&ent.subtype))
-            });
-            if !ok {
+            if !entity_fits(cx, t, entities, via) {
                 return None;
             }
             // A relation links two different entities: "his" after "Wadephul met" is not
@@ -508,55 +669,29 @@ fn match_elem<'a>(
             {
                 return None;
             }
-            if let Some(b) = bind {
+            if let Some(b) = t.bind {
                 binds.entities.push((b, entities));
             }
             Some(u + 1)
         }
-        Element::Lex {
-            category,
-            bind,
-            attr,
-        } => {
-            let Unit::Lex { entries } = unit else {
+        Elem::Lex { test, bind } => {
+            let Kind::Lex { entries } = unit.kind else {
                 return None;
             };
-            // Any entry of the category whose attribute (one of a comma list) fits.
-            let (idx, _) = entries
+            // The first entry of the category whose attribute (one of a comma list) fits.
+            let idx = entries
                 .iter()
-                .map(|&e| (e, &ctx.gazetteer.entries()[e]))
-                .filter(|(_, e)| e.subtype == *category)
-                .find(|(_, e)| match attr {
-                    None => true,
-                    Some((key, values)) => e
-                        .attr(key)
-                        .is_some_and(|v| v.split(',').any(|x| values.iter().any(|w| w == x))),
-                })?;
+                .copied()
+                .find(|&e| cx.lexicon.fits(e, *test))?;
             if let Some(b) = bind {
-                binds.lex.push((b, idx));
+                binds.lex.push((*b, idx));
             }
             Some(u + 1)
         }
-        Element::Cap => (!matches!(unit, Unit::Entity { .. }) && ctx.s.caps[u]).then_some(u + 1),
-        Element::Lower => (!matches!(unit, Unit::Entity { .. })
-            && !ctx.s.caps[u]
-            && ctx.s.norms[u]
-                .chars()
-                .next()
-                .is_some_and(char::is_alphabetic))
-        .then_some(u + 1),
-        Element::Word(words) => {
-            if matches!(unit, Unit::Entity { .. }) {
-                return None;
-            }
-            let norm = &ctx.s.norms[u];
-            words.iter().any(|w| w == norm).then_some(u + 1)
+        Elem::Cap | Elem::Lower | Elem::Word(_) => fits(cx, elem, u).then_some(u + 1),
+        Elem::Opt(_) | Elem::Skip { .. } | Elem::Not(_) | Elem::NotAfter(_) | Elem::Either(_) => {
+            match_seq(cx, std::slice::from_ref(elem), u, binds)
         }
-        Element::Opt(_)
-        | Element::Skip { .. }
-        | Element::Not(_)
-        | Element::NotAfter(_)
-        | Element::Either(_) => match_seq(ctx, std::slice::from_ref(elem), u, binds),
     }
 }
 
@@ -564,20 +699,20 @@ fn match_elem<'a>(
 /// put their inner elements in front of the rest this way, without copying elements.
 #[derive(Clone, Copy)]
 struct Seq<'r, 't> {
-    head: &'r [Element],
+    head: &'r [Elem],
     tail: Option<&'t Seq<'r, 't>>,
 }
 
 /// Matches `elems` from unit `u`; returns the end unit. Backtracks over `Opt`, `Skip` and
 /// `Either`.
 fn match_seq<'a>(
-    ctx: &Ctx<'a>,
-    elems: &'a [Element],
+    cx: &Cx<'_, 'a>,
+    elems: &'a [Elem],
     u: usize,
     binds: &mut Binds<'a>,
 ) -> Option<usize> {
     match_cont(
-        ctx,
+        cx,
         Seq {
             head: elems,
             tail: None,
@@ -588,14 +723,14 @@ fn match_seq<'a>(
 }
 
 fn match_cont<'a>(
-    ctx: &Ctx<'a>,
+    cx: &Cx<'_, 'a>,
     seq: Seq<'a, '_>,
     u: usize,
     binds: &mut Binds<'a>,
 ) -> Option<usize> {
     let Some((first, rest)) = seq.head.split_first() else {
         return match seq.tail {
-            Some(t) => match_cont(ctx, *t, u, binds),
+            Some(t) => match_cont(cx, *t, u, binds),
             None => Some(u),
         };
     };
@@ -609,62 +744,67 @@ fn match_cont<'a>(
         b.lex.truncate(saved.1);
     };
     match first {
-        Element::Opt(inner) => {
-            let with = Seq {
-                head: inner,
-                tail: Some(&rest),
-            };
-            if let Some(e) = match_cont(ctx, with, u, binds) {
-                return Some(e);
-            }
-            restore(binds);
-            match_cont(ctx, rest, u, binds)
-        }
-        Element::Either(alts) => {
-            for alt in alts {
-                let seq = Seq {
-                    head: alt,
+        Elem::Opt(inner) => {
+            if may_start(cx, inner, u) {
+                let with = Seq {
+                    head: &inner.elems,
                     tail: Some(&rest),
                 };
-                if let Some(e) = match_cont(ctx, seq, u, binds) {
+                if let Some(e) = match_cont(cx, with, u, binds) {
+                    return Some(e);
+                }
+                restore(binds);
+            }
+            match_cont(cx, rest, u, binds)
+        }
+        Elem::Either(alts) => {
+            for alt in alts {
+                if !may_start(cx, alt, u) {
+                    continue;
+                }
+                let seq = Seq {
+                    head: &alt.elems,
+                    tail: Some(&rest),
+                };
+                if let Some(e) = match_cont(cx, seq, u, binds) {
                     return Some(e);
                 }
                 restore(binds);
             }
             None
         }
-        Element::Skip { max, only } => {
+        Elem::Skip { max, only } => {
             // Shortest skip first.
             let mut k = u;
             loop {
-                if let Some(e) = match_cont(ctx, rest, k, binds) {
+                if let Some(e) = match_cont(cx, rest, k, binds) {
                     return Some(e);
                 }
                 restore(binds);
-                if k - u >= *max || k >= ctx.s.units.len() {
+                if k - u >= *max || k >= cx.units.len() {
                     return None;
                 }
-                if !only.is_empty() && !only.iter().any(|o| matches_one(ctx, o, k)) {
+                if !only.is_empty() && !only.iter().any(|o| matches_one(cx, o, k)) {
                     return None;
                 }
                 k += 1;
             }
         }
-        Element::Not(inner) => {
-            if u < ctx.s.units.len() && matches_one(ctx, inner, u) {
+        Elem::Not(inner) => {
+            if u < cx.units.len() && matches_one(cx, inner, u) {
                 return None;
             }
-            match_cont(ctx, rest, u, binds)
+            match_cont(cx, rest, u, binds)
         }
-        Element::NotAfter(inner) => {
-            if u > 0 && matches_one(ctx, inner, u - 1) {
+        Elem::NotAfter(inner) => {
+            if u > 0 && matches_one(cx, inner, u - 1) {
                 return None;
             }
-            match_cont(ctx, rest, u, binds)
+            match_cont(cx, rest, u, binds)
         }
         _ => {
-            let next = match_elem(ctx, first, u, binds)?;
-            match match_cont(ctx, rest, next, binds) {
+            let next = match_elem(cx, first, u, binds)?;
+            match match_cont(cx, rest, next, binds) {
                 Some(e) => Some(e),
                 None => {
                     restore(binds);
@@ -675,33 +815,41 @@ fn match_cont<'a>(
     }
 }
 
-const CLAUSE_BREAKS: &[&str] = &[
-    ";", "but", "while", "although", "though", "however", "whereas",
-];
+/// Whether a match of `branch` may start at unit `u` by its lookahead; when not, trying it
+/// would fail.
+fn may_start(cx: &Cx<'_, '_>, branch: &Branch, u: usize) -> bool {
+    let fit_any = |atoms: &Option<Vec<Elem>>, u: usize| {
+        atoms
+            .as_ref()
+            .is_none_or(|atoms| atoms.iter().any(|a| fits(cx, a, u)))
+    };
+    fit_any(&branch.first, u) && fit_any(&branch.second, u + 1)
+}
 
-fn guarded(ctx: &Ctx<'_>, rule: &Rule, start: usize, end: usize) -> bool {
-    let n = ctx.s.units.len();
-    rule.def.unless.iter().any(|g| {
+fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool {
+    let n = cx.units.len();
+    let breaks = &cx.program.breaks;
+    pattern.guards.iter().any(|g| {
         let range = match g.scope {
             Scope::Sentence => 0..n,
             Scope::Before(k) => start.saturating_sub(k)..end,
             Scope::Clause => {
                 let mut a = start;
-                while a > 0 && !CLAUSE_BREAKS.contains(&&*ctx.s.norms[a - 1]) {
+                while a > 0 && !breaks.contains(cx.units[a - 1].word) {
                     a -= 1;
                 }
                 let mut b = end;
-                while b < n && b < end + 2 && !CLAUSE_BREAKS.contains(&&*ctx.s.norms[b]) {
+                while b < n && b < end + 2 && !breaks.contains(cx.units[b].word) {
                     b += 1;
                 }
                 a..b
             }
         };
-        range.into_iter().any(|u| match &ctx.s.units[u] {
-            Unit::Lex { entries } => g
+        range.into_iter().any(|u| match cx.units[u].kind {
+            Kind::Lex { entries } => g
                 .categories
                 .iter()
-                .any(|c| lex_entry(ctx, entries, c).is_some()),
+                .any(|&c| entries.iter().any(|&e| cx.lexicon.category(e) == c)),
             _ => false,
         })
     })

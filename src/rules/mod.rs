@@ -6,10 +6,12 @@
 //!
 //! Stages, as in nlprule: [`structure`] mirrors the file, [`compile`] checks it (slots,
 //! predicates, lexicon categories, duplicate ids) and reports errors with file:line:column,
-//! and [`engine`] runs it.
+//! `program` builds the runtime form (strings interned, start index, per-entry lexicon
+//! table) once per rule set, and [`engine`] runs it.
 
 pub mod compile;
 pub mod engine;
+mod program;
 pub mod structure;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -95,7 +97,12 @@ impl RuleSources {
                 gazetteer,
             )?);
         }
-        Ok(RuleSet { rules, predicates })
+        let program = program::Program::new(&rules, gazetteer);
+        Ok(RuleSet {
+            rules,
+            predicates,
+            program,
+        })
     }
 }
 
@@ -104,6 +111,8 @@ impl RuleSources {
 pub struct RuleSet {
     rules: Vec<Rule>,
     predicates: BTreeMap<String, PredicateDef>,
+    /// The rules' runtime form, built once against the gazetteer they were compiled with.
+    program: program::Program,
 }
 
 impl RuleSet {
@@ -124,8 +133,9 @@ impl RuleSet {
 
     /// Runs every rule over a resolved document.
     pub fn run(&self, gazetteer: &Gazetteer, resolved: &Resolved<'_>) -> Vec<Found> {
-        engine::run(
+        engine::run_compiled(
             &self.rules,
+            &self.program,
             &|p: &str| self.is_symmetric(p),
             gazetteer,
             resolved,

@@ -1,0 +1,894 @@
+//! The runtime form of a rule set, built once when the rules are compiled.
+//!
+//! The rules as written compare strings: a unit's text with `Word` lists, a lexicon entry's
+//! category and attributes with a `Lex` element's, an entity's subtype and naming with an
+//! `Entity` element's. Doing that per unit and per attempt dominated the engine. Here every
+//! string the rules test is interned once (word, subtype, category, way of naming -> small
+//! integer), each gazetteer entry gets its category id and the attribute tests it passes,
+//! and each pattern is rewritten over those ids. The engine then maps each unit to its ids
+//! once per sentence and matches with integer compares.
+//!
+//! Nothing here changes what a rule matches: each compiled element accepts exactly the
+//! units its written form accepts.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::gazetteer::{EntityType, Gazetteer};
+use crate::rules::compile::Rule;
+use crate::rules::structure::{AttrSource, Element, Scope};
+
+/// The id of a string the rules never mention.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// A set of small ids, one bit each.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct IdSet {
+    bits: Vec<u64>,
+}
+
+impl IdSet {
+    /// An empty set able to hold ids below `n` without growing.
+    pub(crate) fn with_universe(n: usize) -> IdSet {
+        IdSet {
+            bits: vec![0; n.div_ceil(64)],
+        }
+    }
+
+    pub(crate) fn insert(&mut self, id: u32) {
+        let i = id as usize / 64;
+        if i >= self.bits.len() {
+            self.bits.resize(i + 1, 0);
+        }
+        self.bits[i] |= 1 << (id % 64);
+    }
+
+    /// Whether `id` is in the set; never for [`NONE`].
+    pub(crate) fn contains(&self, id: u32) -> bool {
+        self.bits
+            .get(id as usize / 64)
+            .is_some_and(|w| w >> (id % 64) & 1 == 1)
+    }
+
+    /// The ids in the set, in increasing order.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.bits.iter().enumerate().flat_map(|(i, &w)| {
+            (0..64)
+                .filter(move |b| w >> b & 1 == 1)
+                .map(move |b| (i * 64 + b) as u32)
+        })
+    }
+
+    /// Empties the set, keeping its storage.
+    pub(crate) fn clear(&mut self) {
+        self.bits.iter_mut().for_each(|w| *w = 0);
+    }
+}
+
+/// FxHash (as in rustc): the interned strings are short and trusted, so a fast hash
+/// beats SipHash's flood resistance here.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// Strings to dense ids, in order of first appearance.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Interner {
+    ids: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+}
+
+impl Interner {
+    pub(crate) fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = u32::try_from(self.ids.len()).expect("fewer than 2^32 strings");
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    /// The id of `s`, or [`NONE`].
+    pub(crate) fn get(&self, s: &str) -> u32 {
+        self.ids.get(s).copied().unwrap_or(NONE)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+}
+
+/// A slot of one rule: its bind names numbered in order of appearance.
+pub(crate) type Slot = u8;
+
+/// What an `Entity` element accepts.
+#[derive(Clone, Debug)]
+pub(crate) struct EntityTest {
+    pub(crate) bind: Option<Slot>,
+    /// One bit per accepted [`EntityType`]; 0 accepts any.
+    pub(crate) types: u32,
+    /// Accepted subtype ids; `None` accepts any.
+    pub(crate) subtypes: Option<IdSet>,
+    pub(crate) group: bool,
+    /// Accepted ways of naming (ids into [`Program::vias`]); `None` accepts any.
+    pub(crate) vias: Option<IdSet>,
+}
+
+impl EntityTest {
+    /// Whether both accept the same units (whatever they bind).
+    pub(crate) fn same_test(&self, other: &EntityTest) -> bool {
+        self.types == other.types
+            && self.subtypes == other.subtypes
+            && self.group == other.group
+            && self.vias == other.vias
+    }
+}
+
+/// What a `Lex` element asks of a lexicon entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LexTest {
+    pub(crate) category: u32,
+    /// Index of the attribute test (`attr: (key, [values])`) the entry must pass.
+    pub(crate) attr: Option<u32>,
+}
+
+/// A pattern element over interned ids; mirrors [`Element`].
+#[derive(Clone, Debug)]
+pub(crate) enum Elem {
+    Entity(EntityTest),
+    Lex { test: LexTest, bind: Option<Slot> },
+    Word(IdSet),
+    Cap,
+    Lower,
+    Opt(Branch),
+    Skip { max: usize, only: Vec<Elem> },
+    Not(Box<Elem>),
+    NotAfter(Box<Elem>),
+    Either(Vec<Branch>),
+}
+
+/// The inner sequence of an `Opt`, or one alternative of an `Either`, with a lookahead
+/// that lets the engine skip it when it cannot match (its failure would only be found
+/// after a frame per element).
+#[derive(Clone, Debug)]
+pub(crate) struct Branch {
+    pub(crate) elems: Vec<Elem>,
+    /// When every match consumes a unit: atoms one of which that first unit fits.
+    pub(crate) first: Option<Vec<Elem>>,
+    /// When the branch starts with an atom and what follows it must consume a unit too:
+    /// atoms one of which the second unit fits.
+    pub(crate) second: Option<Vec<Elem>>,
+}
+
+impl Branch {
+    fn new(elems: Vec<Elem>) -> Branch {
+        let consuming_first = |seq: &[Elem]| {
+            let mut atoms = Vec::new();
+            (first_of(seq, &mut atoms) == Some(false)).then_some(atoms)
+        };
+        let first = consuming_first(&elems);
+        let second = match elems.split_first() {
+            Some((head, rest)) if head.is_atom() => consuming_first(rest),
+            _ => None,
+        };
+        Branch {
+            elems,
+            first,
+            second,
+        }
+    }
+}
+
+impl Elem {
+    /// Whether the element consumes exactly one unit and can be tested on it alone.
+    pub(crate) fn is_atom(&self) -> bool {
+        matches!(
+            self,
+            Elem::Entity(_) | Elem::Lex { .. } | Elem::Word(_) | Elem::Cap | Elem::Lower
+        )
+    }
+}
+
+/// What a rule's pattern cannot match without: a necessary condition checked once per
+/// sentence, so that a sentence tries only the rules that can fire in it. It never changes
+/// what a rule finds, only skips attempts that would fail.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Needs {
+    /// Entity elements that every match consumes (each one unit).
+    pub(crate) entities: usize,
+    /// Lexicon categories that every match consumes a unit of.
+    pub(crate) categories: Vec<u32>,
+    /// Word elements that every match consumes: the ids of one of the words each (a few
+    /// bit tests, where intersecting with the whole vocabulary's bits would be more).
+    pub(crate) words: Vec<Vec<u32>>,
+    /// Per `Either` that every match goes through, the needs of its alternatives: one of
+    /// them must be met.
+    pub(crate) either: Vec<Vec<Needs>>,
+}
+
+/// A guard over category ids.
+#[derive(Clone, Debug)]
+pub(crate) struct Guard {
+    pub(crate) categories: Vec<u32>,
+    pub(crate) scope: Scope,
+}
+
+/// Where an emitted predicate comes from.
+#[derive(Clone, Debug)]
+pub(crate) enum Predicate {
+    /// A declared predicate.
+    Named(String),
+    /// `$slot.attr`: the attribute of the lexicon entry bound to `slot`, or for `.role` the
+    /// role the text gives the person bound to it.
+    FromSlot { slot: Option<Slot>, attr: String },
+}
+
+/// Where an emitted object comes from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Object {
+    Slot(Option<Slot>),
+    KnownRole(Option<Slot>),
+    Country(Option<Slot>),
+}
+
+/// Where an attribute's value comes from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Attr {
+    Slot(Option<Slot>),
+    SentenceDate,
+}
+
+/// An `emit` entry over slots.
+#[derive(Clone, Debug)]
+pub(crate) struct Emit {
+    pub(crate) subject: Option<Slot>,
+    pub(crate) predicate: Predicate,
+    pub(crate) object: Object,
+    /// Subject and object name the same slot: emit every pair of its members.
+    pub(crate) pairs_within: bool,
+    /// In the order of the written map.
+    pub(crate) attributes: Vec<(String, Attr)>,
+}
+
+/// One rule's runtime form.
+#[derive(Clone, Debug)]
+pub(crate) struct Pattern {
+    pub(crate) elems: Vec<Elem>,
+    pub(crate) needs: Needs,
+    pub(crate) guards: Vec<Guard>,
+    pub(crate) emit: Vec<Emit>,
+}
+
+/// What the rules ask of each gazetteer entry, indexed by entry.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LexTable {
+    /// Category id of each entry (its subtype), [`NONE`] when no rule names it.
+    categories: Vec<u32>,
+    /// Per entry, `stride` words of bits: the attribute tests it passes.
+    attrs: Vec<u64>,
+    stride: usize,
+    /// Address and length of the entry list the table was built from.
+    built_for: (usize, usize),
+}
+
+impl LexTable {
+    fn new(gazetteer: &Gazetteer, categories: &Interner, tests: &[(String, Vec<String>)]) -> Self {
+        let entries = gazetteer.entries();
+        let stride = tests.len().div_ceil(64);
+        let mut table = LexTable {
+            categories: Vec::with_capacity(entries.len()),
+            attrs: vec![0; entries.len() * stride],
+            stride,
+            built_for: (entries.as_ptr() as usize, entries.len()),
+        };
+        for (i, e) in entries.iter().enumerate() {
+            let category = categories.get(&e.subtype);
+            table.categories.push(category);
+            if category == NONE {
+                continue;
+            }
+            for (t, (key, values)) in tests.iter().enumerate() {
+                // The attribute holds a comma list; any item among the values passes.
+                let pass = e
+                    .attr(key)
+                    .is_some_and(|v| v.split(',').any(|x| values.iter().any(|w| w == x)));
+                if pass {
+                    table.attrs[i * stride + t / 64] |= 1 << (t % 64);
+                }
+            }
+        }
+        table
+    }
+
+    /// Whether the table was built from this gazetteer's entries.
+    pub(crate) fn is_for(&self, gazetteer: &Gazetteer) -> bool {
+        let entries = gazetteer.entries();
+        self.built_for == (entries.as_ptr() as usize, entries.len())
+    }
+
+    /// The category id of entry `e`.
+    pub(crate) fn category(&self, e: usize) -> u32 {
+        self.categories[e]
+    }
+
+    /// Whether entry `e` fits a `Lex` element.
+    pub(crate) fn fits(&self, e: usize, test: LexTest) -> bool {
+        self.categories[e] == test.category
+            && test.attr.is_none_or(|t| {
+                let t = t as usize;
+                self.attrs[e * self.stride + t / 64] >> (t % 64) & 1 == 1
+            })
+    }
+}
+
+/// A whole rule set in runtime form.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Program {
+    /// Every `Word` string of the rules, and the clause breaks.
+    pub(crate) words: Interner,
+    /// Word ids of the clause breaks.
+    pub(crate) breaks: IdSet,
+    /// Entity subtypes the rules name.
+    pub(crate) subtypes: Interner,
+    /// Ways of naming the rules name (`via`), by id.
+    pub(crate) vias: Vec<String>,
+    /// Lexicon categories the rules name.
+    pub(crate) categories: Interner,
+    /// Distinct `attr: (key, [values])` tests.
+    attr_tests: Vec<(String, Vec<String>)>,
+    pub(crate) lexicon: LexTable,
+    /// One per rule, in order.
+    pub(crate) patterns: Vec<Pattern>,
+    pub(crate) starts: Starts,
+}
+
+/// Which rules a unit may start a match of, looked up by what the unit is: the first unit
+/// of every non-empty match of a pattern fits one of the pattern's first atoms (see
+/// [`first_units`]), so other starts cannot give a relation and are not tried.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Starts {
+    /// Rules any unit may start (a `Skip` with no `only` comes first).
+    pub(crate) any: Vec<usize>,
+    /// Distinct tests of first `Entity` atoms, each with the rules an entity unit that
+    /// passes it may start (a test is done once per unit however many rules share it).
+    pub(crate) entity: Vec<(EntityTest, Vec<usize>)>,
+    /// Distinct tests of first `Lex` atoms, each with the rules a lexicon phrase may start
+    /// when one of its entries passes it.
+    pub(crate) lex: Vec<(LexTest, Vec<usize>)>,
+    /// Per word id, the rules a (non-entity) unit of that text may start.
+    pub(crate) word: Vec<Vec<usize>>,
+    /// Rules a capitalised non-entity unit may start.
+    pub(crate) cap: Vec<usize>,
+    /// Rules a lowercase (alphabetic) non-entity unit may start.
+    pub(crate) lower: Vec<usize>,
+}
+
+impl Starts {
+    fn new(patterns: &[Pattern], words: usize) -> Starts {
+        let mut s = Starts {
+            word: vec![Vec::new(); words],
+            ..Starts::default()
+        };
+        for (r, p) in patterns.iter().enumerate() {
+            let mut first = Vec::new();
+            if !first_units(&p.elems, &mut first) {
+                s.any.push(r);
+                continue;
+            }
+            for atom in first {
+                match atom {
+                    Elem::Entity(t) => match s.entity.iter_mut().find(|(u, _)| u.same_test(&t)) {
+                        Some((_, rules)) => add_once(rules, r),
+                        None => s.entity.push((t, vec![r])),
+                    },
+                    Elem::Lex { test, .. } => match s.lex.iter_mut().find(|(u, _)| *u == test) {
+                        Some((_, rules)) => add_once(rules, r),
+                        None => s.lex.push((test, vec![r])),
+                    },
+                    Elem::Word(set) => {
+                        for (id, rules) in s.word.iter_mut().enumerate() {
+                            if set.contains(id as u32) {
+                                add_once(rules, r);
+                            }
+                        }
+                    }
+                    Elem::Cap => s.cap.push(r),
+                    Elem::Lower => s.lower.push(r),
+                    _ => unreachable!("first units are atoms"),
+                }
+            }
+        }
+        s
+    }
+}
+
+/// Units that end a clause for `Scope::Clause`.
+pub(crate) const CLAUSE_BREAKS: &[&str] = &[
+    ";", "but", "while", "although", "though", "however", "whereas",
+];
+
+impl Program {
+    /// Builds the runtime form of `rules`, compiled against `gazetteer`.
+    pub(crate) fn new(rules: &[Rule], gazetteer: &Gazetteer) -> Program {
+        let mut p = Program::default();
+        for b in CLAUSE_BREAKS {
+            let id = p.words.intern(b);
+            p.breaks.insert(id);
+        }
+        let mut patterns = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let mut slots = Vec::new();
+            let elems = p.elems(&rule.def.pattern, &mut slots);
+            let guards = rule
+                .def
+                .unless
+                .iter()
+                .map(|g| Guard {
+                    categories: g
+                        .categories
+                        .iter()
+                        .map(|c| p.categories.intern(c))
+                        .collect(),
+                    scope: g.scope,
+                })
+                .collect();
+            let slot = |name: &str| slots.iter().position(|s| s == name).map(|i| i as Slot);
+            let emit = rule
+                .def
+                .emit
+                .iter()
+                .map(|e| {
+                    let predicate = match e.predicate.strip_prefix('$') {
+                        Some(rest) => {
+                            let (name, attr) = rest.split_once('.').unwrap_or((rest, ""));
+                            Predicate::FromSlot {
+                                slot: slot(name),
+                                attr: attr.to_string(),
+                            }
+                        }
+                        None => Predicate::Named(e.predicate.clone()),
+                    };
+                    let stripped = |suffix: &str| {
+                        e.object
+                            .strip_prefix('$')
+                            .and_then(|r| r.strip_suffix(suffix))
+                            .and_then(slot)
+                    };
+                    let object = if e.object.ends_with(".known_role") {
+                        Object::KnownRole(stripped(".known_role"))
+                    } else if e.object.ends_with(".country") && e.object.starts_with('$') {
+                        Object::Country(stripped(".country"))
+                    } else {
+                        Object::Slot(slot(&e.object))
+                    };
+                    let attributes = e
+                        .attributes
+                        .iter()
+                        .map(|(name, src)| {
+                            let a = match src {
+                                AttrSource::Slot(s) => Attr::Slot(slot(s)),
+                                AttrSource::SentenceDate => Attr::SentenceDate,
+                            };
+                            (name.clone(), a)
+                        })
+                        .collect();
+                    Emit {
+                        subject: slot(&e.subject),
+                        predicate,
+                        object,
+                        pairs_within: e.subject == e.object,
+                        attributes,
+                    }
+                })
+                .collect();
+            let needs = p.needs(&elems);
+            patterns.push(Pattern {
+                elems,
+                needs,
+                guards,
+                emit,
+            });
+        }
+        p.starts = Starts::new(&patterns, p.words.len());
+        p.patterns = patterns;
+        p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests);
+        p
+    }
+
+    /// The lexicon table for `gazetteer`: the one built at compile time when it is the same
+    /// gazetteer, else a new one.
+    pub(crate) fn lexicon_for(&self, gazetteer: &Gazetteer) -> std::borrow::Cow<'_, LexTable> {
+        if self.lexicon.is_for(gazetteer) {
+            std::borrow::Cow::Borrowed(&self.lexicon)
+        } else {
+            std::borrow::Cow::Owned(LexTable::new(gazetteer, &self.categories, &self.attr_tests))
+        }
+    }
+
+    fn elems(&mut self, elems: &[Element], slots: &mut Vec<String>) -> Vec<Elem> {
+        elems.iter().map(|e| self.elem(e, slots)).collect()
+    }
+
+    fn elem(&mut self, elem: &Element, slots: &mut Vec<String>) -> Elem {
+        let mut slot = |name: &Option<String>| {
+            name.as_ref().map(|n| {
+                let i = match slots.iter().position(|s| s == n) {
+                    Some(i) => i,
+                    None => {
+                        slots.push(n.clone());
+                        slots.len() - 1
+                    }
+                };
+                Slot::try_from(i).expect("fewer than 256 slots in a rule")
+            })
+        };
+        match elem {
+            Element::Entity {
+                bind,
+                types,
+                subtypes,
+                group,
+                via,
+            } => {
+                let bind = slot(bind);
+                Elem::Entity(EntityTest {
+                    bind,
+                    types: types.iter().fold(0, |m, &t| m | type_bit(t)),
+                    subtypes: (!subtypes.is_empty()).then(|| {
+                        let mut set = IdSet::default();
+                        for s in subtypes {
+                            set.insert(self.subtypes.intern(s));
+                        }
+                        set
+                    }),
+                    group: *group,
+                    vias: (!via.is_empty()).then(|| {
+                        let mut set = IdSet::default();
+                        for v in via {
+                            let id = match self.vias.iter().position(|x| x == v) {
+                                Some(i) => i,
+                                None => {
+                                    self.vias.push(v.clone());
+                                    self.vias.len() - 1
+                                }
+                            };
+                            set.insert(id as u32);
+                        }
+                        set
+                    }),
+                })
+            }
+            Element::Lex {
+                category,
+                bind,
+                attr,
+            } => {
+                let bind = slot(bind);
+                let attr = attr.as_ref().map(|(key, values)| {
+                    let test = (key.clone(), values.clone());
+                    let i = match self.attr_tests.iter().position(|t| *t == test) {
+                        Some(i) => i,
+                        None => {
+                            self.attr_tests.push(test);
+                            self.attr_tests.len() - 1
+                        }
+                    };
+                    i as u32
+                });
+                Elem::Lex {
+                    test: LexTest {
+                        category: self.categories.intern(category),
+                        attr,
+                    },
+                    bind,
+                }
+            }
+            Element::Word(words) => {
+                let mut set = IdSet::default();
+                for w in words {
+                    set.insert(self.words.intern(w));
+                }
+                Elem::Word(set)
+            }
+            Element::Cap => Elem::Cap,
+            Element::Lower => Elem::Lower,
+            Element::Opt(v) => Elem::Opt(Branch::new(self.elems(v, slots))),
+            Element::Skip { max, only } => Elem::Skip {
+                max: *max,
+                only: self.elems(only, slots),
+            },
+            Element::Not(inner) => Elem::Not(Box::new(self.elem(inner, slots))),
+            Element::NotAfter(inner) => Elem::NotAfter(Box::new(self.elem(inner, slots))),
+            Element::Either(alts) => Elem::Either(
+                alts.iter()
+                    .map(|a| Branch::new(self.elems(a, slots)))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn needs(&self, pattern: &[Elem]) -> Needs {
+        needs_of(pattern)
+    }
+}
+
+/// Adds rule `r` to `rules` (filled in rule order) unless it is there already.
+fn add_once(rules: &mut Vec<usize>, r: usize) {
+    if rules.last() != Some(&r) {
+        rules.push(r);
+    }
+}
+
+/// What every match of `pattern` consumes (see [`Needs`]).
+fn needs_of(pattern: &[Elem]) -> Needs {
+    let mut needs = Needs {
+        entities: min_entities(pattern),
+        ..Needs::default()
+    };
+    for e in pattern {
+        match e {
+            Elem::Lex { test, .. } => needs.categories.push(test.category),
+            Elem::Word(words) => needs.words.push(words.ids().collect()),
+            Elem::Either(alts) => needs
+                .either
+                .push(alts.iter().map(|a| needs_of(&a.elems)).collect()),
+            _ => {}
+        }
+    }
+    needs
+}
+
+/// The bit of an entity type in [`EntityTest::types`].
+pub(crate) fn type_bit(t: EntityType) -> u32 {
+    1 << (t as u32)
+}
+
+/// The fewest entity units a match of `pattern` consumes.
+fn min_entities(pattern: &[Elem]) -> usize {
+    pattern
+        .iter()
+        .map(|e| match e {
+            Elem::Entity(_) => 1,
+            Elem::Either(alts) => alts
+                .iter()
+                .map(|a| min_entities(&a.elems))
+                .min()
+                .unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Collects into `out` the atoms one of which the first unit a match of `seq` consumes
+/// must fit. Returns false when that unit may be any unit (a `Skip` with no `only`);
+/// `out` is then meaningless. Zero-width elements (`Not`, `NotAfter`) and elements that can
+/// match nothing (`Opt`, `Skip`, a nullable `Either` branch) let the next ones start too.
+fn first_units(seq: &[Elem], out: &mut Vec<Elem>) -> bool {
+    first_of(seq, out).is_some()
+}
+
+/// As [`first_units`]; `Some(nullable)` says whether `seq` can match no unit at all.
+fn first_of(seq: &[Elem], out: &mut Vec<Elem>) -> Option<bool> {
+    for e in seq {
+        match e {
+            _ if e.is_atom() => {
+                out.push(e.clone());
+                return Some(false);
+            }
+            Elem::Opt(inner) => {
+                first_of(&inner.elems, out)?;
+            }
+            Elem::Either(alts) => {
+                let mut nullable = false;
+                for alt in alts {
+                    nullable |= first_of(&alt.elems, out)?;
+                }
+                if !nullable {
+                    return Some(false);
+                }
+            }
+            Elem::Skip { max, only } => {
+                if *max > 0 {
+                    if only.is_empty() {
+                        return None;
+                    }
+                    for o in only {
+                        first_of(std::slice::from_ref(o), out)?;
+                    }
+                }
+            }
+            Elem::Not(_) | Elem::NotAfter(_) => {}
+            _ => unreachable!("atoms are handled above"),
+        }
+    }
+    Some(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_set() {
+        let mut a = IdSet::with_universe(10);
+        assert!(!a.contains(3));
+        assert!(!a.contains(NONE));
+        a.insert(3);
+        a.insert(130);
+        assert!(a.contains(3) && a.contains(130) && !a.contains(4));
+        assert_eq!(a.ids().collect::<Vec<_>>(), [3, 130]);
+        a.clear();
+        assert!(!a.contains(3) && !a.contains(130));
+    }
+
+    #[test]
+    fn interner() {
+        let mut i = Interner::default();
+        assert_eq!(i.intern("of"), 0);
+        assert_eq!(i.intern("the"), 1);
+        assert_eq!(i.intern("of"), 0);
+        assert_eq!(i.get("the"), 1);
+        assert_eq!(i.get("a"), NONE);
+        assert_eq!(i.len(), 2);
+    }
+
+    fn parse(pattern: &str) -> Vec<Element> {
+        ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(pattern)
+            .unwrap()
+    }
+
+    fn compiled(pattern: &str) -> Vec<Elem> {
+        let elems = parse(pattern);
+        let mut p = Program::default();
+        p.elems(&elems, &mut Vec::new())
+    }
+
+    fn first(pattern: &str) -> Option<usize> {
+        let elems = compiled(pattern);
+        let mut out = Vec::new();
+        first_units(&elems, &mut out).then_some(out.len())
+    }
+
+    #[test]
+    fn first_units_of_patterns() {
+        assert_eq!(first("[Entity(), Word([\"of\"])]"), Some(1));
+        // Zero-width and optional elements let the next one start a match too.
+        assert_eq!(
+            first("[NotAfter(Word([\",\"])), Opt([Word([\"the\"])]), Entity()]"),
+            Some(2)
+        );
+        assert_eq!(
+            first("[Either([[Entity()], [Cap, Entity()]]), Lower]"),
+            Some(2)
+        );
+        // A nullable branch of `Either` lets what follows start.
+        assert_eq!(
+            first("[Either([[Opt([Cap])], [Entity()]]), Lower]"),
+            Some(3)
+        );
+        assert_eq!(first("[Skip(max: 2, only: [Cap]), Entity()]"), Some(2));
+        // A free skip can start anywhere.
+        assert_eq!(first("[Skip(max: 2), Entity()]"), None);
+        assert_eq!(first("[Skip(max: 0), Entity()]"), Some(1));
+    }
+
+    #[test]
+    fn branch_lookahead() {
+        let either = |text: &str| match compiled(text).remove(0) {
+            Elem::Either(alts) => alts,
+            _ => unreachable!(),
+        };
+        let looks = |b: &Branch| {
+            (
+                b.first.as_ref().map(Vec::len),
+                b.second.as_ref().map(Vec::len),
+            )
+        };
+        let alts = either(
+            "[Either([[Entity(), Opt([Word([\",\"])]), Word([\"of\"])], [Opt([Cap]), Entity()], [Entity(), Opt([Cap])], [Skip(max: 1), Entity()]])]",
+        );
+        assert_eq!(looks(&alts[0]), (Some(1), Some(2)));
+        assert_eq!(looks(&alts[1]), (Some(2), None));
+        // Nothing need follow the entity.
+        assert_eq!(looks(&alts[2]), (Some(1), None));
+        // A free skip may start anywhere.
+        assert_eq!(looks(&alts[3]), (None, None));
+    }
+
+    #[test]
+    fn needs_go_into_either() {
+        let mut p = Program::default();
+        let elems = p.elems(
+            &parse(
+                "[Entity(), Either([[Lex(category: \"a\"), Word([\"of\"])], [Opt([Lex(category: \"b\")]), Entity()]])]",
+            ),
+            &mut Vec::new(),
+        );
+        let n = p.needs(&elems);
+        assert_eq!(n.entities, 1);
+        assert!(n.categories.is_empty() && n.words.is_empty());
+        let alts = &n.either[0];
+        assert_eq!(alts[0].categories, [p.categories.get("a")]);
+        assert_eq!(alts[0].words.len(), 1);
+        // What an `Opt` holds is not needed.
+        assert!(alts[1].categories.is_empty());
+        assert_eq!(alts[1].entities, 1);
+    }
+
+    #[test]
+    fn start_index() {
+        let mut p = Program::default();
+        let pattern = |p: &mut Program, text: &str| Pattern {
+            elems: p.elems(&parse(text), &mut Vec::new()),
+            needs: Needs::default(),
+            guards: Vec::new(),
+            emit: Vec::new(),
+        };
+        let patterns = [
+            pattern(&mut p, "[Entity(), Word([\"of\"])]"),
+            pattern(
+                &mut p,
+                "[Either([[Opt([Word([\"the\", \"a\"])]), Cap], [Entity(bind: \"x\")]]), Entity()]",
+            ),
+            pattern(&mut p, "[Skip(max: 1), Entity()]"),
+            pattern(&mut p, "[Either([[Lex(category: \"title\")], [Lower]])]"),
+        ];
+        let s = Starts::new(&patterns, p.words.len());
+        assert_eq!(s.any, [2]);
+        // Rules 0 and 1 share one entity test, bound to different slots.
+        assert_eq!(s.entity.len(), 1);
+        assert_eq!(s.entity[0].1, [0, 1]);
+        assert_eq!(s.lex.len(), 1);
+        assert_eq!(s.lex[0].1, [3]);
+        assert_eq!(s.word[p.words.get("the") as usize], [1]);
+        assert_eq!(s.word[p.words.get("a") as usize], [1]);
+        assert!(s.word[p.words.get("of") as usize].is_empty());
+        assert_eq!(s.cap, [1]);
+        assert_eq!(s.lower, [3]);
+    }
+
+    #[test]
+    fn slots_are_shared_by_name() {
+        let mut slots = Vec::new();
+        let elems = parse(
+            "[Entity(bind: \"a\"), Lex(category: \"t\", bind: \"b\"), Opt([Entity(bind: \"a\")])]",
+        );
+        Program::default().elems(&elems, &mut slots);
+        assert_eq!(slots, ["a", "b"]);
+    }
+}
