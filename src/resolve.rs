@@ -221,7 +221,7 @@ pub fn resolve_with<'d>(
         by_id: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
         mentions: Vec::new(),
         covered: vec![false; doc.tokens.len()],
-        lex_categories: lexicon_categories(gazetteer, doc, &tagged.lexicon),
+        lex_flags: lexicon_flags(gazetteer, doc, &tagged.lexicon),
     };
     for m in &tagged.mentions {
         r.add_named(m);
@@ -258,26 +258,36 @@ struct Resolver<'g, 'd> {
     mentions: Vec<ResolvedMention>,
     /// Per token: whether a mention covers it.
     covered: Vec<bool>,
-    /// Per token: the lexicon categories of the hit covering it.
-    lex_categories: Vec<Vec<&'g str>>,
+    /// Per token: the lexicon categories resolution asks about ([`LEX_SPORT_VERB`]...)
+    /// of the lexicon hits covering it.
+    lex_flags: Vec<u8>,
 }
 
-/// Per token, the lexicon categories of the lexicon hit that covers it.
-fn lexicon_categories<'g>(
-    gazetteer: &'g Gazetteer,
-    doc: &Document,
-    lexicon: &[LexHit],
-) -> Vec<Vec<&'g str>> {
-    let mut out = vec![Vec::new(); doc.tokens.len()];
+/// Lexicon categories, as bits of [`Resolver::lex_flags`].
+const LEX_SPORT_VERB: u8 = 1;
+const LEX_REPORTING_VERB: u8 = 2;
+/// `function_word`, `date_word`, `title` or `honorific`: not a name part.
+const LEX_NOT_A_NAME: u8 = 4;
+
+/// Per token, the categories (the bits above) of the lexicon hits that cover it.
+fn lexicon_flags(gazetteer: &Gazetteer, doc: &Document, lexicon: &[LexHit]) -> Vec<u8> {
+    let mut out = vec![0u8; doc.tokens.len()];
     for h in lexicon {
-        let cats: Vec<&str> = h
-            .entries
-            .iter()
-            .map(|&e| gazetteer.entries()[e].subtype.as_str())
-            .collect();
+        let mut flags = 0;
+        for &e in &h.entries {
+            flags |= match gazetteer.entries()[e].subtype.as_str() {
+                "sport_verb" => LEX_SPORT_VERB,
+                "reporting_verb" => LEX_REPORTING_VERB,
+                "function_word" | "date_word" | "title" | "honorific" => LEX_NOT_A_NAME,
+                _ => 0,
+            };
+        }
+        if flags == 0 {
+            continue;
+        }
         for t in h.tokens.clone() {
             if let Some(slot) = out.get_mut(t) {
-                slot.extend(cats.iter().copied());
+                *slot |= flags;
             }
         }
     }
@@ -377,9 +387,9 @@ impl Resolver<'_, '_> {
     fn retype_teams(&mut self) {
         let doc = self.doc;
         let sport_cue = |i: usize| {
-            self.lex_categories
+            self.lex_flags
                 .get(i)
-                .is_some_and(|c| c.contains(&"sport_verb"))
+                .is_some_and(|&f| f & LEX_SPORT_VERB != 0)
         };
         let score_at = |i: usize| doc.is_score(i);
         let table = doc.is_score_table();
@@ -467,6 +477,10 @@ impl Resolver<'_, '_> {
     /// A found person whose name is a part of a known person's full name ("Jaishankar"
     /// found after a title, "Subrahmanyam Jaishankar" in the gazetteer) is that person.
     fn merge_partial_names(&mut self) {
+        let partial = |e: &Entity| e.etype == EntityType::Person && e.entry.is_none();
+        if !self.entities.iter().any(partial) {
+            return;
+        }
         let full: Vec<(usize, Vec<String>)> = self
             .entities
             .iter()
@@ -685,11 +699,7 @@ impl Resolver<'_, '_> {
         }
         let doc = self.doc;
         let toks = &doc.tokens;
-        let lexicon_word = |i: usize| {
-            self.lex_categories[i]
-                .iter()
-                .any(|c| matches!(*c, "function_word" | "date_word" | "title" | "honorific"))
-        };
+        let lexicon_word = |i: usize| self.lex_flags[i] & LEX_NOT_A_NAME != 0;
         let mut added = Vec::new();
         let mut i = 0;
         while i < toks.len() {
@@ -848,11 +858,10 @@ impl Resolver<'_, '_> {
             if e.etype != EntityType::Organization {
                 continue;
             }
-            let words: Vec<&str> = e.name.split_whitespace().collect();
-            if words.len() < 2 {
+            let mut words = e.name.split_whitespace();
+            let (Some(first), Some(_)) = (words.next(), words.next()) else {
                 continue;
-            }
-            let first = words[0];
+            };
             if first.chars().count() < 3
                 || !first.chars().next().is_some_and(char::is_uppercase)
                 || first.chars().all(|c| c.is_uppercase())
@@ -970,10 +979,16 @@ impl Resolver<'_, '_> {
     fn link_pronouns(&mut self) {
         let doc = self.doc;
         let is_speech = |i: usize| {
-            self.lex_categories
+            self.lex_flags
                 .get(i)
-                .is_some_and(|c| c.contains(&"reporting_verb"))
+                .is_some_and(|&f| f & LEX_REPORTING_VERB != 0)
         };
+        let pronoun = |t: &crate::text::Token| {
+            matches!(t.norm.as_str(), "he" | "him" | "his" | "she" | "her")
+        };
+        if !doc.tokens.iter().any(pronoun) {
+            return;
+        }
         // Mentions by sentence, so each pronoun looks only at nearby sentences.
         let mut by_sentence: Vec<Vec<usize>> = vec![Vec::new(); doc.sentences.len()];
         for (k, m) in self.mentions.iter().enumerate() {
@@ -993,15 +1008,15 @@ impl Resolver<'_, '_> {
             let sent = doc.sentence_of_token(i);
             let mut choice = None;
             // Same sentence, before the pronoun.
-            let before: Vec<&ResolvedMention> = by_sentence[sent]
-                .iter()
-                .map(|&k| &self.mentions[k])
-                .filter(|m| m.tokens.end <= i && fits(&self.entities[m.entities[0]]))
-                .collect();
-            if let Some(m) = before
-                .iter()
+            let before = || {
+                by_sentence[sent]
+                    .iter()
+                    .map(|&k| &self.mentions[k])
+                    .filter(|m| m.tokens.end <= i && fits(&self.entities[m.entities[0]]))
+            };
+            if let Some(m) = before()
                 .find(|m| is_speech(m.tokens.end))
-                .or(before.first())
+                .or_else(|| before().next())
             {
                 choice = Some(m.entities[0]);
             }
@@ -1009,15 +1024,16 @@ impl Resolver<'_, '_> {
             let mut s = sent;
             while choice.is_none() && s > 0 {
                 s -= 1;
-                let in_s: Vec<&ResolvedMention> = by_sentence[s]
-                    .iter()
-                    .map(|&k| &self.mentions[k])
-                    .filter(|m| fits(&self.entities[m.entities[0]]))
-                    .collect();
-                let speaker = in_s.iter().find(|m| {
+                let in_s = || {
+                    by_sentence[s]
+                        .iter()
+                        .map(|&k| &self.mentions[k])
+                        .filter(|m| fits(&self.entities[m.entities[0]]))
+                };
+                let speaker = in_s().find(|m| {
                     is_speech(m.tokens.end) || (m.tokens.start > 0 && is_speech(m.tokens.start - 1))
                 });
-                if let Some(m) = speaker.or(in_s.first()) {
+                if let Some(m) = speaker.or_else(|| in_s().next()) {
                     choice = Some(m.entities[0]);
                 }
                 if sent - s >= 3 {
