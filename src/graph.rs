@@ -204,6 +204,13 @@ impl KnowledgeGraph {
         KnowledgeGraph::default()
     }
 
+    /// Makes room for `nodes` more nodes and `edges` more edges.
+    pub(crate) fn reserve(&mut self, nodes: usize, edges: usize) {
+        self.graph.reserve_nodes(nodes);
+        self.graph.reserve_edges(edges);
+        self.index.reserve(nodes);
+    }
+
     /// Records a source document.
     pub fn add_document(&mut self, info: DocumentInfo) {
         self.documents.push(info);

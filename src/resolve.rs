@@ -311,7 +311,11 @@ impl Resolver<'_, '_> {
                 &read
             }
         };
-        let role_classes = facts.role_classes.iter().cloned().collect();
+        let role_classes = if facts.role_classes.is_empty() {
+            BTreeSet::new()
+        } else {
+            facts.role_classes.iter().cloned().collect()
+        };
         let gender = facts.gender;
         self.push_entity(Entity {
             id: e.id.clone(),
