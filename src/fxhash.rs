@@ -19,7 +19,7 @@ pub(crate) type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
-/// FxHash: `h = (h.rotate_left(5) ^ word) * SEED` per word of input.
+/// FxHash: `h = (h.rotate_left(5) ^ word) * SEED` for the length, then per word of input.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FxHasher {
     hash: u64,
@@ -35,6 +35,9 @@ impl FxHasher {
 impl Hasher for FxHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
+        // The length first: with the last word padded with zeros, "abc" and "abc\0" would
+        // otherwise give the same words.
+        self.add(bytes.len() as u64);
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             self.add(u64::from_le_bytes(c.try_into().unwrap()));
@@ -84,7 +87,7 @@ mod tests {
         let b = BuildHasherDefault::<FxHasher>::default();
         assert_eq!(b.hash_one("vladimir-putin"), b.hash_one("vladimir-putin"));
         assert_ne!(b.hash_one("ab"), b.hash_one("ba"));
-        // The length marker `str` hashes keeps a key from colliding with its prefix.
+        assert_ne!(b.hash_one("abcdefg"), b.hash_one("abcdefg\u{7}"));
         assert_ne!(b.hash_one("abc"), b.hash_one("abc\0"));
         let mut m: FxHashMap<String, usize> = FxHashMap::default();
         for i in 0..1000 {
