@@ -220,13 +220,17 @@ fn string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     let mut run = 0;
     let mut i = 0;
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
     while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let w = u64::from_le_bytes(chunk.try_into().unwrap());
-            if !special(w) {
+        if i + 8 <= bytes.len() {
+            if !special(word(i)) {
                 i += 8;
                 continue;
             }
+        } else if bytes.len() >= 8 && !special(word(bytes.len() - 8)) {
+            // The last few bytes, read as the last word of the string (overlapping bytes
+            // already read): none needs an escape.
+            break;
         }
         let b = bytes[i];
         let escape: &[u8] = match b {
@@ -278,6 +282,21 @@ mod tests {
             String::from_utf8(got).unwrap(),
             String::from_utf8(want).unwrap()
         );
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_escapes_them() {
+        for len in 0..24 {
+            for at in 0..len {
+                for special in ['"', '\\', '\n', '\u{1}', '\u{7f}', 'é'] {
+                    let mut s: String = "a".repeat(len);
+                    s.replace_range(at..at + 1, &special.to_string());
+                    let mut got = Vec::new();
+                    super::string(&mut got, &s);
+                    assert_eq!(got, serde_json::to_vec(&s).unwrap(), "{s:?}");
+                }
+            }
+        }
     }
 
     #[test]
