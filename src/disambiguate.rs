@@ -18,9 +18,9 @@
 //! Only candidates of the likeliest entry's type are considered: context never turns a
 //! place into a person.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::fxhash::FxHashMap;
 use crate::gazetteer::{Entry, Gazetteer};
 use crate::ner::{Tagged, Target};
 
@@ -56,7 +56,7 @@ pub fn choose_entries(gazetteer: &Gazetteer, tagged: &mut Tagged<'_>) -> Vec<Cho
         return Vec::new();
     }
     // Countries the unambiguous names point to, with how often.
-    let mut votes: HashMap<&str, usize> = HashMap::new();
+    let mut votes: FxHashMap<&str, usize> = FxHashMap::default();
     for m in &tagged.mentions {
         if let Target::Entry {
             entry,

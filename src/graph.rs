@@ -8,11 +8,12 @@
 //! The serialised form (JSON, RON) is the node-link model of `docs/design.md`
 //! ([`GraphData`]), not petgraph's internal layout.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use serde::{Deserialize, Serialize};
 
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::gazetteer::EntityType;
 
 /// Format version of the serialised graph.
@@ -176,17 +177,19 @@ pub struct GraphData {
 #[serde(try_from = "GraphData")]
 pub struct KnowledgeGraph {
     graph: DiGraph<Node, Edge>,
-    index: HashMap<String, NodeIndex>,
+    index: FxHashMap<String, NodeIndex>,
     documents: Vec<DocumentInfo>,
+    /// A number for each document id met in evidence, so that the sets below hold
+    /// numbers, not copies of the id.
+    doc_numbers: FxHashMap<String, u32>,
     /// Evidence (document and span) already on each edge: one sentence counts once even
     /// when several rules find it, and merging stays linear.
-    seen_evidence: HashSet<(EdgeIndex, String, usize, usize)>,
+    seen_evidence: FxHashSet<(EdgeIndex, u32, usize, usize)>,
     /// Documents already counted on each edge (see [`Edge::count`]).
-    seen_docs: HashSet<(EdgeIndex, String)>,
-    /// The edge of each (source, target, predicate), and the number of edges of each
-    /// (source, target): finding an edge does not walk a hub node's edges.
-    edge_index: HashMap<(NodeIndex, NodeIndex, String), EdgeIndex>,
-    pair_edges: HashMap<(NodeIndex, NodeIndex), usize>,
+    seen_docs: FxHashSet<(EdgeIndex, u32)>,
+    /// The edges of each (source, target), in order of their keys: finding an edge does
+    /// not walk a hub node's edges, only those between the same two nodes.
+    pair_edges: FxHashMap<(NodeIndex, NodeIndex), Vec<EdgeIndex>>,
 }
 
 impl PartialEq for KnowledgeGraph {
@@ -199,6 +202,13 @@ impl KnowledgeGraph {
     /// An empty graph.
     pub fn new() -> KnowledgeGraph {
         KnowledgeGraph::default()
+    }
+
+    /// Makes room for `nodes` more nodes and `edges` more edges.
+    pub(crate) fn reserve(&mut self, nodes: usize, edges: usize) {
+        self.graph.reserve_nodes(nodes);
+        self.graph.reserve_edges(edges);
+        self.index.reserve(nodes);
     }
 
     /// Records a source document.
@@ -243,8 +253,7 @@ impl KnowledgeGraph {
         evidence: Vec<Evidence>,
     ) -> Option<EdgeIndex> {
         let (&a, &b) = (self.index.get(source)?, self.index.get(target)?);
-        let existing = self.edge_index.get(&(a, b, predicate.to_string())).copied();
-        if let Some(ix) = existing {
+        if let Some(ix) = self.find_edge(a, b, predicate) {
             let edge = &mut self.graph[ix];
             for (k, v) in attributes {
                 edge.attributes.entry(k).or_insert(v);
@@ -281,7 +290,7 @@ impl KnowledgeGraph {
         target: &str,
     ) -> Option<EdgeIndex> {
         let (&a, &b) = (self.index.get(source)?, self.index.get(target)?);
-        if let Some(&ix) = self.edge_index.get(&(a, b, predicate.to_string())) {
+        if let Some(ix) = self.find_edge(a, b, predicate) {
             return Some(ix);
         }
         Some(self.insert_edge(
@@ -300,32 +309,47 @@ impl KnowledgeGraph {
         ))
     }
 
+    /// The edge from `a` to `b` with this predicate.
+    fn find_edge(&self, a: NodeIndex, b: NodeIndex, predicate: &str) -> Option<EdgeIndex> {
+        let edges = self.pair_edges.get(&(a, b))?;
+        edges
+            .iter()
+            .copied()
+            .find(|&ix| self.graph[ix].predicate == predicate)
+    }
+
     /// Adds a new edge (without evidence), setting its key and indexing it.
     fn insert_edge(&mut self, a: NodeIndex, b: NodeIndex, mut edge: Edge) -> EdgeIndex {
-        let pair = self.pair_edges.entry((a, b)).or_insert(0);
-        edge.key = *pair;
-        *pair += 1;
-        let predicate = edge.predicate.clone();
+        let pair = self.pair_edges.entry((a, b)).or_default();
+        edge.key = pair.len();
         let ix = self.graph.add_edge(a, b, edge);
-        self.edge_index.insert((a, b, predicate), ix);
+        pair.push(ix);
         ix
+    }
+
+    /// The number of a document id (see `doc_numbers`).
+    fn doc_number(&mut self, doc: &str) -> u32 {
+        if let Some(&n) = self.doc_numbers.get(doc) {
+            return n;
+        }
+        let n = self.doc_numbers.len() as u32;
+        self.doc_numbers.insert(doc.to_string(), n);
+        n
     }
 
     /// Adds evidence to an edge, skipping sentences it already has, and counts new
     /// documents.
     fn push_evidence(&mut self, ix: EdgeIndex, evidence: Vec<Evidence>) {
         for ev in evidence {
-            if !self
-                .seen_evidence
-                .insert((ix, ev.doc.clone(), ev.start, ev.end))
-            {
+            let doc = self.doc_number(&ev.doc);
+            if !self.seen_evidence.insert((ix, doc, ev.start, ev.end)) {
                 continue;
             }
             // Evidence of one document comes together: check the last piece first and
             // touch the set only for a document not seen just before.
             let edge = &self.graph[ix];
             let same_as_last = edge.evidence.last().is_some_and(|l| l.doc == ev.doc);
-            if !same_as_last && self.seen_docs.insert((ix, ev.doc.clone())) {
+            if !same_as_last && self.seen_docs.insert((ix, doc)) {
                 self.graph[ix].count += 1;
             }
             // A text says it: a background fact becomes an ordinary one.
@@ -477,7 +501,7 @@ impl TryFrom<GraphData> for KnowledgeGraph {
                     e.source, e.target
                 ));
             };
-            if g.edge_index.contains_key(&(a, b, e.predicate.clone())) {
+            if g.find_edge(a, b, &e.predicate).is_some() {
                 return Err(format!(
                     "duplicate edge {} -{}-> {}",
                     e.source, e.predicate, e.target

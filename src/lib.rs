@@ -46,6 +46,7 @@ pub mod dates;
 pub mod disambiguate;
 mod error;
 pub mod export;
+mod fxhash;
 pub mod gazetteer;
 mod graph;
 pub mod ner;

@@ -1,5 +1,6 @@
 //! The whole pipeline, configured once and run per document.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -252,18 +253,19 @@ impl Pipeline {
         // A person the gazetteer lacks, named by one word only ("Mr. Lee"), is known only
         // within this document: its id names the document, so that merging graphs never
         // links two documents through a bare surname.
-        let ids: Vec<String> = r
+        let ids: Vec<Cow<'_, str>> = r
             .entities
             .iter()
             .map(|e| {
-                let one_word = !e.name.trim().contains(char::is_whitespace);
-                if e.entry.is_none() && e.etype == EntityType::Person && one_word {
-                    format!("{}@{}", e.id, doc.id)
+                let one_word = || !e.name.trim().contains(char::is_whitespace);
+                if e.entry.is_none() && e.etype == EntityType::Person && one_word() {
+                    Cow::Owned(format!("{}@{}", e.id, doc.id))
                 } else {
-                    e.id.clone()
+                    Cow::Borrowed(e.id.as_str())
                 }
             })
             .collect();
+        g.reserve(r.entities.len(), analysis.relations.len());
         let entries = self.inner.gazetteer.entries();
         let ambiguity = |span: std::ops::Range<usize>| {
             let at = analysis
@@ -306,7 +308,7 @@ impl Pipeline {
                 }
             }
             g.add_node(Node {
-                id: ids[i].clone(),
+                id: ids[i].to_string(),
                 name: e.name.clone(),
                 etype: e.etype,
                 subtype: (!e.subtype.is_empty()).then(|| e.subtype.clone()),

@@ -12,9 +12,11 @@
 //! Invariants: mentions are sorted by position and never overlap; a group mention points at
 //! two or more entities, every other mention at exactly one.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::ops::Range;
+use std::sync::OnceLock;
 
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::gazetteer::{EntityType, Gazetteer};
 use crate::ner::{LexHit, Mention, Tagged, Target, Via};
 use crate::text::{Document, TokenKind};
@@ -105,23 +107,38 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
 /// predicate, and the organisations of each country.
 #[derive(Clone, Debug, Default)]
 pub struct RoleClasses {
-    by_predicate: HashMap<String, Vec<String>>,
+    by_predicate: FxHashMap<String, Vec<String>>,
     /// Per country: its organisations, each with its name and aliases in lower case.
-    orgs_by_country: HashMap<String, Vec<(usize, Vec<String>)>>,
+    orgs_by_country: FxHashMap<String, Vec<(usize, Vec<String>)>>,
     /// Names and aliases of the generic lexicon words ("generic_word", "function_word",
     /// "org_suffix"), compared with a word in lower case.
-    generic_lower: HashSet<String>,
+    generic_lower: FxHashSet<String>,
     /// Their aliases alone, compared with a word as written.
-    generic_aliases: HashSet<String>,
+    generic_aliases: FxHashSet<String>,
+    /// Per gazetteer entry, what an entity of it starts with: read from the entry's
+    /// attributes the first time a document names it, then shared by every document
+    /// (reading the attributes again for each entity cost more than the rest of making
+    /// it).
+    entry_facts: Box<[OnceLock<EntryFacts>]>,
+}
+
+/// What [`Resolver::entity_for_entry`] reads from a gazetteer entry's attributes.
+#[derive(Clone, Debug, Default)]
+struct EntryFacts {
+    /// The role classes of the predicates of its `role` attribute, sorted, no repeats.
+    role_classes: Box<[String]>,
+    /// The first character of its `gender` attribute.
+    gender: Option<char>,
 }
 
 impl RoleClasses {
     /// Reads the `title` entries of the lexicon and the organisations' countries.
     pub fn new(gazetteer: &Gazetteer) -> RoleClasses {
-        let mut by_predicate: HashMap<String, Vec<String>> = HashMap::new();
-        let mut orgs_by_country: HashMap<String, Vec<(usize, Vec<String>)>> = HashMap::new();
-        let mut generic_lower = HashSet::new();
-        let mut generic_aliases = HashSet::new();
+        let mut by_predicate: FxHashMap<String, Vec<String>> = FxHashMap::default();
+        let mut orgs_by_country: FxHashMap<String, Vec<(usize, Vec<String>)>> =
+            FxHashMap::default();
+        let mut generic_lower = FxHashSet::default();
+        let mut generic_aliases = FxHashSet::default();
         for (i, e) in gazetteer.entries().iter().enumerate() {
             if e.kind == crate::gazetteer::EntryKind::Lexicon
                 && matches!(
@@ -162,11 +179,30 @@ impl RoleClasses {
             orgs_by_country,
             generic_lower,
             generic_aliases,
+            entry_facts: (0..gazetteer.entries().len())
+                .map(|_| OnceLock::new())
+                .collect(),
         }
     }
 
     fn of(&self, predicate: &str) -> &[String] {
         self.by_predicate.get(predicate).map_or(&[], Vec::as_slice)
+    }
+
+    /// Reads the facts of entry `entry` from its attributes.
+    fn read_facts(&self, gazetteer: &Gazetteer, entry: usize) -> EntryFacts {
+        let e = &gazetteer.entries()[entry];
+        let mut role_classes = BTreeSet::new();
+        if let Some(roles) = e.attr("role") {
+            for role in roles.split(',') {
+                let predicate = role.split(':').next().unwrap_or("");
+                role_classes.extend(self.of(predicate).iter().cloned());
+            }
+        }
+        EntryFacts {
+            role_classes: role_classes.into_iter().collect(),
+            gender: e.attr("gender").and_then(|g| g.chars().next()),
+        }
     }
 }
 
@@ -182,10 +218,10 @@ pub fn resolve_with<'d>(
         roles,
         doc,
         entities: Vec::new(),
-        by_id: HashMap::new(),
+        by_id: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
         mentions: Vec::new(),
         covered: vec![false; doc.tokens.len()],
-        lex_categories: lexicon_categories(gazetteer, doc, &tagged.lexicon),
+        lex_flags: lexicon_flags(gazetteer, doc, &tagged.lexicon),
     };
     for m in &tagged.mentions {
         r.add_named(m);
@@ -218,30 +254,40 @@ struct Resolver<'g, 'd> {
     roles: &'g RoleClasses,
     doc: &'d Document,
     entities: Vec<Entity>,
-    by_id: HashMap<String, usize>,
+    by_id: FxHashMap<String, usize>,
     mentions: Vec<ResolvedMention>,
     /// Per token: whether a mention covers it.
     covered: Vec<bool>,
-    /// Per token: the lexicon categories of the hit covering it.
-    lex_categories: Vec<Vec<&'g str>>,
+    /// Per token: the lexicon categories resolution asks about ([`LEX_SPORT_VERB`]...)
+    /// of the lexicon hits covering it.
+    lex_flags: Vec<u8>,
 }
 
-/// Per token, the lexicon categories of the lexicon hit that covers it.
-fn lexicon_categories<'g>(
-    gazetteer: &'g Gazetteer,
-    doc: &Document,
-    lexicon: &[LexHit],
-) -> Vec<Vec<&'g str>> {
-    let mut out = vec![Vec::new(); doc.tokens.len()];
+/// Lexicon categories, as bits of [`Resolver::lex_flags`].
+const LEX_SPORT_VERB: u8 = 1;
+const LEX_REPORTING_VERB: u8 = 2;
+/// `function_word`, `date_word`, `title` or `honorific`: not a name part.
+const LEX_NOT_A_NAME: u8 = 4;
+
+/// Per token, the categories (the bits above) of the lexicon hits that cover it.
+fn lexicon_flags(gazetteer: &Gazetteer, doc: &Document, lexicon: &[LexHit]) -> Vec<u8> {
+    let mut out = vec![0u8; doc.tokens.len()];
     for h in lexicon {
-        let cats: Vec<&str> = h
-            .entries
-            .iter()
-            .map(|&e| gazetteer.entries()[e].subtype.as_str())
-            .collect();
+        let mut flags = 0;
+        for &e in &h.entries {
+            flags |= match gazetteer.entries()[e].subtype.as_str() {
+                "sport_verb" => LEX_SPORT_VERB,
+                "reporting_verb" => LEX_REPORTING_VERB,
+                "function_word" | "date_word" | "title" | "honorific" => LEX_NOT_A_NAME,
+                _ => 0,
+            };
+        }
+        if flags == 0 {
+            continue;
+        }
         for t in h.tokens.clone() {
             if let Some(slot) = out.get_mut(t) {
-                slot.extend(cats.iter().copied());
+                *slot |= flags;
             }
         }
     }
@@ -251,17 +297,26 @@ fn lexicon_categories<'g>(
 impl Resolver<'_, '_> {
     fn entity_for_entry(&mut self, entry: usize) -> usize {
         let e = &self.gazetteer.entries()[entry];
-        if let Some(&i) = self.by_id.get(&e.id) {
+        if let Some(&i) = self.by_id.get(e.id.as_str()) {
             return i;
         }
         let etype = e.entity_type().unwrap_or(EntityType::Misc);
-        let mut role_classes = BTreeSet::new();
-        if let Some(roles) = e.attr("role") {
-            for role in roles.split(',') {
-                let predicate = role.split(':').next().unwrap_or("");
-                role_classes.extend(self.roles.of(predicate).iter().cloned());
+        // Read once per entry and kept, unless these role classes were made for another
+        // gazetteer (then there is no slot for the entry).
+        let read;
+        let facts = match self.roles.entry_facts.get(entry) {
+            Some(slot) => slot.get_or_init(|| self.roles.read_facts(self.gazetteer, entry)),
+            None => {
+                read = self.roles.read_facts(self.gazetteer, entry);
+                &read
             }
-        }
+        };
+        let role_classes = if facts.role_classes.is_empty() {
+            BTreeSet::new()
+        } else {
+            facts.role_classes.iter().cloned().collect()
+        };
+        let gender = facts.gender;
         self.push_entity(Entity {
             id: e.id.clone(),
             name: e.name.clone(),
@@ -270,7 +325,7 @@ impl Resolver<'_, '_> {
             aliases: BTreeSet::new(),
             entry: Some(entry),
             role_classes,
-            gender: e.attr("gender").and_then(|g| g.chars().next()),
+            gender,
             text_roles: BTreeSet::new(),
             titles: BTreeSet::new(),
         })
@@ -314,8 +369,10 @@ impl Resolver<'_, '_> {
                 }
             }
         };
-        let headline_case = text == self.entities[idx].name.to_uppercase();
-        if m.via != Via::Demonym && text != self.entities[idx].name && !headline_case {
+        let name = &self.entities[idx].name;
+        // `text == name.to_uppercase()`, without making the upper-case copy.
+        let headline_case = || text.chars().eq(name.chars().flat_map(char::to_uppercase));
+        if m.via != Via::Demonym && text != name && !headline_case() {
             let alias = text.split_whitespace().collect::<Vec<_>>().join(" ");
             self.entities[idx].aliases.insert(alias);
         }
@@ -334,9 +391,9 @@ impl Resolver<'_, '_> {
     fn retype_teams(&mut self) {
         let doc = self.doc;
         let sport_cue = |i: usize| {
-            self.lex_categories
+            self.lex_flags
                 .get(i)
-                .is_some_and(|c| c.contains(&"sport_verb"))
+                .is_some_and(|&f| f & LEX_SPORT_VERB != 0)
         };
         let score_at = |i: usize| doc.is_score(i);
         let table = doc.is_score_table();
@@ -366,11 +423,14 @@ impl Resolver<'_, '_> {
                 teams.insert(e);
             }
         }
+        if teams.is_empty() {
+            return;
+        }
         for e in teams {
             let ent = &mut self.entities[e];
             ent.etype = EntityType::Organization;
             ent.subtype = "sports_team".to_string();
-            ent.id = format!("{}-team", ent.id);
+            ent.id.push_str("-team");
             ent.entry = None;
         }
         self.reindex();
@@ -421,6 +481,10 @@ impl Resolver<'_, '_> {
     /// A found person whose name is a part of a known person's full name ("Jaishankar"
     /// found after a title, "Subrahmanyam Jaishankar" in the gazetteer) is that person.
     fn merge_partial_names(&mut self) {
+        let partial = |e: &Entity| e.etype == EntityType::Person && e.entry.is_none();
+        if !self.entities.iter().any(partial) {
+            return;
+        }
         let full: Vec<(usize, Vec<String>)> = self
             .entities
             .iter()
@@ -430,7 +494,7 @@ impl Resolver<'_, '_> {
             .collect();
         // Full names by word: a candidate holds the partial name's first word, so only those
         // are compared (comparing every pair was quadratic in the number of people).
-        let mut by_word: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_word: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for (k, (_, fw)) in full.iter().enumerate() {
             for (n, w) in fw.iter().enumerate() {
                 if !fw[..n].contains(w) {
@@ -438,7 +502,7 @@ impl Resolver<'_, '_> {
                 }
             }
         }
-        let mut remap: HashMap<usize, usize> = HashMap::new();
+        let mut remap: FxHashMap<usize, usize> = FxHashMap::default();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Person || e.entry.is_some() {
                 continue;
@@ -535,7 +599,7 @@ impl Resolver<'_, '_> {
     /// "the Ministry of External Affairs (MEA)": later "MEA" is that ministry.
     fn link_acronyms(&mut self) {
         let toks = &self.doc.tokens;
-        let mut defined: HashMap<String, usize> = HashMap::new();
+        let mut defined: FxHashMap<String, usize> = FxHashMap::default();
         for m in &self.mentions {
             let (Some(open), Some(acr), Some(close)) = (
                 toks.get(m.tokens.end),
@@ -597,7 +661,7 @@ impl Resolver<'_, '_> {
     /// document names exactly one person with that name part. A person named by one word
     /// only is that word elsewhere too.
     fn link_name_parts(&mut self) {
-        let mut parts: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut parts: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Person {
                 continue;
@@ -639,11 +703,7 @@ impl Resolver<'_, '_> {
         }
         let doc = self.doc;
         let toks = &doc.tokens;
-        let lexicon_word = |i: usize| {
-            self.lex_categories[i]
-                .iter()
-                .any(|c| matches!(*c, "function_word" | "date_word" | "title" | "honorific"))
-        };
+        let lexicon_word = |i: usize| self.lex_flags[i] & LEX_NOT_A_NAME != 0;
         let mut added = Vec::new();
         let mut i = 0;
         while i < toks.len() {
@@ -658,17 +718,14 @@ impl Resolver<'_, '_> {
                 if i + len > toks.len() {
                     continue;
                 }
-                let s = toks[i].start;
-                let e = toks[i + len - 1].end;
-                let text = doc.text[s..e]
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
                 if (i..i + len).any(|k| self.covered(k)) {
                     continue;
                 }
+                let s = toks[i].start;
+                let e = toks[i + len - 1].end;
+                let text = single_spaced(&doc.text[s..e]);
                 // The word must end there: "Lee" is not part of "Leeds".
-                if let Some(list) = parts.get(&text)
+                if let Some(list) = parts.get(&*text)
                     && list.len() == 1
                 {
                     best = Some((len, list[0]));
@@ -704,11 +761,15 @@ impl Resolver<'_, '_> {
         let entries = self.gazetteer.entries();
         // The first lexicon hit ending at each token, looked up per mention: a linear search
         // per mention made this quadratic in the length of the document.
-        let mut ending_at: HashMap<usize, usize> = HashMap::new();
+        let mut ending_at: Vec<usize> = vec![usize::MAX; self.doc.tokens.len() + 1];
         for (i, h) in tagged.lexicon.iter().enumerate() {
-            ending_at.entry(h.tokens.end).or_insert(i);
+            if let Some(slot) = ending_at.get_mut(h.tokens.end)
+                && *slot == usize::MAX
+            {
+                *slot = i;
+            }
         }
-        let hit_ending_at = |k: usize| ending_at.get(&k).map(|&i| &tagged.lexicon[i]);
+        let hit_ending_at = |k: usize| ending_at.get(k).and_then(|&i| tagged.lexicon.get(i));
         for m in &self.mentions {
             if m.entities.len() != 1 || self.entities[m.entities[0]].etype != EntityType::Person {
                 continue;
@@ -796,16 +857,15 @@ impl Resolver<'_, '_> {
             self.roles.generic_lower.contains(&w.to_lowercase())
                 || self.roles.generic_aliases.contains(w)
         };
-        let mut short: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut short: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Organization {
                 continue;
             }
-            let words: Vec<&str> = e.name.split_whitespace().collect();
-            if words.len() < 2 {
+            let mut words = e.name.split_whitespace();
+            let (Some(first), Some(_)) = (words.next(), words.next()) else {
                 continue;
-            }
-            let first = words[0];
+            };
             if first.chars().count() < 3
                 || !first.chars().next().is_some_and(char::is_uppercase)
                 || first.chars().all(|c| c.is_uppercase())
@@ -815,6 +875,9 @@ impl Resolver<'_, '_> {
                 continue;
             }
             short.entry(first.to_string()).or_default().push(i);
+        }
+        if short.is_empty() {
+            return;
         }
         let toks = &self.doc.tokens;
         let mut added = Vec::new();
@@ -920,10 +983,16 @@ impl Resolver<'_, '_> {
     fn link_pronouns(&mut self) {
         let doc = self.doc;
         let is_speech = |i: usize| {
-            self.lex_categories
+            self.lex_flags
                 .get(i)
-                .is_some_and(|c| c.contains(&"reporting_verb"))
+                .is_some_and(|&f| f & LEX_REPORTING_VERB != 0)
         };
+        let pronoun = |t: &crate::text::Token| {
+            matches!(t.norm.as_str(), "he" | "him" | "his" | "she" | "her")
+        };
+        if !doc.tokens.iter().any(pronoun) {
+            return;
+        }
         // Mentions by sentence, so each pronoun looks only at nearby sentences.
         let mut by_sentence: Vec<Vec<usize>> = vec![Vec::new(); doc.sentences.len()];
         for (k, m) in self.mentions.iter().enumerate() {
@@ -943,15 +1012,15 @@ impl Resolver<'_, '_> {
             let sent = doc.sentence_of_token(i);
             let mut choice = None;
             // Same sentence, before the pronoun.
-            let before: Vec<&ResolvedMention> = by_sentence[sent]
-                .iter()
-                .map(|&k| &self.mentions[k])
-                .filter(|m| m.tokens.end <= i && fits(&self.entities[m.entities[0]]))
-                .collect();
-            if let Some(m) = before
-                .iter()
+            let before = || {
+                by_sentence[sent]
+                    .iter()
+                    .map(|&k| &self.mentions[k])
+                    .filter(|m| m.tokens.end <= i && fits(&self.entities[m.entities[0]]))
+            };
+            if let Some(m) = before()
                 .find(|m| is_speech(m.tokens.end))
-                .or(before.first())
+                .or_else(|| before().next())
             {
                 choice = Some(m.entities[0]);
             }
@@ -959,15 +1028,16 @@ impl Resolver<'_, '_> {
             let mut s = sent;
             while choice.is_none() && s > 0 {
                 s -= 1;
-                let in_s: Vec<&ResolvedMention> = by_sentence[s]
-                    .iter()
-                    .map(|&k| &self.mentions[k])
-                    .filter(|m| fits(&self.entities[m.entities[0]]))
-                    .collect();
-                let speaker = in_s.iter().find(|m| {
+                let in_s = || {
+                    by_sentence[s]
+                        .iter()
+                        .map(|&k| &self.mentions[k])
+                        .filter(|m| fits(&self.entities[m.entities[0]]))
+                };
+                let speaker = in_s().find(|m| {
                     is_speech(m.tokens.end) || (m.tokens.start > 0 && is_speech(m.tokens.start - 1))
                 });
-                if let Some(m) = speaker.or(in_s.first()) {
+                if let Some(m) = speaker.or_else(|| in_s().next()) {
                     choice = Some(m.entities[0]);
                 }
                 if sent - s >= 3 {
@@ -1002,6 +1072,23 @@ fn new_entity(id: String, name: &str, etype: EntityType) -> Entity {
     }
 }
 
+/// `text` with each run of whitespace made one space and none at either end, as
+/// `split_whitespace` and `join(" ")` make it; borrowed when it is so already.
+fn single_spaced(text: &str) -> std::borrow::Cow<'_, str> {
+    // ASCII without tabs, line breaks and the like (9 to 13), single spaces inside: the
+    // common case. Anything else, including any non-ASCII space, takes the slow way.
+    let b = text.as_bytes();
+    let plain = b.iter().all(|&c| c.is_ascii() && !(9..=13).contains(&c))
+        && !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && !text.contains("  ");
+    if plain {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
 /// The words of a personal name, without initials' periods.
 fn name_words(name: &str) -> Vec<String> {
     name.split_whitespace()
@@ -1026,6 +1113,26 @@ mod tests {
         assert_eq!(slug("U.S. State Department"), "us-state-department");
         assert_eq!(slug("Recep Tayyip Erdoğan"), "recep-tayyip-erdoğan");
         assert_eq!(slug("\"\""), "entity");
+    }
+
+    #[test]
+    fn single_spacing_matches_split_and_join() {
+        for t in [
+            "Lee",
+            "da Silva",
+            "da  Silva",
+            " Lee",
+            "Lee\n",
+            "a\tb",
+            "a\u{a0}b",
+            "Ñu x",
+        ] {
+            assert_eq!(
+                single_spaced(t),
+                t.split_whitespace().collect::<Vec<_>>().join(" "),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]
