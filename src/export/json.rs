@@ -44,30 +44,17 @@ pub fn json_line(graph: &KnowledgeGraph, buf: &mut Vec<u8>) -> Result<(), Error>
     );
     uint(buf, u64::from(crate::graph::FORMAT_VERSION));
     buf.extend_from_slice(br#","documents":["#);
-    for (i, d) in graph.documents().iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
+    separated(buf, graph.documents().iter(), |buf, d| {
         buf.extend_from_slice(br#"{"id":"#);
         string(buf, &d.id);
         buf.extend_from_slice(br#","chars":"#);
         uint(buf, d.chars as u64);
         buf.push(b'}');
-    }
+    });
     buf.extend_from_slice(br#"]},"nodes":["#);
-    for (i, n) in graph.nodes().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        node(buf, n);
-    }
+    separated(buf, graph.nodes(), node);
     buf.extend_from_slice(br#"],"edges":["#);
-    for (i, e) in graph.edges().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        edge(buf, e);
-    }
+    separated(buf, graph.edges(), edge);
     buf.extend_from_slice(b"]}\n");
     Ok(())
 }
@@ -99,10 +86,7 @@ fn node(buf: &mut Vec<u8>, n: &Node) {
 
 fn mentions(buf: &mut Vec<u8>, list: &[Mention]) {
     buf.push(b'[');
-    for (i, m) in list.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
+    separated(buf, list.iter(), |buf, m| {
         buf.extend_from_slice(br#"{"doc":"#);
         string(buf, &m.doc);
         buf.extend_from_slice(br#","start":"#);
@@ -123,7 +107,7 @@ fn mentions(buf: &mut Vec<u8>, list: &[Mention]) {
             buf.push(b'}');
         }
         buf.push(b'}');
-    }
+    });
     buf.push(b']');
 }
 
@@ -137,21 +121,13 @@ fn edge(buf: &mut Vec<u8>, e: &Edge) {
     buf.extend_from_slice(br#","predicate":"#);
     string(buf, &e.predicate);
     buf.extend_from_slice(br#","attributes":{"#);
-    for (i, (k, v)) in e.attributes.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
+    separated(buf, e.attributes.iter(), |buf, (k, v)| {
         string(buf, k);
         buf.push(b':');
         string(buf, v);
-    }
+    });
     buf.extend_from_slice(br#"},"evidence":["#);
-    for (i, ev) in e.evidence.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        evidence(buf, ev);
-    }
+    separated(buf, e.evidence.iter(), evidence);
     buf.extend_from_slice(br#"],"count":"#);
     uint(buf, e.count as u64);
     if e.background {
@@ -174,14 +150,23 @@ fn evidence(buf: &mut Vec<u8>, ev: &Evidence) {
     buf.push(b'}');
 }
 
-fn strings(buf: &mut Vec<u8>, list: &[String]) {
-    buf.push(b'[');
-    for (i, s) in list.iter().enumerate() {
+/// Writes `items` with a comma between each two (the brackets are the caller's).
+fn separated<T>(
+    buf: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut Vec<u8>, T),
+) {
+    for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
-        string(buf, s);
+        write(buf, item);
     }
+}
+
+fn strings(buf: &mut Vec<u8>, list: &[String]) {
+    buf.push(b'[');
+    separated(buf, list.iter(), |buf, s| string(buf, s.as_str()));
     buf.push(b']');
 }
 
