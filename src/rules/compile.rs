@@ -97,6 +97,11 @@ pub fn compile(
                 "Word(\"{w}\") can never match: a word is one lowercase token (write \"state\", \"-\", \"run\" for \"state-run\")"
             )));
         }
+        if let Some((min, max)) = empty_number(&def.pattern) {
+            return Err(err(format!(
+                "Number(min: {min}, max: {max}) can never match: min is greater than max"
+            )));
+        }
         let mut used_categories = BTreeSet::new();
         collect_categories(&def.pattern, &mut used_categories);
         for g in &def.unless {
@@ -215,6 +220,21 @@ fn bad_word(elems: &[Element]) -> Option<String> {
         }
     }
     None
+}
+
+/// The bounds of a `Number` element that no value fits (`min` above `max`).
+fn empty_number(elems: &[Element]) -> Option<(u64, u64)> {
+    elems.iter().find_map(|e| match e {
+        Element::Number {
+            min: Some(min),
+            max: Some(max),
+        } if min > max => Some((*min, *max)),
+        Element::Opt(v) => empty_number(v),
+        Element::Either(alts) => alts.iter().find_map(|v| empty_number(v)),
+        Element::Skip { only, .. } => empty_number(only),
+        Element::Not(inner) | Element::NotAfter(inner) => empty_number(std::slice::from_ref(inner)),
+        _ => None,
+    })
 }
 
 fn collect_categories(elems: &[Element], out: &mut BTreeSet<String>) {

@@ -53,6 +53,8 @@ struct Unit<'a> {
     cap: bool,
     /// Its text starts with a letter (for `Lower`, with `!cap`).
     alphabetic: bool,
+    /// Its value when it is one token of ASCII digits (for `Number`).
+    number: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -98,6 +100,8 @@ struct Present {
     categories: IdSet,
     /// Word ids of the units that are not entity mentions.
     words: IdSet,
+    /// Values of the number units (not entity mentions).
+    numbers: Vec<u64>,
 }
 
 impl Needs {
@@ -108,6 +112,10 @@ impl Needs {
                 .words
                 .iter()
                 .all(|ws| ws.iter().any(|&w| p.words.contains(w)))
+            && self
+                .numbers
+                .iter()
+                .all(|t| p.numbers.iter().any(|&v| t.accepts(Some(v))))
             && self
                 .either
                 .iter()
@@ -172,6 +180,7 @@ pub(crate) fn run_compiled(
         entities: 0,
         categories: IdSet::with_universe(program.categories.len()),
         words: IdSet::with_universe(program.words.len()),
+        numbers: Vec::new(),
     };
     let mut binds = Binds::default();
     let mut candidates = Candidates::new(rules.len());
@@ -437,6 +446,13 @@ fn find_starts(cx: &Cx<'_, '_>, present: &Present, c: &mut Candidates) {
             }
             Kind::Token => {}
         }
+        for (t, rules) in &index.number {
+            if t.accepts(unit.number) {
+                for &r in rules {
+                    c.add(program, present, r, u);
+                }
+            }
+        }
         if let Some(rules) = index.word.get(unit.word as usize) {
             for &r in rules {
                 c.add(program, present, r, u);
@@ -460,6 +476,7 @@ impl Present {
         self.entities = 0;
         self.categories.clear();
         self.words.clear();
+        self.numbers.clear();
         for unit in units {
             match unit.kind {
                 Kind::Entity { .. } => {
@@ -479,6 +496,7 @@ impl Present {
             if unit.word != NONE {
                 self.words.insert(unit.word);
             }
+            self.numbers.extend(unit.number);
         }
     }
 }
@@ -520,13 +538,19 @@ fn units_of<'a>(
 ) {
     let doc = resolved.doc;
     units.clear();
-    let token_unit = |i: usize, kind: Kind<'a>, word: u32| {
+    // `end` is the token after the unit: only a one-token unit can be a number.
+    let token_unit = |i: usize, end: usize, kind: Kind<'a>, word: u32| {
         let t = &doc.tokens[i];
         Unit {
             kind,
             word,
             cap: t.capitalized,
             alphabetic: t.norm.chars().next().is_some_and(char::is_alphabetic),
+            number: if end == i + 1 {
+                number_value(&t.norm)
+            } else {
+                None
+            },
         }
     };
     let mut i = tokens.start;
@@ -560,7 +584,7 @@ fn units_of<'a>(
             } else {
                 NONE
             };
-            units.push(token_unit(i, kind, word));
+            units.push(token_unit(i, end, kind, word));
             i = end;
             continue;
         }
@@ -572,6 +596,7 @@ fn units_of<'a>(
             let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
             units.push(token_unit(
                 i,
+                h.tokens.end,
                 Kind::Lex {
                     entries: &h.entries,
                 },
@@ -581,9 +606,20 @@ fn units_of<'a>(
             continue;
         }
         let word = program.words.get(&doc.tokens[i].norm);
-        units.push(token_unit(i, Kind::Token, word));
+        units.push(token_unit(i, i + 1, Kind::Token, word));
         i += 1;
     }
+}
+
+/// The value of `text` when it is made of ASCII digits only; values too large for 64 bits
+/// saturate.
+fn number_value(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.bytes().fold(0u64, |v, b| {
+        v.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+    }))
 }
 
 /// The word id of the lowercase text of `tokens`, one space apart.
@@ -620,6 +656,9 @@ fn fits(cx: &Cx<'_, '_>, elem: &Elem, u: usize) -> bool {
         Elem::Cap => !matches!(unit.kind, Kind::Entity { .. }) && unit.cap,
         Elem::Lower => !matches!(unit.kind, Kind::Entity { .. }) && !unit.cap && unit.alphabetic,
         Elem::Word(words) => !matches!(unit.kind, Kind::Entity { .. }) && words.contains(unit.word),
+        Elem::Number(test) => {
+            !matches!(unit.kind, Kind::Entity { .. }) && test.accepts(unit.number)
+        }
         _ => unreachable!("only atoms are tested on one unit"),
     }
 }
@@ -688,7 +727,9 @@ fn match_elem<'a>(
             }
             Some(u + 1)
         }
-        Elem::Cap | Elem::Lower | Elem::Word(_) => fits(cx, elem, u).then_some(u + 1),
+        Elem::Cap | Elem::Lower | Elem::Word(_) | Elem::Number(_) => {
+            fits(cx, elem, u).then_some(u + 1)
+        }
         Elem::Opt(_) | Elem::Skip { .. } | Elem::Not(_) | Elem::NotAfter(_) | Elem::Either(_) => {
             match_seq(cx, std::slice::from_ref(elem), u, binds)
         }
@@ -853,4 +894,82 @@ fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool
             _ => false,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_value;
+    use crate::pipeline::PipelineBuilder;
+
+    #[test]
+    fn number_values() {
+        assert_eq!(number_value("1992"), Some(1992));
+        assert_eq!(number_value("007"), Some(7));
+        assert_eq!(number_value("99999999999999999999999"), Some(u64::MAX));
+        for text in ["", "3.5", "1,000", "3rd", "-4", "four"] {
+            assert_eq!(number_value(text), None, "{text}");
+        }
+    }
+
+    /// Rules with `Number` elements, after an entity and at the start of a pattern (where
+    /// the start index and the needs must find the number unit); their examples are the
+    /// test.
+    const NUMBER_RULES: &str = r#"(
+        predicates: {"test_aged_in": (meaning: "aged in"), "test_visited": (meaning: "visited")},
+        rules: [
+            (
+                id: "test.age",
+                pattern: [Entity(bind: "a", types: [Person]), Word(["turned"]), Number(min: 18, max: 99), Word(["in"]), Entity(bind: "b", types: [Location])],
+                emit: [(subject: "a", predicate: "test_aged_in", object: "b")],
+                examples: [
+                    (text: "Ada Vole turned 40 in Lisbon.", expect: ["Ada Vole | test_aged_in | Lisbon"]),
+                    (text: "Ada Vole turned 18 in Lisbon.", expect: ["Ada Vole | test_aged_in | Lisbon"]),
+                    (text: "Ada Vole turned 7 in Lisbon.", reject: ["Ada Vole | test_aged_in | Lisbon"]),
+                    (text: "Ada Vole turned 120 in Lisbon.", reject: ["Ada Vole | test_aged_in | Lisbon"]),
+                    (text: "Ada Vole turned 4.5 in Lisbon.", reject: ["Ada Vole | test_aged_in | Lisbon"]),
+                    (text: "Ada Vole turned forty in Lisbon.", reject: ["Ada Vole | test_aged_in | Lisbon"]),
+                ],
+            ),
+            (
+                id: "test.year_first",
+                pattern: [Number(min: 1900), Word([","]), Entity(bind: "a", types: [Person]), Word(["toured"]), Skip(max: 2, only: [Number()]), Entity(bind: "b", types: [Location])],
+                emit: [(subject: "a", predicate: "test_visited", object: "b")],
+                examples: [
+                    (text: "By 1995, Carl Mott toured Lisbon.", expect: ["Carl Mott | test_visited | Lisbon"]),
+                    (text: "By 1995, Carl Mott toured 3 12 Lisbon.", expect: ["Carl Mott | test_visited | Lisbon"]),
+                    (text: "By 1995, Carl Mott toured 3 12 40 Lisbon.", reject: ["Carl Mott | test_visited | Lisbon"]),
+                    (text: "By 1850, Carl Mott toured Lisbon.", reject: ["Carl Mott | test_visited | Lisbon"]),
+                ],
+            ),
+        ],
+    )"#;
+
+    #[test]
+    fn number_elements_match_by_value() {
+        let p = PipelineBuilder::new()
+            .default_rules(false)
+            .rules_source("numbers.ron", NUMBER_RULES)
+            .build()
+            .unwrap();
+        let failures = p.check_rule_examples();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn number_with_min_above_max_is_rejected() {
+        let text = r#"(predicates: {"p": (meaning: "p")}, rules: [(id: "test.bad", pattern: [Entity(bind: "a"), Skip(max: 1, only: [Number(min: 31, max: 1)]), Entity(bind: "b")], emit: [(subject: "a", predicate: "p", object: "b")])])"#;
+        let err = PipelineBuilder::new()
+            .default_rules(false)
+            .rules_source("bad.ron", text)
+            .build()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.ends_with(
+                "rule `test.bad`: Number(min: 31, max: 1) can never match: min is greater than max"
+            ),
+            "{err}"
+        );
+    }
 }

@@ -165,12 +165,28 @@ pub(crate) struct LexTest {
     pub(crate) attr: Option<u32>,
 }
 
+/// What a `Number` element accepts: a unit of ASCII digits whose value is within the
+/// (inclusive) bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NumberTest {
+    pub(crate) min: u64,
+    pub(crate) max: u64,
+}
+
+impl NumberTest {
+    /// Whether a unit with this numeric value (`None`: not a number) passes.
+    pub(crate) fn accepts(self, value: Option<u64>) -> bool {
+        value.is_some_and(|v| self.min <= v && v <= self.max)
+    }
+}
+
 /// A pattern element over interned ids; mirrors [`Element`].
 #[derive(Clone, Debug)]
 pub(crate) enum Elem {
     Entity(EntityTest),
     Lex { test: LexTest, bind: Option<Slot> },
     Word(IdSet),
+    Number(NumberTest),
     Cap,
     Lower,
     Opt(Branch),
@@ -217,7 +233,12 @@ impl Elem {
     pub(crate) fn is_atom(&self) -> bool {
         matches!(
             self,
-            Elem::Entity(_) | Elem::Lex { .. } | Elem::Word(_) | Elem::Cap | Elem::Lower
+            Elem::Entity(_)
+                | Elem::Lex { .. }
+                | Elem::Word(_)
+                | Elem::Number(_)
+                | Elem::Cap
+                | Elem::Lower
         )
     }
 }
@@ -234,6 +255,8 @@ pub(crate) struct Needs {
     /// Word elements that every match consumes: the ids of one of the words each (a few
     /// bit tests, where intersecting with the whole vocabulary's bits would be more).
     pub(crate) words: Vec<Vec<u32>>,
+    /// Number elements that every match consumes.
+    pub(crate) numbers: Vec<NumberTest>,
     /// Per `Either` that every match goes through, the needs of its alternatives: one of
     /// them must be met.
     pub(crate) either: Vec<Vec<Needs>>,
@@ -388,6 +411,9 @@ pub(crate) struct Starts {
     /// Distinct tests of first `Lex` atoms, each with the rules a lexicon phrase may start
     /// when one of its entries passes it.
     pub(crate) lex: Vec<(LexTest, Vec<usize>)>,
+    /// Distinct tests of first `Number` atoms, each with the rules a (non-entity) number
+    /// unit that passes it may start.
+    pub(crate) number: Vec<(NumberTest, Vec<usize>)>,
     /// Per word id, the rules a (non-entity) unit of that text may start.
     pub(crate) word: Vec<Vec<usize>>,
     /// Rules a capitalised non-entity unit may start.
@@ -425,6 +451,10 @@ impl Starts {
                             }
                         }
                     }
+                    Elem::Number(test) => match s.number.iter_mut().find(|(u, _)| *u == test) {
+                        Some((_, rules)) => add_once(rules, r),
+                        None => s.number.push((test, vec![r])),
+                    },
                     Elem::Cap => s.cap.push(r),
                     Elem::Lower => s.lower.push(r),
                     _ => unreachable!("first units are atoms"),
@@ -623,6 +653,10 @@ impl Program {
                 }
                 Elem::Word(set)
             }
+            Element::Number { min, max } => Elem::Number(NumberTest {
+                min: min.unwrap_or(0),
+                max: max.unwrap_or(u64::MAX),
+            }),
             Element::Cap => Elem::Cap,
             Element::Lower => Elem::Lower,
             Element::Opt(v) => Elem::Opt(Branch::new(self.elems(v, slots))),
@@ -662,6 +696,7 @@ fn needs_of(pattern: &[Elem]) -> Needs {
         match e {
             Elem::Lex { test, .. } => needs.categories.push(test.category),
             Elem::Word(words) => needs.words.push(words.ids().collect()),
+            Elem::Number(test) => needs.numbers.push(*test),
             Elem::Either(alts) => needs
                 .either
                 .push(alts.iter().map(|a| needs_of(&a.elems)).collect()),
@@ -880,6 +915,40 @@ mod tests {
         assert!(s.word[p.words.get("of") as usize].is_empty());
         assert_eq!(s.cap, [1]);
         assert_eq!(s.lower, [3]);
+    }
+
+    #[test]
+    fn numbers_compile_with_default_bounds() {
+        let elems = compiled("[Number(), Number(min: 1, max: 31), Opt([Number(max: 9)])]");
+        let test = |e: &Elem| match e {
+            Elem::Number(t) => (t.min, t.max),
+            _ => unreachable!(),
+        };
+        assert_eq!(test(&elems[0]), (0, u64::MAX));
+        assert_eq!(test(&elems[1]), (1, 31));
+        let day = NumberTest { min: 1, max: 31 };
+        assert!(day.accepts(Some(31)) && !day.accepts(Some(0)) && !day.accepts(None));
+        // Only the numbers every match consumes are needed.
+        let needs = needs_of(&elems);
+        assert_eq!(needs.numbers.len(), 2);
+        // A number can start a match; rules with the same test share its entry.
+        let mut p = Program::default();
+        let patterns = [
+            "[Number(min: 1900), Entity()]",
+            "[Opt([Cap]), Number(min: 1900), Entity()]",
+            "[Skip(max: 2, only: [Number(max: 31)]), Entity()]",
+        ]
+        .map(|text| Pattern {
+            elems: p.elems(&parse(text), &mut Vec::new()),
+            needs: Needs::default(),
+            guards: Vec::new(),
+            emit: Vec::new(),
+        });
+        let s = Starts::new(&patterns, p.words.len());
+        assert_eq!(s.number.len(), 2);
+        assert_eq!(s.number[0].1, [0, 1]);
+        assert_eq!(s.number[1].1, [2]);
+        assert_eq!(s.entity[0].1, [2]);
     }
 
     #[test]

@@ -89,6 +89,18 @@ pub enum Element {
     },
     /// One unit whose text (lowercase) is one of these.
     Word(Vec<String>),
+    /// One unit that is not an entity mention and is a single token of ASCII digits
+    /// ("3", "1992"; not "3.5", "1,000" or "3rd") whose value lies within the bounds:
+    /// `Number()` takes any, `Number(min: 1, max: 31)` a day of the month.
+    Number {
+        /// Least accepted value (inclusive); 0 when not given.
+        #[serde(default)]
+        min: Option<u64>,
+        /// Greatest accepted value (inclusive); none when not given. Values too large for
+        /// 64 bits count as `u64::MAX`.
+        #[serde(default)]
+        max: Option<u64>,
+    },
     /// One unit that is not an entity mention and starts with a capital letter.
     Cap,
     /// One unit that is not an entity mention and starts with a lowercase letter (a word,
