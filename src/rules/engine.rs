@@ -20,8 +20,8 @@ use crate::gazetteer::Gazetteer;
 use crate::resolve::Resolved;
 use crate::rules::compile::Rule;
 use crate::rules::program::{
-    Attr, Branch, Elem, EntityTest, IdSet, LexTable, NONE, Needs, Object, Pattern, Predicate,
-    Program, Slot, type_bit,
+    Attr, Branch, Elem, EntityTest, Features, IdSet, LexTable, NONE, Needs, Object, Pattern,
+    Predicate, Program, Slot, type_bit,
 };
 use crate::rules::structure::Scope;
 use crate::text::Token;
@@ -93,29 +93,18 @@ impl<'a> Binds<'a> {
     }
 }
 
-/// What one sentence offers the rules: its entity units, lexicon categories and words.
+/// What one sentence offers the rules: its entity units and its [`Features`] (lexicon
+/// categories, and the needed word sets and number tests its non-entity units fit).
 #[derive(Debug, Default)]
 struct Present {
     entities: usize,
-    categories: IdSet,
-    /// Word ids of the units that are not entity mentions.
-    words: IdSet,
-    /// Values of the number units (not entity mentions).
-    numbers: Vec<u64>,
+    features: IdSet,
 }
 
 impl Needs {
     fn met_by(&self, p: &Present) -> bool {
         p.entities >= self.entities
-            && self.categories.iter().all(|&c| p.categories.contains(c))
-            && self
-                .words
-                .iter()
-                .all(|ws| ws.iter().any(|&w| p.words.contains(w)))
-            && self
-                .numbers
-                .iter()
-                .all(|t| p.numbers.iter().any(|&v| t.accepts(Some(v))))
+            && self.required.is_subset_of(&p.features)
             && self
                 .either
                 .iter()
@@ -178,16 +167,14 @@ pub(crate) fn run_compiled(
     let mut scratch = String::new();
     let mut present = Present {
         entities: 0,
-        categories: IdSet::with_universe(program.categories.len()),
-        words: IdSet::with_universe(program.words.len()),
-        numbers: Vec::new(),
+        features: IdSet::with_universe(program.features.len),
     };
     let mut binds = Binds::default();
     let mut candidates = Candidates::new(rules.len());
     for sentence in &doc.sentences {
         let tokens = sentence.tokens.clone();
         units_of(program, resolved, tokens.clone(), &mut units, &mut scratch);
-        present.of(&lexicon, &units);
+        present.of(&program.features, &lexicon, &units);
         let cx = Cx {
             program,
             lexicon: &lexicon,
@@ -472,11 +459,9 @@ fn find_starts(cx: &Cx<'_, '_>, present: &Present, c: &mut Candidates) {
 }
 
 impl Present {
-    fn of(&mut self, lexicon: &LexTable, units: &[Unit<'_>]) {
+    fn of(&mut self, features: &Features, lexicon: &LexTable, units: &[Unit<'_>]) {
         self.entities = 0;
-        self.categories.clear();
-        self.words.clear();
-        self.numbers.clear();
+        self.features.clear();
         for unit in units {
             match unit.kind {
                 Kind::Entity { .. } => {
@@ -487,16 +472,22 @@ impl Present {
                     for &e in entries {
                         let c = lexicon.category(e);
                         if c != NONE {
-                            self.categories.insert(c);
+                            self.features.insert(c);
                         }
                     }
                 }
                 Kind::Token => {}
             }
             if unit.word != NONE {
-                self.words.insert(unit.word);
+                self.features.insert_all(features.of_word(unit.word));
             }
-            self.numbers.extend(unit.number);
+            if unit.number.is_some() {
+                for &(test, f) in &features.numbers {
+                    if test.accepts(unit.number) {
+                        self.features.insert(f);
+                    }
+                }
+            }
         }
     }
 }

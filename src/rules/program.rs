@@ -63,6 +63,22 @@ impl IdSet {
     pub(crate) fn clear(&mut self) {
         self.bits.iter_mut().for_each(|w| *w = 0);
     }
+
+    /// Adds the ids of `row`, a set's words of bits (as [`Features::of_word`] gives).
+    pub(crate) fn insert_all(&mut self, row: &[u64]) {
+        if self.bits.len() < row.len() {
+            self.bits.resize(row.len(), 0);
+        }
+        self.bits.iter_mut().zip(row).for_each(|(w, r)| *w |= r);
+    }
+
+    /// Whether every id of the set is in `other`.
+    pub(crate) fn is_subset_of(&self, other: &IdSet) -> bool {
+        self.bits
+            .iter()
+            .enumerate()
+            .all(|(i, &w)| w & !other.bits.get(i).copied().unwrap_or(0) == 0)
+    }
 }
 
 /// FxHash (as in rustc): the interned strings are short and trusted, so a fast hash
@@ -260,6 +276,113 @@ pub(crate) struct Needs {
     /// Per `Either` that every match goes through, the needs of its alternatives: one of
     /// them must be met.
     pub(crate) either: Vec<Vec<Needs>>,
+    /// `categories`, `words` and `numbers` as one set of [`Features`], tested with a few
+    /// word operations (most sentences fail most rules' needs, so this test is frequent).
+    pub(crate) required: IdSet,
+}
+
+/// What a sentence offers that rules' needs ask for, numbered as one set of features: each
+/// lexicon category (feature id = category id), each distinct `Word` set that some rule
+/// needs (present when one of its words is), each distinct `Number` test that some rule
+/// needs. A sentence's features are collected once; a rule's needs are then a subset test.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Features {
+    /// Number of features.
+    pub(crate) len: usize,
+    /// Per word id, `stride` words of bits: the word-set features the word gives.
+    of_word: Vec<u64>,
+    stride: usize,
+    /// Each needed number test with its feature.
+    pub(crate) numbers: Vec<(NumberTest, u32)>,
+}
+
+impl Features {
+    /// Numbers the needs of `patterns` (over `categories` categories and `words` word ids)
+    /// and fills in each one's [`Needs::required`].
+    fn new(patterns: &mut [Pattern], categories: usize, words: usize) -> Features {
+        let mut word_sets: Vec<Vec<u32>> = Vec::new();
+        let mut numbers: Vec<NumberTest> = Vec::new();
+        fn collect(n: &Needs, word_sets: &mut Vec<Vec<u32>>, numbers: &mut Vec<NumberTest>) {
+            for ws in &n.words {
+                if !word_sets.contains(ws) {
+                    word_sets.push(ws.clone());
+                }
+            }
+            for t in &n.numbers {
+                if !numbers.contains(t) {
+                    numbers.push(*t);
+                }
+            }
+            for alts in &n.either {
+                alts.iter().for_each(|a| collect(a, word_sets, numbers));
+            }
+        }
+        for p in patterns.iter() {
+            collect(&p.needs, &mut word_sets, &mut numbers);
+        }
+        let word_feature = |k: usize| (categories + k) as u32;
+        let number_feature = |k: usize| (categories + word_sets.len() + k) as u32;
+        let len = categories + word_sets.len() + numbers.len();
+        let stride = len.div_ceil(64);
+        let mut of_word = vec![0u64; words * stride];
+        for (k, ws) in word_sets.iter().enumerate() {
+            let f = word_feature(k) as usize;
+            for &w in ws {
+                of_word[w as usize * stride + f / 64] |= 1 << (f % 64);
+            }
+        }
+        fn key(
+            n: &mut Needs,
+            len: usize,
+            word_sets: &[Vec<u32>],
+            numbers: &[NumberTest],
+            word_feature: &dyn Fn(usize) -> u32,
+            number_feature: &dyn Fn(usize) -> u32,
+        ) {
+            let mut required = IdSet::with_universe(len);
+            n.categories.iter().for_each(|&c| required.insert(c));
+            for ws in &n.words {
+                let k = word_sets.iter().position(|x| x == ws).expect("collected");
+                required.insert(word_feature(k));
+            }
+            for t in &n.numbers {
+                let k = numbers.iter().position(|x| x == t).expect("collected");
+                required.insert(number_feature(k));
+            }
+            n.required = required;
+            for alts in &mut n.either {
+                for a in alts {
+                    key(a, len, word_sets, numbers, word_feature, number_feature);
+                }
+            }
+        }
+        for p in patterns.iter_mut() {
+            key(
+                &mut p.needs,
+                len,
+                &word_sets,
+                &numbers,
+                &word_feature,
+                &number_feature,
+            );
+        }
+        Features {
+            len,
+            of_word,
+            stride,
+            numbers: numbers
+                .iter()
+                .enumerate()
+                .map(|(k, &t)| (t, number_feature(k)))
+                .collect(),
+        }
+    }
+
+    /// The features a (non-entity) unit with word id `word` gives, as words of bits.
+    pub(crate) fn of_word(&self, word: u32) -> &[u64] {
+        let at = word as usize * self.stride;
+        self.of_word.get(at..at + self.stride).unwrap_or(&[])
+    }
 }
 
 /// A guard over category ids.
@@ -396,6 +519,8 @@ pub(crate) struct Program {
     /// One per rule, in order.
     pub(crate) patterns: Vec<Pattern>,
     pub(crate) starts: Starts,
+    /// What the patterns' needs are tested on.
+    pub(crate) features: Features,
 }
 
 /// Which rules a unit may start a match of, looked up by what the unit is: the first unit
@@ -553,6 +678,7 @@ impl Program {
             });
         }
         p.starts = Starts::new(&patterns, p.words.len());
+        p.features = Features::new(&mut patterns, p.categories.len(), p.words.len());
         p.patterns = patterns;
         p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests);
         p
