@@ -21,7 +21,7 @@ use crate::resolve::Resolved;
 use crate::rules::compile::Rule;
 use crate::rules::program::{
     Attr, Branch, Elem, EntityTest, Features, IdSet, LexTable, NONE, Needs, Object, Pattern,
-    Predicate, Program, Slot, type_bit,
+    Predicate, Program, Slot, StartKey, type_bit,
 };
 use crate::rules::structure::Scope;
 use crate::text::Token;
@@ -170,7 +170,7 @@ pub(crate) fn run_compiled(
         features: IdSet::with_universe(program.features.len),
     };
     let mut binds = Binds::default();
-    let mut candidates = Candidates::new(rules.len());
+    let mut candidates = Candidates::new(program.starts.keys.len());
     for sentence in &doc.sentences {
         let tokens = sentence.tokens.clone();
         units_of(program, resolved, tokens.clone(), &mut units, &mut scratch);
@@ -235,12 +235,17 @@ fn s_run<'a>(
     // Two rules may find the same relation in one sentence: keep the first. Relations of
     // other sentences differ in evidence, so only this sentence's need checking.
     let before = out.len();
-    find_starts(cx, present, candidates);
+    find_starts(cx, candidates);
     let all = rules
         .iter()
         .zip(&cx.program.patterns)
-        .zip(&candidates.starts);
-    for ((rule, pattern), starts) in all {
+        .zip(&cx.program.starts.of_rule);
+    for ((rule, pattern), keys) in all {
+        let starts = candidates.of_rule(keys);
+        // The needs are tested only for rules that could start somewhere: most cannot.
+        if starts.is_empty() || !pattern.needs.met_by(present) {
+            continue;
+        }
         for &start in starts {
             let start = start as usize;
             binds.clear();
@@ -361,99 +366,100 @@ fn s_run<'a>(
     }
 }
 
-/// Where each rule may start in the current sentence; reused across sentences.
+/// Where rules may start in the current sentence; reused across sentences.
 #[derive(Debug)]
 struct Candidates {
-    /// Per rule, in order, the units a match may start at.
-    starts: Vec<Vec<u32>>,
-    /// Per rule, whether the sentence meets its needs, decided when a unit first could
-    /// start it (most rules never get that far in most sentences).
-    active: Vec<Option<bool>>,
+    /// Per key of [`Program::starts`], the units that pass it, in order.
+    units: Vec<Vec<u32>>,
+    /// The starts of a rule with several keys, merged.
+    merged: Vec<u32>,
 }
 
 impl Candidates {
-    fn new(rules: usize) -> Candidates {
+    fn new(keys: usize) -> Candidates {
         Candidates {
-            starts: vec![Vec::new(); rules],
-            active: vec![None; rules],
+            units: vec![Vec::new(); keys],
+            merged: Vec::new(),
         }
     }
 
-    /// Whether rule `r` may still start in the sentence.
-    fn wanted(&self, r: usize) -> bool {
-        self.active[r] != Some(false)
-    }
-
-    /// Adds start `u` to rule `r` when the sentence meets the rule's needs, once however
-    /// many of its first atoms `u` fits.
-    fn add(&mut self, program: &Program, present: &Present, r: usize, u: u32) {
-        let active =
-            *self.active[r].get_or_insert_with(|| program.patterns[r].needs.met_by(present));
-        let starts = &mut self.starts[r];
-        if active && starts.last().is_none_or(|&l| l < u) {
-            starts.push(u);
+    /// The units, in order, where a match of the rule with `keys` may start.
+    fn of_rule(&mut self, keys: &[u32]) -> &[u32] {
+        if let [k] = keys {
+            return &self.units[*k as usize];
         }
+        self.merged.clear();
+        for &k in keys {
+            self.merged.extend_from_slice(&self.units[k as usize]);
+        }
+        self.merged.sort_unstable();
+        self.merged.dedup();
+        &self.merged
     }
 }
 
-/// Fills `c.starts[r]` with the units, in order, that may start a match of rule `r`: those
-/// that fit one of its first atoms (looked up in [`Program::starts`]), when the sentence
-/// meets the rule's needs.
-fn find_starts(cx: &Cx<'_, '_>, present: &Present, c: &mut Candidates) {
-    let program = cx.program;
-    c.starts.iter_mut().for_each(Vec::clear);
-    c.active.iter_mut().for_each(|a| *a = None);
-    let index = &program.starts;
+/// Fills `c.units` with the units of the sentence that pass each key of
+/// [`Program::starts`] (that fit a first atom of some rule).
+fn find_starts(cx: &Cx<'_, '_>, c: &mut Candidates) {
+    let index = &cx.program.starts;
+    c.units.iter_mut().for_each(Vec::clear);
+    let mut pass = |k: u32, u: u32| c.units[k as usize].push(u);
     for (u, unit) in cx.units.iter().enumerate() {
         let u = u as u32;
-        for &r in &index.any {
-            c.add(program, present, r, u);
+        if let Some(k) = index.any {
+            pass(k, u);
         }
         match unit.kind {
             Kind::Entity { entities, via } => {
-                for (t, rules) in &index.entity {
-                    if rules.iter().any(|&r| c.wanted(r)) && entity_fits(cx, t, entities, via) {
-                        for &r in rules {
-                            c.add(program, present, r, u);
-                        }
+                // Only the tests of the entity's type can pass.
+                let keys = match entities {
+                    [one] => &index.entity_by_type[cx.types[*one].trailing_zeros() as usize],
+                    [] => &index.entity_single,
+                    _ => &index.entity_group,
+                };
+                for &k in keys {
+                    if let StartKey::Entity(t) = &index.keys[k as usize]
+                        && entity_fits(cx, t, entities, via)
+                    {
+                        pass(k, u);
                     }
                 }
                 continue;
             }
             Kind::Lex { entries } => {
-                for (t, rules) in &index.lex {
-                    if rules.iter().any(|&r| c.wanted(r))
-                        && entries.iter().any(|&e| cx.lexicon.fits(e, *t))
+                for &k in &index.lex {
+                    if let StartKey::Lex(t) = index.keys[k as usize]
+                        && entries.iter().any(|&e| cx.lexicon.fits(e, t))
                     {
-                        for &r in rules {
-                            c.add(program, present, r, u);
-                        }
+                        pass(k, u);
                     }
                 }
             }
             Kind::Token => {}
         }
-        for (t, rules) in &index.number {
-            if t.accepts(unit.number) {
-                for &r in rules {
-                    c.add(program, present, r, u);
+        if unit.number.is_some() {
+            for &k in &index.number {
+                if let StartKey::Number(t) = index.keys[k as usize]
+                    && t.accepts(unit.number)
+                {
+                    pass(k, u);
                 }
             }
         }
-        if let Some(rules) = index.word.get(unit.word as usize) {
-            for &r in rules {
-                c.add(program, present, r, u);
+        if let Some(keys) = index.word.get(unit.word as usize) {
+            for &k in keys {
+                pass(k, u);
             }
         }
         let shape = if unit.cap {
-            &index.cap
+            index.cap
         } else if unit.alphabetic {
-            &index.lower
+            index.lower
         } else {
-            continue;
+            None
         };
-        for &r in shape {
-            c.add(program, present, r, u);
+        if let Some(k) = shape {
+            pass(k, u);
         }
     }
 }

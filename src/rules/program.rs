@@ -523,70 +523,136 @@ pub(crate) struct Program {
     pub(crate) features: Features,
 }
 
-/// Which rules a unit may start a match of, looked up by what the unit is: the first unit
-/// of every non-empty match of a pattern fits one of the pattern's first atoms (see
-/// [`first_units`]), so other starts cannot give a relation and are not tried.
+/// Which units may start a match of which rule: the first unit of every non-empty match of
+/// a pattern fits one of the pattern's first atoms (see [`first_units`]), so other starts
+/// cannot give a relation and are not tried. Each distinct first atom is a *key*; per
+/// sentence the engine lists the units that pass each key (a test is done once per unit
+/// however many rules share it), then each rule starts at the units of its keys.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Starts {
-    /// Rules any unit may start (a `Skip` with no `only` comes first).
-    pub(crate) any: Vec<usize>,
-    /// Distinct tests of first `Entity` atoms, each with the rules an entity unit that
-    /// passes it may start (a test is done once per unit however many rules share it).
-    pub(crate) entity: Vec<(EntityTest, Vec<usize>)>,
-    /// Distinct tests of first `Lex` atoms, each with the rules a lexicon phrase may start
-    /// when one of its entries passes it.
-    pub(crate) lex: Vec<(LexTest, Vec<usize>)>,
-    /// Distinct tests of first `Number` atoms, each with the rules a (non-entity) number
-    /// unit that passes it may start.
-    pub(crate) number: Vec<(NumberTest, Vec<usize>)>,
-    /// Per word id, the rules a (non-entity) unit of that text may start.
-    pub(crate) word: Vec<Vec<usize>>,
-    /// Rules a capitalised non-entity unit may start.
-    pub(crate) cap: Vec<usize>,
-    /// Rules a lowercase (alphabetic) non-entity unit may start.
-    pub(crate) lower: Vec<usize>,
+    /// Per key, what a unit must be to pass it.
+    pub(crate) keys: Vec<StartKey>,
+    /// Per rule, its keys.
+    pub(crate) of_rule: Vec<Vec<u32>>,
+    /// Per entity type (the position of its bit in [`EntityTest::types`]), the keys of
+    /// entity tests a one-entity unit of that type may pass.
+    pub(crate) entity_by_type: Vec<Vec<u32>>,
+    /// Keys of entity tests for single entities (tried when a mention has no entity).
+    pub(crate) entity_single: Vec<u32>,
+    /// Keys of entity tests for plural references.
+    pub(crate) entity_group: Vec<u32>,
+    /// Keys of `Lex` tests.
+    pub(crate) lex: Vec<u32>,
+    /// Keys of `Number` tests.
+    pub(crate) number: Vec<u32>,
+    /// Per word id, the keys of the `Word` atoms holding it.
+    pub(crate) word: Vec<Vec<u32>>,
+    /// The keys of `Cap`, `Lower` and a leading free `Skip` (any unit), when some rule
+    /// starts so.
+    pub(crate) cap: Option<u32>,
+    pub(crate) lower: Option<u32>,
+    pub(crate) any: Option<u32>,
 }
+
+/// A first atom of some pattern, as a key of [`Starts`].
+#[derive(Clone, Debug)]
+pub(crate) enum StartKey {
+    Entity(EntityTest),
+    Lex(LexTest),
+    Number(NumberTest),
+    Word(IdSet),
+    Cap,
+    Lower,
+    /// Any unit.
+    Any,
+}
+
+impl StartKey {
+    fn same(&self, other: &StartKey) -> bool {
+        match (self, other) {
+            (StartKey::Entity(a), StartKey::Entity(b)) => a.same_test(b),
+            (StartKey::Lex(a), StartKey::Lex(b)) => a == b,
+            (StartKey::Number(a), StartKey::Number(b)) => a == b,
+            (StartKey::Word(a), StartKey::Word(b)) => a == b,
+            (StartKey::Cap, StartKey::Cap)
+            | (StartKey::Lower, StartKey::Lower)
+            | (StartKey::Any, StartKey::Any) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Entity types, as positions of their bits in [`EntityTest::types`].
+const TYPE_BITS: usize = 32;
 
 impl Starts {
     fn new(patterns: &[Pattern], words: usize) -> Starts {
         let mut s = Starts {
             word: vec![Vec::new(); words],
+            entity_by_type: vec![Vec::new(); TYPE_BITS],
             ..Starts::default()
         };
-        for (r, p) in patterns.iter().enumerate() {
+        for p in patterns {
             let mut first = Vec::new();
-            if !first_units(&p.elems, &mut first) {
-                s.any.push(r);
-                continue;
-            }
-            for atom in first {
-                match atom {
-                    Elem::Entity(t) => match s.entity.iter_mut().find(|(u, _)| u.same_test(&t)) {
-                        Some((_, rules)) => add_once(rules, r),
-                        None => s.entity.push((t, vec![r])),
-                    },
-                    Elem::Lex { test, .. } => match s.lex.iter_mut().find(|(u, _)| *u == test) {
-                        Some((_, rules)) => add_once(rules, r),
-                        None => s.lex.push((test, vec![r])),
-                    },
-                    Elem::Word(set) => {
-                        for (id, rules) in s.word.iter_mut().enumerate() {
-                            if set.contains(id as u32) {
-                                add_once(rules, r);
-                            }
-                        }
+            let atoms = if first_units(&p.elems, &mut first) {
+                first
+                    .into_iter()
+                    .map(|atom| match atom {
+                        Elem::Entity(t) => StartKey::Entity(t),
+                        Elem::Lex { test, .. } => StartKey::Lex(test),
+                        Elem::Number(t) => StartKey::Number(t),
+                        Elem::Word(set) => StartKey::Word(set),
+                        Elem::Cap => StartKey::Cap,
+                        Elem::Lower => StartKey::Lower,
+                        _ => unreachable!("first units are atoms"),
+                    })
+                    .collect()
+            } else {
+                vec![StartKey::Any]
+            };
+            let mut keys = Vec::new();
+            for atom in atoms {
+                let k = match s.keys.iter().position(|k| k.same(&atom)) {
+                    Some(k) => k as u32,
+                    None => {
+                        s.keys.push(atom);
+                        s.add_key(s.keys.len() - 1);
+                        (s.keys.len() - 1) as u32
                     }
-                    Elem::Number(test) => match s.number.iter_mut().find(|(u, _)| *u == test) {
-                        Some((_, rules)) => add_once(rules, r),
-                        None => s.number.push((test, vec![r])),
-                    },
-                    Elem::Cap => s.cap.push(r),
-                    Elem::Lower => s.lower.push(r),
-                    _ => unreachable!("first units are atoms"),
+                };
+                if !keys.contains(&k) {
+                    keys.push(k);
                 }
             }
+            s.of_rule.push(keys);
         }
         s
+    }
+
+    /// Files new key `k` under what a unit must be to pass it.
+    fn add_key(&mut self, k: usize) {
+        let id = k as u32;
+        match &self.keys[k] {
+            StartKey::Entity(t) if t.group => self.entity_group.push(id),
+            StartKey::Entity(t) => {
+                self.entity_single.push(id);
+                for (bit, keys) in self.entity_by_type.iter_mut().enumerate() {
+                    if t.types == 0 || t.types >> bit & 1 == 1 {
+                        keys.push(id);
+                    }
+                }
+            }
+            StartKey::Lex(_) => self.lex.push(id),
+            StartKey::Number(_) => self.number.push(id),
+            StartKey::Word(set) => {
+                for w in set.ids() {
+                    self.word[w as usize].push(id);
+                }
+            }
+            StartKey::Cap => self.cap = Some(id),
+            StartKey::Lower => self.lower = Some(id),
+            StartKey::Any => self.any = Some(id),
+        }
     }
 }
 
@@ -802,13 +868,6 @@ impl Program {
 
     fn needs(&self, pattern: &[Elem]) -> Needs {
         needs_of(pattern)
-    }
-}
-
-/// Adds rule `r` to `rules` (filled in rule order) unless it is there already.
-fn add_once(rules: &mut Vec<usize>, r: usize) {
-    if rules.last() != Some(&r) {
-        rules.push(r);
     }
 }
 
