@@ -103,12 +103,9 @@ struct Present {
 
 impl Needs {
     fn met_by(&self, p: &Present) -> bool {
-        p.entities >= self.entities
-            && self.required.is_subset_of(&p.features)
-            && self
-                .either
-                .iter()
-                .all(|alts| alts.iter().any(|n| n.met_by(p)))
+        self.terms
+            .iter()
+            .any(|t| p.entities >= t.entities && t.required.is_subset_of(&p.features))
     }
 }
 
@@ -241,13 +238,17 @@ fn s_run<'a>(
         .zip(&cx.program.patterns)
         .zip(&cx.program.starts.of_rule);
     for ((rule, pattern), keys) in all {
-        let starts = candidates.of_rule(keys);
         // The needs are tested only for rules that could start somewhere: most cannot.
-        if starts.is_empty() || !pattern.needs.met_by(present) {
+        if !candidates.any(keys) || !pattern.needs.met_by(present) {
             continue;
         }
-        for &start in starts {
+        for &start in candidates.of_rule(keys) {
             let start = start as usize;
+            if let Some(atoms) = &pattern.second
+                && !atoms.iter().any(|a| fits(cx, a, start + 1))
+            {
+                continue;
+            }
             binds.clear();
             let Some(end) = match_seq(cx, &pattern.elems, start, binds) else {
                 continue;
@@ -383,10 +384,18 @@ impl Candidates {
         }
     }
 
+    /// Whether a match of the rule with `keys` may start somewhere.
+    fn any(&self, keys: &[u32]) -> bool {
+        keys.iter().any(|&k| !self.units[k as usize].is_empty())
+    }
+
     /// The units, in order, where a match of the rule with `keys` may start.
     fn of_rule(&mut self, keys: &[u32]) -> &[u32] {
-        if let [k] = keys {
-            return &self.units[*k as usize];
+        let mut nonempty = keys.iter().filter(|&&k| !self.units[k as usize].is_empty());
+        match (nonempty.next(), nonempty.next()) {
+            (None, _) => return &[],
+            (Some(&k), None) => return &self.units[k as usize],
+            _ => {}
         }
         self.merged.clear();
         for &k in keys {
@@ -624,6 +633,17 @@ fn words_id(program: &Program, tokens: &[Token], scratch: &mut String) -> u32 {
     match tokens {
         [t] => program.words.get(&t.norm),
         _ => {
+            let len = tokens
+                .iter()
+                .map(|t| t.norm.len() + 1)
+                .sum::<usize>()
+                .saturating_sub(1);
+            let first = tokens
+                .first()
+                .and_then(|t| t.norm.as_bytes().first().copied());
+            if !program.words.may_hold(len, first) {
+                return NONE;
+            }
             scratch.clear();
             for (k, t) in tokens.iter().enumerate() {
                 if k > 0 {

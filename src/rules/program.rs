@@ -74,10 +74,8 @@ impl IdSet {
 
     /// Whether every id of the set is in `other`.
     pub(crate) fn is_subset_of(&self, other: &IdSet) -> bool {
-        self.bits
-            .iter()
-            .enumerate()
-            .all(|(i, &w)| w & !other.bits.get(i).copied().unwrap_or(0) == 0)
+        let (common, rest) = self.bits.split_at(self.bits.len().min(other.bits.len()));
+        common.iter().zip(&other.bits).all(|(a, b)| a & !b == 0) && rest.iter().all(|&w| w == 0)
     }
 }
 
@@ -125,6 +123,11 @@ impl Hasher for FxHasher {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
     ids: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    /// Bit `n`: some string is `n` bytes long (63: 63 or more). Most text a sentence holds
+    /// is no interned string, and this rejects much of it without hashing.
+    lengths: u64,
+    /// Bit `b`: some string starts with byte `b`.
+    first_bytes: [u64; 4],
 }
 
 impl Interner {
@@ -134,12 +137,26 @@ impl Interner {
         }
         let id = u32::try_from(self.ids.len()).expect("fewer than 2^32 strings");
         self.ids.insert(s.into(), id);
+        self.lengths |= 1 << s.len().min(63);
+        if let Some(&b) = s.as_bytes().first() {
+            self.first_bytes[usize::from(b / 64)] |= 1 << (b % 64);
+        }
         id
     }
 
     /// The id of `s`, or [`NONE`].
     pub(crate) fn get(&self, s: &str) -> u32 {
+        if !self.may_hold(s.len(), s.as_bytes().first().copied()) {
+            return NONE;
+        }
         self.ids.get(s).copied().unwrap_or(NONE)
+    }
+
+    /// False when no string of `len` bytes starting with `first` is interned (true does
+    /// not say one is): a test without hashing, or building the string.
+    pub(crate) fn may_hold(&self, len: usize, first: Option<u8>) -> bool {
+        self.lengths >> len.min(63) & 1 == 1
+            && first.is_none_or(|b| self.first_bytes[usize::from(b / 64)] >> (b % 64) & 1 == 1)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -279,6 +296,51 @@ pub(crate) struct Needs {
     /// `categories`, `words` and `numbers` as one set of [`Features`], tested with a few
     /// word operations (most sentences fail most rules' needs, so this test is frequent).
     pub(crate) required: IdSet,
+    /// The needs, `either` included, as alternatives one of which a sentence must meet
+    /// (filled by [`Features::new`]): a flat list is cheaper to test than the tree.
+    pub(crate) terms: Vec<Term>,
+}
+
+/// One alternative of [`Needs::terms`]: at least `entities` entity units and every feature
+/// of `required`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Term {
+    pub(crate) entities: usize,
+    pub(crate) required: IdSet,
+}
+
+/// The most alternatives [`Needs::terms`] expands to; an `Either` that would give more is
+/// left out of them (the terms are then a weaker condition, still met by every match).
+const MAX_TERMS: usize = 32;
+
+impl Needs {
+    /// The needs as alternatives (see [`Needs::terms`]); uses `required` of every level.
+    fn expand(&self) -> Vec<Term> {
+        let mut terms = vec![Term {
+            entities: self.entities,
+            required: self.required.clone(),
+        }];
+        for alts in &self.either {
+            let alt_terms: Vec<Term> = alts.iter().flat_map(Needs::expand).collect();
+            if terms.len() * alt_terms.len() > MAX_TERMS {
+                continue;
+            }
+            terms = terms
+                .iter()
+                .flat_map(|t| {
+                    alt_terms.iter().map(move |a| {
+                        let mut required = t.required.clone();
+                        required.insert_all(&a.required.bits);
+                        Term {
+                            entities: t.entities.max(a.entities),
+                            required,
+                        }
+                    })
+                })
+                .collect();
+        }
+        terms
+    }
 }
 
 /// What a sentence offers that rules' needs ask for, numbered as one set of features: each
@@ -365,6 +427,7 @@ impl Features {
                 &word_feature,
                 &number_feature,
             );
+            p.needs.terms = p.needs.expand();
         }
         Features {
             len,
@@ -433,6 +496,10 @@ pub(crate) struct Emit {
 #[derive(Clone, Debug)]
 pub(crate) struct Pattern {
     pub(crate) elems: Vec<Elem>,
+    /// When the pattern starts with an atom and what follows must consume a unit too: atoms
+    /// one of which the unit after a start must fit (as [`Branch::second`]), so that most
+    /// starts that cannot match are not tried.
+    pub(crate) second: Option<Vec<Elem>>,
     pub(crate) needs: Needs,
     pub(crate) guards: Vec<Guard>,
     pub(crate) emit: Vec<Emit>,
@@ -736,8 +803,10 @@ impl Program {
                 })
                 .collect();
             let needs = p.needs(&elems);
+            let second = Branch::new(elems.clone()).second;
             patterns.push(Pattern {
                 elems,
+                second,
                 needs,
                 guards,
                 emit,
@@ -970,8 +1039,14 @@ mod tests {
         a.insert(130);
         assert!(a.contains(3) && a.contains(130) && !a.contains(4));
         assert_eq!(a.ids().collect::<Vec<_>>(), [3, 130]);
+        let mut b = IdSet::default();
+        b.insert(3);
+        assert!(b.is_subset_of(&a) && !a.is_subset_of(&b));
+        b.insert_all(&a.bits);
+        assert!(a.is_subset_of(&b));
         a.clear();
         assert!(!a.contains(3) && !a.contains(130));
+        assert!(a.is_subset_of(&IdSet::default()));
     }
 
     #[test]
@@ -983,6 +1058,9 @@ mod tests {
         assert_eq!(i.get("the"), 1);
         assert_eq!(i.get("a"), NONE);
         assert_eq!(i.len(), 2);
+        // Lengths and first bytes no string has are rejected without hashing.
+        assert!(i.may_hold(3, Some(b't')) && !i.may_hold(4, Some(b't')));
+        assert!(!i.may_hold(2, Some(b'x')));
     }
 
     fn parse(pattern: &str) -> Vec<Element> {
@@ -1075,6 +1153,7 @@ mod tests {
         let mut p = Program::default();
         let pattern = |p: &mut Program, text: &str| Pattern {
             elems: p.elems(&parse(text), &mut Vec::new()),
+            second: None,
             needs: Needs::default(),
             guards: Vec::new(),
             emit: Vec::new(),
@@ -1087,19 +1166,70 @@ mod tests {
             ),
             pattern(&mut p, "[Skip(max: 1), Entity()]"),
             pattern(&mut p, "[Either([[Lex(category: \"title\")], [Lower]])]"),
+            pattern(&mut p, "[Entity(types: [Person]), Word([\"of\"])]"),
+            pattern(&mut p, "[Entity(group: true), Word([\"of\"])]"),
         ];
         let s = Starts::new(&patterns, p.words.len());
-        assert_eq!(s.any, [2]);
-        // Rules 0 and 1 share one entity test, bound to different slots.
-        assert_eq!(s.entity.len(), 1);
-        assert_eq!(s.entity[0].1, [0, 1]);
-        assert_eq!(s.lex.len(), 1);
-        assert_eq!(s.lex[0].1, [3]);
+        // Keys in order of first use. Rules 0 and 1 share one entity test (key 0), bound to
+        // different slots.
+        assert_eq!(
+            s.of_rule,
+            [
+                vec![0],
+                vec![1, 2, 0],
+                vec![3],
+                vec![4, 5],
+                vec![6],
+                vec![7]
+            ]
+        );
+        assert_eq!(s.any, Some(3));
+        assert_eq!(s.lex, [4]);
         assert_eq!(s.word[p.words.get("the") as usize], [1]);
         assert_eq!(s.word[p.words.get("a") as usize], [1]);
         assert!(s.word[p.words.get("of") as usize].is_empty());
-        assert_eq!(s.cap, [1]);
-        assert_eq!(s.lower, [3]);
+        assert_eq!((s.cap, s.lower), (Some(2), Some(5)));
+        // A one-entity unit tries the tests of its type; a group only the group tests.
+        let person = type_bit(EntityType::Person).trailing_zeros() as usize;
+        let place = type_bit(EntityType::Location).trailing_zeros() as usize;
+        assert_eq!(s.entity_by_type[person], [0, 6]);
+        assert_eq!(s.entity_by_type[place], [0]);
+        assert_eq!(s.entity_single, [0, 6]);
+        assert_eq!(s.entity_group, [7]);
+    }
+
+    #[test]
+    fn needs_expand_to_terms() {
+        let mut p = Program::default();
+        let elems = p.elems(
+            &parse(
+                "[Entity(), Either([[Lex(category: \"a\"), Word([\"of\"])], [Opt([Lex(category: \"b\")]), Entity()]]), Number(min: 5)]",
+            ),
+            &mut Vec::new(),
+        );
+        let needs = needs_of(&elems);
+        let mut patterns = [Pattern {
+            elems,
+            second: None,
+            needs,
+            guards: Vec::new(),
+            emit: Vec::new(),
+        }];
+        let f = Features::new(&mut patterns, p.categories.len(), p.words.len());
+        // Categories a and b, the set ["of"] and the number test.
+        assert_eq!(f.len, 4);
+        let of_word = p.words.get("of");
+        let word_feature = (0..4).find(|&i| f.of_word(of_word)[0] >> i & 1 == 1);
+        assert_eq!(word_feature, Some(2));
+        assert_eq!(f.numbers.len(), 1);
+        let number = f.numbers[0].1;
+        // One term per alternative; both ask for the number.
+        let terms = &patterns[0].needs.terms;
+        assert_eq!(terms.len(), 2);
+        assert_eq!(terms[0].entities, 1);
+        let ids = |t: &Term| t.required.ids().collect::<Vec<_>>();
+        assert_eq!(ids(&terms[0]), [p.categories.get("a"), 2, number]);
+        assert_eq!(ids(&terms[1]), [number]);
     }
 
     #[test]
@@ -1125,15 +1255,14 @@ mod tests {
         ]
         .map(|text| Pattern {
             elems: p.elems(&parse(text), &mut Vec::new()),
+            second: None,
             needs: Needs::default(),
             guards: Vec::new(),
             emit: Vec::new(),
         });
         let s = Starts::new(&patterns, p.words.len());
-        assert_eq!(s.number.len(), 2);
-        assert_eq!(s.number[0].1, [0, 1]);
-        assert_eq!(s.number[1].1, [2]);
-        assert_eq!(s.entity[0].1, [2]);
+        assert_eq!(s.number, [0, 2]);
+        assert_eq!(s.of_rule, [vec![0], vec![1, 0], vec![2, 3]]);
     }
 
     #[test]
