@@ -7,9 +7,11 @@
 //!
 //! Matching runs on the rules' runtime form (`rules::program`): units are mapped
 //! to interned ids once per sentence, and only the starts that can give a relation are
-//! tried (a unit that fits one of the rule's first atoms, in a sentence that has what the
-//! rule needs). What is skipped could only have failed, so the relations, and their order,
-//! are those of trying every rule at every start.
+//! tried: a unit that fits one of the rule's first atoms (each distinct first atom is
+//! tested once per unit), followed by a unit that fits one of its second atoms when the
+//! pattern has them, in a sentence that has what the rule needs (its needs are a few bit
+//! sets, tested against the sentence's features). What is skipped could only have failed,
+//! so the relations, and their order, are those of trying every rule at every start.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
