@@ -263,6 +263,17 @@ struct Chars<'t> {
     bytes: &'t [u8],
 }
 
+/// Where a token ends and what it is.
+struct Shape {
+    /// Byte offset one past its last byte.
+    end: usize,
+    kind: TokenKind,
+    /// Whether it is all ASCII.
+    ascii: bool,
+    /// Whether any of its characters is upper case.
+    upper: bool,
+}
+
 impl Chars<'_> {
     /// Flags and byte width of the character at byte `b` (a char boundary); `(0, 0)` at the
     /// end of the text.
@@ -271,11 +282,15 @@ impl Chars<'_> {
         match self.bytes.get(b) {
             None => (0, 0),
             Some(&x) if x < 0x80 => (ASCII_CLASSES[usize::from(x)], 1),
-            Some(_) => {
-                let c = self.text[b..].chars().next().expect("b is a char boundary");
-                (class_of(c), c.len_utf8())
-            }
+            Some(_) => self.decode_at(b),
         }
+    }
+
+    /// [`Chars::at`] for a non-ASCII character, kept out of line: it is rare.
+    #[inline(never)]
+    fn decode_at(&self, b: usize) -> (u8, usize) {
+        let c = self.text[b..].chars().next().expect("b is a char boundary");
+        (class_of(c), c.len_utf8())
     }
 
     /// Flags of the character ending at byte `b`; 0 at the start of the text.
@@ -292,62 +307,106 @@ impl Chars<'_> {
             && self.before(b) & ALNUM != 0
     }
 
-    /// End and kind of the token starting at byte `start` (not white space), and whether it
-    /// is all ASCII. `last` is the token before it.
-    fn token_at(&self, start: usize, last: Option<&Token>) -> (usize, TokenKind, bool) {
-        let (first, width) = self.at(start);
-        if first & ALNUM != 0 {
-            let numeric = first & NUMERIC != 0;
-            let mut ascii = width == 1;
-            // Whether every character so far is upper case, and how many there are.
-            let mut all_upper = first & UPPER != 0;
-            let mut count = 1;
-            let mut b = start + width;
-            loop {
-                let (f, w) = self.at(b);
-                if f & ALNUM != 0 {
-                    // Letters then digits stay one word ("G20"); digits then letters split
-                    // ("15th" -> "15" "th") so dates read as numbers.
-                    if numeric && f & NUMERIC == 0 {
-                        break;
-                    }
-                    // A glued byline: "IANSUpdated" -> "IANS" | "Updated".
-                    if f & UPPER != 0 && all_upper && count >= 2 && self.at(b + w).0 & LOWER != 0 {
-                        break;
-                    }
-                    all_upper &= f & UPPER != 0;
-                } else if f & APOSTROPHE != 0
-                    && self.at(b + w).0 & ALPHA != 0
-                    && !self.possessive_at(b)
-                {
-                    all_upper = false; // inner apostrophe: O'Brien, d'Estaing
-                } else {
-                    break;
-                }
-                ascii &= w == 1;
-                count += 1;
-                b += w;
-            }
-            let kind = if numeric {
-                TokenKind::Number
-            } else {
-                TokenKind::Word
-            };
-            return (b, kind, ascii);
-        }
+    /// The token starting at byte `start` (not white space), whose first character has the
+    /// flags `first` and is `width` bytes long. `last` is the token before it.
+    #[inline]
+    fn token_at(&self, start: usize, first: u8, width: usize, last: Option<&Token>) -> Shape {
         let ascii = width == 1;
+        let upper = first & UPPER != 0;
+        if first & ALNUM != 0 {
+            return self.word_at(start, first, width);
+        }
         if first & APOSTROPHE != 0 {
             if self.possessive_at(start) {
-                return (start + width + 1, TokenKind::Word, ascii);
+                let end = start + width + 1;
+                let upper = self.bytes[end - 1] == b'S';
+                return Shape {
+                    end,
+                    kind: TokenKind::Word,
+                    ascii,
+                    upper,
+                };
             }
             // Plural possessive: "countries'".
             if last.is_some_and(|t| t.end == start && t.norm.ends_with('s'))
                 && self.at(start + width).0 & ALNUM == 0
             {
-                return (start + width, TokenKind::Word, ascii);
+                let kind = TokenKind::Word;
+                return Shape {
+                    end: start + width,
+                    kind,
+                    ascii,
+                    upper,
+                };
             }
         }
-        (start + width, TokenKind::Punct, ascii)
+        Shape {
+            end: start + width,
+            kind: TokenKind::Punct,
+            ascii,
+            upper,
+        }
+    }
+
+    /// The word or number starting at byte `start` with a letter or digit.
+    #[inline]
+    fn word_at(&self, start: usize, first: u8, width: usize) -> Shape {
+        let numeric = first & NUMERIC != 0;
+        // What continues the token without further questions, once it has a character that
+        // is not upper case: ASCII digits for a number, ASCII letters and digits for a word.
+        let plain = if numeric { NUMERIC } else { ALNUM };
+        let mut ascii = width == 1;
+        // The flags of all characters so far, or-ed together.
+        let mut seen = first;
+        // Whether every character so far is upper case, and how many there are.
+        let mut all_upper = first & UPPER != 0;
+        let mut count = 1;
+        let mut b = start + width;
+        loop {
+            if !all_upper {
+                // The common case, a lowercase or numeric ASCII run, in a tight loop.
+                while let Some(&x) = self.bytes.get(b)
+                    && x < 0x80
+                    && ASCII_CLASSES[usize::from(x)] & plain != 0
+                {
+                    seen |= ASCII_CLASSES[usize::from(x)];
+                    b += 1;
+                }
+            }
+            let (f, w) = self.at(b);
+            if f & ALNUM != 0 {
+                // Letters then digits stay one word ("G20"); digits then letters split
+                // ("15th" -> "15" "th") so dates read as numbers.
+                if numeric && f & NUMERIC == 0 {
+                    break;
+                }
+                // A glued byline: "IANSUpdated" -> "IANS" | "Updated".
+                if f & UPPER != 0 && all_upper && count >= 2 && self.at(b + w).0 & LOWER != 0 {
+                    break;
+                }
+                all_upper &= f & UPPER != 0;
+            } else if f & APOSTROPHE != 0 && self.at(b + w).0 & ALPHA != 0 && !self.possessive_at(b)
+            {
+                all_upper = false; // inner apostrophe: O'Brien, d'Estaing
+            } else {
+                break;
+            }
+            seen |= f;
+            ascii &= w == 1;
+            count += 1;
+            b += w;
+        }
+        let kind = if numeric {
+            TokenKind::Number
+        } else {
+            TokenKind::Word
+        };
+        Shape {
+            end: b,
+            kind,
+            ascii,
+            upper: seen & UPPER != 0,
+        }
     }
 }
 
@@ -361,6 +420,7 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
     // that most documents never grow these vectors.
     let mut tokens = Vec::with_capacity(text.len() / 5 + 4);
     let mut sentences = Vec::with_capacity(text.len() / 64 + 1);
+    // The first token of the sentence being read.
     let mut sentence_start = 0;
     // What lies between the last token and the next: any white space, and how many line
     // breaks.
@@ -375,43 +435,37 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
             b += w;
             continue;
         }
-        let (end, kind, ascii) = chars.token_at(b, tokens.last());
-        let raw = &text[b..end];
-        let norm = if ascii {
-            normalize_ascii(raw)
-        } else {
-            normalize(raw)
+        let shape = chars.token_at(b, f, w, tokens.last());
+        let raw = &text[b..shape.end];
+        let norm = match (shape.ascii, shape.upper) {
+            // Nothing to fold but a backquote, which is a token of its own.
+            (true, false) if raw.as_bytes()[0] != b'`' => String::from(raw),
+            (true, _) => normalize_ascii(raw),
+            (false, _) => normalize(raw),
         };
-        let token = Token {
+        let next = tokens.len();
+        tokens.push(Token {
             start: b,
-            end,
-            kind,
+            end: shape.end,
+            kind: shape.kind,
             norm,
             capitalized: f & UPPER != 0,
             space_before,
-        };
-        let mut push = |token: Token, newlines: usize| {
-            tokens.push(token);
-            let next = tokens.len() - 1;
-            if next > 0 && ends_sentence(&tokens, next - 1, newlines) {
-                sentences.push(Sentence {
-                    start: tokens[sentence_start].start,
-                    end: tokens[next - 1].end,
-                    tokens: sentence_start..next,
-                });
-                sentence_start = next;
-            }
-        };
-        match split_negation(text, token) {
-            Ok((verb, negation)) => {
-                push(verb, newlines);
-                push(negation, 0);
-            }
-            Err(token) => push(token, newlines),
+        });
+        split_negation(text, &mut tokens);
+        // The new token decides whether a sentence ends before it. (A negation split off
+        // from it never ends one: it is glued to its verb.)
+        if next > 0 && ends_sentence(&tokens, next - 1, newlines) {
+            sentences.push(Sentence {
+                start: tokens[sentence_start].start,
+                end: tokens[next - 1].end,
+                tokens: sentence_start..next,
+            });
+            sentence_start = next;
         }
         space_before = false;
         newlines = 0;
-        b = end;
+        b = shape.end;
     }
     if let Some(last) = tokens.last() {
         sentences.push(Sentence {
@@ -434,11 +488,14 @@ fn normalize_ascii(raw: &str) -> String {
     out
 }
 
-/// Splits "didn't", "can't", "won't" into the verb and "n't", so that rules can see the
-/// negation as a token of its own; any other token comes back as `Err`.
-fn split_negation(text: &str, mut token: Token) -> Result<(Token, Token), Token> {
+/// Splits the last token if it is "didn't", "can't", "won't" into the verb and "n't", so
+/// that rules can see the negation as a token of its own.
+fn split_negation(text: &str, tokens: &mut Vec<Token>) {
+    let Some(token) = tokens.last_mut() else {
+        return;
+    };
     if !(token.kind == TokenKind::Word && token.norm.len() > 3 && token.norm.ends_with("n't")) {
-        return Err(token);
+        return;
     }
     // "n't" is three chars; the apostrophe may be multi-byte. Lowercasing and folding go
     // character by character, so the verb's norm is the token's less its last three bytes.
@@ -447,17 +504,17 @@ fn split_negation(text: &str, mut token: Token) -> Result<(Token, Token), Token>
         .rev()
         .nth(2)
         .map_or(token.start, |(b, _)| token.start + b);
-    let negation = Token {
+    let end = token.end;
+    token.end = cut;
+    token.norm.truncate(token.norm.len() - 3);
+    tokens.push(Token {
         start: cut,
-        end: token.end,
+        end,
         kind: TokenKind::Word,
         norm: "n't".to_string(),
         capitalized: false,
         space_before: false,
-    };
-    token.end = cut;
-    token.norm.truncate(token.norm.len() - 3);
-    Ok((token, negation))
+    });
 }
 
 /// Whether a sentence ends after token `i` (which has a successor); `newlines` counts the
@@ -465,6 +522,11 @@ fn split_negation(text: &str, mut token: Token) -> Result<(Token, Token), Token>
 fn ends_sentence(tokens: &[Token], i: usize, newlines: usize) -> bool {
     let t = &tokens[i];
     let next = &tokens[i + 1];
+    // Most tokens: on the same line as the next, and no terminator or closing mark (all
+    // of which are one byte long).
+    if newlines == 0 && (t.norm.len() != 1 || !next.space_before) {
+        return false;
+    }
     if newlines >= 2 {
         return true;
     }
@@ -587,6 +649,15 @@ mod tests {
         assert_eq!(norms, ["did", "n't", "ca", "n't", "n't"]);
         assert_eq!(d.token_text(1), "N\u{2019}T");
         assert!(d.tokens[0].capitalized && !d.tokens[1].capitalized);
+    }
+
+    #[test]
+    fn a_split_negation_can_start_a_sentence() {
+        // U+02BC is a letter, so "\u{2bc}n't" is one word, split to "\u{2bc}" + "n't"; the
+        // first then reads as an opening quote.
+        let d = Document::new("t", "They left. \u{2bc}n't x");
+        assert_eq!(d.tokens[3].norm, "'");
+        assert_eq!(d.sentences.len(), 2);
     }
 
     #[test]
