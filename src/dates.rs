@@ -60,6 +60,27 @@ impl Date {
     }
 }
 
+/// `YYYY-MM-DD`, or `YYYY-MM` without a day: what `format!("{year:04}-{month:02}-{day:02}")`
+/// writes, without the formatting machinery (a date is written for many sentences).
+fn iso(year: i32, month: u32, day: Option<u32>) -> String {
+    let plain = (0..=9999).contains(&year) && month <= 99 && day.is_none_or(|d| d <= 99);
+    if !plain {
+        return match day {
+            Some(d) => format!("{year:04}-{month:02}-{d:02}"),
+            None => format!("{year:04}-{month:02}"),
+        };
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = year as u32;
+    let mut out = String::with_capacity(10);
+    out.extend([1000, 100, 10, 1].map(|p| digit(year / p)));
+    for part in [Some(month), day].into_iter().flatten() {
+        out.push('-');
+        out.extend([digit(part / 10), digit(part)]);
+    }
+    out
+}
+
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -104,9 +125,15 @@ fn month_number(word: &str) -> Option<u32> {
     ];
     let w = word.trim_end_matches('.');
     // No two months share their first three letters, so those pick the one candidate:
-    // its full name, its three-letter form, or "sept".
-    let prefix = w.as_bytes().get(..3)?;
-    let p = MONTHS.iter().position(|m| m.as_bytes()[..3] == *prefix)?;
+    // its full name, its three-letter form, or "sept". Compared as numbers, not slices.
+    let key = |s: &[u8]| {
+        s.get(..3)
+            .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0]))
+    };
+    let prefix = key(w.as_bytes())?;
+    let p = MONTHS
+        .iter()
+        .position(|m| key(m.as_bytes()) == Some(prefix))?;
     let month = MONTHS[p];
     let ok = month == w || (month.starts_with(w) && (w.len() == 3 || w == "sept"));
     ok.then_some(p as u32 + 1)
@@ -122,6 +149,10 @@ fn weekday_number(word: &str) -> Option<u32> {
         "saturday",
         "sunday",
     ];
+    // Most words fail on length alone ("monday" to "wednesday": six to nine letters).
+    if !(6..=9).contains(&word.len()) {
+        return None;
+    }
     DAYS.iter().position(|d| *d == word).map(|p| p as u32)
 }
 
@@ -344,7 +375,7 @@ pub fn first_date(doc: &Document, tokens: Range<usize>, line: Option<&DateLine>)
                 day: Some(d),
             } => {
                 if let Some(date) = Date::new(y, month, d) {
-                    return Some(date.to_string());
+                    return Some(iso(date.year, date.month, Some(date.day)));
                 }
             }
             Written::Full {
@@ -352,7 +383,7 @@ pub fn first_date(doc: &Document, tokens: Range<usize>, line: Option<&DateLine>)
                 month,
                 day: None,
             } => {
-                return Some(format!("{y:04}-{month:02}"));
+                return Some(iso(y, month, None));
             }
             Written::Full {
                 year: None,
@@ -364,7 +395,7 @@ pub fn first_date(doc: &Document, tokens: Range<usize>, line: Option<&DateLine>)
                 if date.days() > a.days() + 7 {
                     date = Date::new(a.year - 1, month, d)?;
                 }
-                return Some(date.to_string());
+                return Some(iso(date.year, date.month, Some(date.day)));
             }
             Written::Full {
                 year: None,
@@ -376,7 +407,8 @@ pub fn first_date(doc: &Document, tokens: Range<usize>, line: Option<&DateLine>)
                 // the article's date.
                 let a = article?;
                 let back = (a.weekday() + 7 - w) % 7;
-                return Some(a.add_days(-(back as i64)).to_string());
+                let date = a.add_days(-(back as i64));
+                return Some(iso(date.year, date.month, Some(date.day)));
             }
         }
     }
@@ -391,6 +423,19 @@ mod tests {
         let d = Document::new("t", text);
         let line = article.map(|date| DateLine { date, tokens: 0..0 });
         first_date(&d, 0..d.tokens.len(), line.as_ref())
+    }
+
+    #[test]
+    fn iso_writes_as_format_does() {
+        for year in [-12345, -5, 0, 7, 999, 1996, 2025, 9999, 10000, 123456] {
+            for month in [1, 9, 12, 100] {
+                for day in [1, 10, 31, 100] {
+                    let full = format!("{year:04}-{month:02}-{day:02}");
+                    assert_eq!(iso(year, month, Some(day)), full);
+                }
+                assert_eq!(iso(year, month, None), format!("{year:04}-{month:02}"));
+            }
+        }
     }
 
     #[test]

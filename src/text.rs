@@ -494,7 +494,13 @@ fn split_negation(text: &str, tokens: &mut Vec<Token>) {
     let Some(token) = tokens.last_mut() else {
         return;
     };
-    if !(token.kind == TokenKind::Word && token.norm.len() > 3 && token.norm.ends_with("n't")) {
+    // The last byte first: a cheap test that most words fail.
+    let norm = token.norm.as_bytes();
+    if !(token.kind == TokenKind::Word
+        && norm.len() > 3
+        && norm[norm.len() - 1] == b't'
+        && norm.ends_with(b"n't"))
+    {
         return;
     }
     // "n't" is three chars; the apostrophe may be multi-byte. Lowercasing and folding go
