@@ -60,6 +60,27 @@ impl Date {
     }
 }
 
+/// `YYYY-MM-DD`, or `YYYY-MM` without a day: what `format!("{year:04}-{month:02}-{day:02}")`
+/// writes, without the formatting machinery (a date is written for many sentences).
+fn iso(year: i32, month: u32, day: Option<u32>) -> String {
+    let plain = (0..=9999).contains(&year) && month <= 99 && day.is_none_or(|d| d <= 99);
+    if !plain {
+        return match day {
+            Some(d) => format!("{year:04}-{month:02}-{d:02}"),
+            None => format!("{year:04}-{month:02}"),
+        };
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = year as u32;
+    let mut out = String::with_capacity(10);
+    out.extend([1000, 100, 10, 1].map(|p| digit(year / p)));
+    for part in [Some(month), day].into_iter().flatten() {
+        out.push('-');
+        out.extend([digit(part / 10), digit(part)]);
+    }
+    out
+}
+
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -88,7 +109,6 @@ enum Written {
 }
 
 fn month_number(word: &str) -> Option<u32> {
-    let w = word.trim_end_matches('.');
     const MONTHS: [&str; 12] = [
         "january",
         "february",
@@ -103,12 +123,20 @@ fn month_number(word: &str) -> Option<u32> {
         "november",
         "december",
     ];
-    MONTHS
+    let w = word.trim_end_matches('.');
+    // No two months share their first three letters, so those pick the one candidate:
+    // its full name, its three-letter form, or "sept". Compared as numbers, not slices.
+    let key = |s: &[u8]| {
+        s.get(..3)
+            .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0]))
+    };
+    let prefix = key(w.as_bytes())?;
+    let p = MONTHS
         .iter()
-        .position(|m| {
-            *m == w || (w.len() >= 3 && m.starts_with(w) && (w.len() == 3 || w == "sept"))
-        })
-        .map(|p| p as u32 + 1)
+        .position(|m| key(m.as_bytes()) == Some(prefix))?;
+    let month = MONTHS[p];
+    let ok = month == w || (month.starts_with(w) && (w.len() == 3 || w == "sept"));
+    ok.then_some(p as u32 + 1)
 }
 
 fn weekday_number(word: &str) -> Option<u32> {
@@ -121,6 +149,10 @@ fn weekday_number(word: &str) -> Option<u32> {
         "saturday",
         "sunday",
     ];
+    // Most words fail on length alone ("monday" to "wednesday": six to nine letters).
+    if !(6..=9).contains(&word.len()) {
+        return None;
+    }
     DAYS.iter().position(|d| *d == word).map(|p| p as u32)
 }
 
@@ -161,31 +193,91 @@ fn numeric_date(doc: &Document, i: usize, year_first: bool) -> Option<Date> {
     Date::new(y as i32, m, d)
 }
 
-/// Reads the written dates in `tokens`, in order, with the token range each covers.
-fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Written)> {
-    let mut out = Vec::new();
-    let mut i = tokens.start;
-    let end = tokens.end.min(doc.tokens.len());
+/// The written dates in a token range, in order, each with the tokens it covers; read
+/// lazily, so that a caller after the first date reads no further.
+struct WrittenDates<'d> {
+    doc: &'d Document,
+    /// The next token to read.
+    next: usize,
+    /// One past the last token that may start a date.
+    end: usize,
+}
+
+/// Reads the written dates in `tokens` (see [`WrittenDates`]).
+fn written_dates(doc: &Document, tokens: Range<usize>) -> WrittenDates<'_> {
+    WrittenDates {
+        doc,
+        next: tokens.start,
+        end: tokens.end.min(doc.tokens.len()),
+    }
+}
+
+impl Iterator for WrittenDates<'_> {
+    type Item = (Range<usize>, Written);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.next < self.end {
+            let i = self.next;
+            if let Some((end, written)) = date_at(self.doc, i) {
+                self.next = end;
+                return Some((i..end, written));
+            }
+            self.next += 1;
+        }
+        None
+    }
+}
+
+/// The date written from token `i` on, and the end of its tokens.
+fn date_at(doc: &Document, i: usize) -> Option<(usize, Written)> {
+    let t = &doc.tokens[i];
     let year_at = |k: usize| number(doc, k).filter(|y| (1800..=2200).contains(y));
-    while i < end {
-        let t = &doc.tokens[i];
-        // 2025-08-15, and 17.07.2025 or 17/07/2025 (day first, as outside the US).
-        let numeric = numeric_date(doc, i, true).or_else(|| numeric_date(doc, i, false));
-        if let Some(date) = numeric {
-            out.push((
-                i..i + 5,
-                Written::Full {
+    match t.kind {
+        TokenKind::Number => {
+            // 2025-08-15, and 17.07.2025 or 17/07/2025 (day first, as outside the US).
+            let numeric = numeric_date(doc, i, true).or_else(|| numeric_date(doc, i, false));
+            if let Some(date) = numeric {
+                let written = Written::Full {
                     year: Some(date.year),
                     month: date.month,
                     day: Some(date.day),
-                },
-            ));
-            i += 5;
-            continue;
+                };
+                return Some((i + 5, written));
+            }
+            // Day first: "15 August 2025", "15th of August".
+            let d = number(doc, i).filter(|d| (1..=31).contains(d))?;
+            let mut k = i + 1;
+            if doc
+                .tokens
+                .get(k)
+                .is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th"))
+            {
+                k += 1;
+            }
+            if doc.tokens.get(k).is_some_and(|t| t.norm == "of") {
+                k += 1;
+            }
+            let m = doc
+                .tokens
+                .get(k)
+                .filter(|t| t.capitalized)
+                .and_then(|t| month_number(&t.norm))?;
+            let mut e = k + 1;
+            let mut year = None;
+            if let Some(y) = year_at(e) {
+                year = Some(y as i32);
+                e += 1;
+            }
+            let written = Written::Full {
+                year,
+                month: m,
+                day: Some(d),
+            };
+            Some((e, written))
         }
-        if t.kind == TokenKind::Word {
+        TokenKind::Word if t.capitalized => {
             // Month first: "August 15", "Aug. 15, 2025", "October 2025".
-            if let Some(m) = month_number(&t.norm).filter(|_| t.capitalized) {
+            if let Some(m) = month_number(&t.norm) {
                 let mut k = i + 1;
                 if doc
                     .tokens
@@ -213,77 +305,27 @@ fn written_dates(doc: &Document, tokens: Range<usize>) -> Vec<(Range<usize>, Wri
                         year = Some(y as i32);
                         e += 1;
                     }
-                    out.push((
-                        i..e,
-                        Written::Full {
-                            year,
-                            month: m,
-                            day: Some(d),
-                        },
-                    ));
-                    i = e;
-                    continue;
-                }
-                if let Some(y) = year_at(k) {
-                    out.push((
-                        i..k + 1,
-                        Written::Full {
-                            year: Some(y as i32),
-                            month: m,
-                            day: None,
-                        },
-                    ));
-                    i = k + 1;
-                    continue;
-                }
-                // A bare "May" is too often a verb or name to be a date.
-            }
-            if let Some(w) = weekday_number(&t.norm).filter(|_| t.capitalized) {
-                out.push((i..i + 1, Written::Weekday(w)));
-                i += 1;
-                continue;
-            }
-        }
-        // Day first: "15 August 2025", "15th of August".
-        if let Some(d) = number(doc, i).filter(|d| (1..=31).contains(d)) {
-            let mut k = i + 1;
-            if doc
-                .tokens
-                .get(k)
-                .is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th"))
-            {
-                k += 1;
-            }
-            if doc.tokens.get(k).is_some_and(|t| t.norm == "of") {
-                k += 1;
-            }
-            if let Some(m) = doc
-                .tokens
-                .get(k)
-                .filter(|t| t.capitalized)
-                .and_then(|t| month_number(&t.norm))
-            {
-                let mut e = k + 1;
-                let mut year = None;
-                if let Some(y) = year_at(e) {
-                    year = Some(y as i32);
-                    e += 1;
-                }
-                out.push((
-                    i..e,
-                    Written::Full {
+                    let written = Written::Full {
                         year,
                         month: m,
                         day: Some(d),
-                    },
-                ));
-                i = e;
-                continue;
+                    };
+                    return Some((e, written));
+                }
+                if let Some(y) = year_at(k) {
+                    let written = Written::Full {
+                        year: Some(y as i32),
+                        month: m,
+                        day: None,
+                    };
+                    return Some((k + 1, written));
+                }
+                // A bare "May" is too often a verb or name to be a date.
             }
+            weekday_number(&t.norm).map(|w| (i + 1, Written::Weekday(w)))
         }
-        i += 1;
+        _ => None,
     }
-    out
 }
 
 /// The article's own date: the first full date (with a year) near its top, where wire copy
@@ -303,21 +345,16 @@ pub struct DateLine {
 
 /// The article's date line, found once per document (see [`document_date`]).
 pub fn date_line(doc: &Document) -> Option<DateLine> {
-    let limit = doc
-        .tokens
-        .iter()
-        .position(|t| t.start > 800)
-        .unwrap_or(doc.tokens.len());
-    written_dates(doc, 0..limit)
-        .into_iter()
-        .find_map(|(r, w)| match w {
-            Written::Full {
-                year: Some(y),
-                month,
-                day: Some(d),
-            } => Date::new(y, month, d).map(|date| DateLine { date, tokens: r }),
-            _ => None,
-        })
+    // Tokens are sorted: the first starting past byte 800 is found by bisection.
+    let limit = doc.tokens.partition_point(|t| t.start <= 800);
+    written_dates(doc, 0..limit).find_map(|(r, w)| match w {
+        Written::Full {
+            year: Some(y),
+            month,
+            day: Some(d),
+        } => Date::new(y, month, d).map(|date| DateLine { date, tokens: r }),
+        _ => None,
+    })
 }
 
 /// The first date written in `tokens`, made absolute with the article's date where needed:
@@ -338,7 +375,7 @@ pub fn first_date(doc: &Document, tokens: Range<usize>, line: Option<&DateLine>)
                 day: Some(d),
             } => {
                 if let Some(date) = Date::new(y, month, d) {
-                    return Some(date.to_string());
+                    return Some(iso(date.year, date.month, Some(date.day)));
                 }
             }
             Written::Full {
@@ -346,7 +383,7 @@ pub fn first_date(doc: &Document, tokens: Range<usize>, line: Option<&DateLine>)
                 month,
                 day: None,
             } => {
-                return Some(format!("{y:04}-{month:02}"));
+                return Some(iso(y, month, None));
             }
             Written::Full {
                 year: None,
@@ -358,7 +395,7 @@ pub fn first_date(doc: &Document, tokens: Range<usize>, line: Option<&DateLine>)
                 if date.days() > a.days() + 7 {
                     date = Date::new(a.year - 1, month, d)?;
                 }
-                return Some(date.to_string());
+                return Some(iso(date.year, date.month, Some(date.day)));
             }
             Written::Full {
                 year: None,
@@ -370,7 +407,8 @@ pub fn first_date(doc: &Document, tokens: Range<usize>, line: Option<&DateLine>)
                 // the article's date.
                 let a = article?;
                 let back = (a.weekday() + 7 - w) % 7;
-                return Some(a.add_days(-(back as i64)).to_string());
+                let date = a.add_days(-(back as i64));
+                return Some(iso(date.year, date.month, Some(date.day)));
             }
         }
     }
@@ -385,6 +423,35 @@ mod tests {
         let d = Document::new("t", text);
         let line = article.map(|date| DateLine { date, tokens: 0..0 });
         first_date(&d, 0..d.tokens.len(), line.as_ref())
+    }
+
+    #[test]
+    fn iso_writes_as_format_does() {
+        for year in [-12345, -5, 0, 7, 999, 1996, 2025, 9999, 10000, 123456] {
+            for month in [1, 9, 12, 100] {
+                for day in [1, 10, 31, 100] {
+                    let full = format!("{year:04}-{month:02}-{day:02}");
+                    assert_eq!(iso(year, month, Some(day)), full);
+                }
+                assert_eq!(iso(year, month, None), format!("{year:04}-{month:02}"));
+            }
+        }
+    }
+
+    #[test]
+    fn month_forms() {
+        for (w, m) in [
+            ("sept", 9),
+            ("sep", 9),
+            ("september", 9),
+            ("may", 5),
+            ("dec.", 12),
+        ] {
+            assert_eq!(month_number(w), Some(m), "{w}");
+        }
+        for w in ["septe", "ma", "mayo", "decembers", "", "é"] {
+            assert_eq!(month_number(w), None, "{w}");
+        }
     }
 
     #[test]

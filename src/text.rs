@@ -79,8 +79,7 @@ impl Document {
     /// ```
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Document {
         let text = text.into();
-        let tokens = tokenize(&text);
-        let sentences = split_sentences(&text, &tokens);
+        let (tokens, sentences) = tokenize(&text);
         Document {
             id: id.into(),
             text,
@@ -159,9 +158,9 @@ pub fn line_col(before: &[u8]) -> (usize, usize) {
 
 /// Folds typographic variants to ASCII and lowercases.
 pub fn normalize(s: &str) -> String {
-    // Most tokens are plain ASCII with nothing to fold but the case.
-    if s.bytes().all(|b| b.is_ascii() && b != b'`') {
-        return s.to_ascii_lowercase();
+    // Most tokens are plain ASCII with nothing to fold but the case and the backquote.
+    if s.is_ascii() {
+        return normalize_ascii(s);
     }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -175,309 +174,365 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
-fn is_apostrophe(c: char) -> bool {
-    matches!(c, '\'' | '\u{2019}' | '\u{02bc}')
-}
-
 fn is_space(c: char) -> bool {
     c.is_whitespace() || c.is_control()
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
-    // Tokens never span white space, so each run between white space is tokenised on its
-    // own: the per-character table then costs memory for the longest run, not for the whole
-    // text (100 MB of mostly spaces used to take 1.7 GB). A run of ASCII (most of them) is
-    // read byte by byte, without decoding it into the table at all.
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    // The characters of the current non-ASCII run, a buffer reused from run to run.
-    let mut chars = Vec::new();
-    // ASCII white space and control characters: 0x00..=0x20 and DEL.
-    let ascii_space = |x: u8| x <= b' ' || x == 0x7f;
-    // (white space?, width) of the character at byte `b`.
-    let class = |b: usize| {
-        if bytes[b] < 0x80 {
-            (ascii_space(bytes[b]), 1)
-        } else {
-            let c = text[b..].chars().next().expect("b is a char boundary");
-            (is_space(c), c.len_utf8())
-        }
-    };
+// What the tokenizer asks of a character, as bit flags, so that an ASCII byte is answered by
+// one table look-up instead of decoding it and asking `char` each question in turn.
+/// `char::is_alphanumeric`.
+const ALNUM: u8 = 1;
+/// `char::is_numeric`.
+const NUMERIC: u8 = 2;
+/// `char::is_alphabetic`.
+const ALPHA: u8 = 4;
+/// `char::is_uppercase`.
+const UPPER: u8 = 8;
+/// `char::is_lowercase`.
+const LOWER: u8 = 16;
+/// White space or a control character: never inside a token.
+const SPACE: u8 = 32;
+/// An apostrophe: `'`, U+2019 or U+02BC.
+const APOSTROPHE: u8 = 64;
+
+/// The flags of each ASCII byte, computed at compile time.
+const ASCII_CLASSES: [u8; 128] = {
+    let mut table = [0; 128];
     let mut b = 0;
-    loop {
-        while b < bytes.len() {
-            if bytes[b] < 0x80 {
-                if !ascii_space(bytes[b]) {
-                    break;
-                }
-                b += 1;
-                continue;
-            }
-            let (space, width) = class(b);
-            if !space {
-                break;
-            }
-            b += width;
+    while b < 128 {
+        let x = b as u8;
+        let mut f = 0;
+        if x.is_ascii_alphanumeric() {
+            f |= ALNUM;
         }
-        if b == bytes.len() {
-            break;
+        if x.is_ascii_digit() {
+            f |= NUMERIC;
         }
-        let start = b;
-        let mut ascii = true;
-        while b < bytes.len() {
-            let x = bytes[b];
-            // Plain ASCII, the common case, in a tight loop.
-            if x < 0x80 {
-                if ascii_space(x) {
-                    break;
-                }
-                b += 1;
-                continue;
-            }
-            let (space, width) = class(b);
-            if space {
-                break;
-            }
-            ascii &= width == 1;
-            b += width;
+        if x.is_ascii_alphabetic() {
+            f |= ALPHA;
         }
-        tokenize_any_run(text, start..b, ascii, &mut chars, &mut tokens);
+        if x.is_ascii_uppercase() {
+            f |= UPPER;
+        }
+        if x.is_ascii_lowercase() {
+            f |= LOWER;
+        }
+        // White space and control characters: 0x00..=0x20 and DEL.
+        if x <= b' ' || x == 0x7f {
+            f |= SPACE;
+        }
+        if x == b'\'' {
+            f |= APOSTROPHE;
+        }
+        table[b] = f;
+        b += 1;
     }
-    split_negations(text, tokens)
-}
+    table
+};
 
-/// Tokenises the run `text[run]`, reading its bytes directly when it is all ASCII.
-fn tokenize_any_run(
-    text: &str,
-    run: Range<usize>,
-    ascii: bool,
-    chars: &mut Vec<(usize, char)>,
-    tokens: &mut Vec<Token>,
-) {
-    if ascii {
-        let run = AsciiRun {
-            bytes: &text.as_bytes()[run.clone()],
-            start: run.start,
-        };
-        tokenize_run(text, &run, tokens);
+/// The flags of any character.
+fn class_of(c: char) -> u8 {
+    if c.is_ascii() {
+        ASCII_CLASSES[c as usize]
     } else {
-        chars.clear();
-        chars.extend(
-            text[run.clone()]
-                .char_indices()
-                .map(|(b, c)| (run.start + b, c)),
-        );
-        let run = DecodedRun {
-            chars,
-            end: run.end,
-        };
-        tokenize_run(text, &run, tokens);
+        flags_of(c)
     }
 }
 
-/// The characters of a run without white space, by index.
-trait RunChars {
-    /// Number of characters.
-    fn len(&self) -> usize;
-    /// Character `i`, if `i < len()`.
-    fn get(&self, i: usize) -> Option<char>;
-    /// Byte offset (in the text) of character `i`; the run's end for `i == len()`.
-    fn byte_at(&self, i: usize) -> usize;
+/// The flags of a character, asked of `char` one by one.
+fn flags_of(c: char) -> u8 {
+    let mut f = 0;
+    let flag = |yes: bool, bit: u8| if yes { bit } else { 0 };
+    f |= flag(c.is_alphanumeric(), ALNUM);
+    f |= flag(c.is_numeric(), NUMERIC);
+    f |= flag(c.is_alphabetic(), ALPHA);
+    f |= flag(c.is_uppercase(), UPPER);
+    f |= flag(c.is_lowercase(), LOWER);
+    f |= flag(is_space(c), SPACE);
+    f |= flag(matches!(c, '\'' | '\u{2019}' | '\u{02bc}'), APOSTROPHE);
+    f
 }
 
-/// An all-ASCII run: character `i` is byte `i`.
-struct AsciiRun<'t> {
+/// Reads the characters of a text by byte offset, decoding only non-ASCII ones.
+///
+/// Tokens never span white space, and every question the tokenizer asks about a
+/// neighbouring character (letter? digit? lower case?) is answered "no" for white space, so
+/// it may look across a token's surroundings freely.
+struct Chars<'t> {
+    text: &'t str,
     bytes: &'t [u8],
-    start: usize,
 }
 
-impl RunChars for AsciiRun<'_> {
-    fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    fn get(&self, i: usize) -> Option<char> {
-        self.bytes.get(i).map(|&b| char::from(b))
-    }
-
-    fn byte_at(&self, i: usize) -> usize {
-        self.start + i
-    }
-}
-
-/// Any other run, decoded into (byte offset, char) pairs.
-struct DecodedRun<'c> {
-    chars: &'c [(usize, char)],
+/// Where a token ends and what it is.
+struct Shape {
+    /// Byte offset one past its last byte.
     end: usize,
+    kind: TokenKind,
+    /// Whether it is all ASCII.
+    ascii: bool,
+    /// Whether any of its characters is upper case.
+    upper: bool,
 }
 
-impl RunChars for DecodedRun<'_> {
-    fn len(&self) -> usize {
-        self.chars.len()
+impl Chars<'_> {
+    /// Flags and byte width of the character at byte `b` (a char boundary); `(0, 0)` at the
+    /// end of the text.
+    #[inline]
+    fn at(&self, b: usize) -> (u8, usize) {
+        match self.bytes.get(b) {
+            None => (0, 0),
+            Some(&x) if x < 0x80 => (ASCII_CLASSES[usize::from(x)], 1),
+            Some(_) => self.decode_at(b),
+        }
     }
 
-    fn get(&self, i: usize) -> Option<char> {
-        self.chars.get(i).map(|&(_, c)| c)
+    /// [`Chars::at`] for a non-ASCII character, kept out of line: it is rare.
+    #[inline(never)]
+    fn decode_at(&self, b: usize) -> (u8, usize) {
+        let c = self.text[b..].chars().next().expect("b is a char boundary");
+        (class_of(c), c.len_utf8())
     }
 
-    fn byte_at(&self, i: usize) -> usize {
-        self.chars.get(i).map_or(self.end, |&(b, _)| b)
+    /// Flags of the character ending at byte `b`; 0 at the start of the text.
+    fn before(&self, b: usize) -> u8 {
+        self.text[..b].chars().next_back().map_or(0, class_of)
+    }
+
+    /// `'s` at `b` followed by a non-letter, after a letter or digit: the possessive clitic.
+    fn possessive_at(&self, b: usize) -> bool {
+        let (f, w) = self.at(b);
+        f & APOSTROPHE != 0
+            && matches!(self.bytes.get(b + w), Some(b's' | b'S'))
+            && self.at(b + w + 1).0 & ALNUM == 0
+            && self.before(b) & ALNUM != 0
+    }
+
+    /// The token starting at byte `start` (not white space), whose first character has the
+    /// flags `first` and is `width` bytes long. `last` is the token before it.
+    #[inline]
+    fn token_at(&self, start: usize, first: u8, width: usize, last: Option<&Token>) -> Shape {
+        let ascii = width == 1;
+        let upper = first & UPPER != 0;
+        if first & ALNUM != 0 {
+            return self.word_at(start, first, width);
+        }
+        if first & APOSTROPHE != 0 {
+            if self.possessive_at(start) {
+                let end = start + width + 1;
+                let upper = self.bytes[end - 1] == b'S';
+                return Shape {
+                    end,
+                    kind: TokenKind::Word,
+                    ascii,
+                    upper,
+                };
+            }
+            // Plural possessive: "countries'".
+            if last.is_some_and(|t| t.end == start && t.norm.ends_with('s'))
+                && self.at(start + width).0 & ALNUM == 0
+            {
+                let kind = TokenKind::Word;
+                return Shape {
+                    end: start + width,
+                    kind,
+                    ascii,
+                    upper,
+                };
+            }
+        }
+        Shape {
+            end: start + width,
+            kind: TokenKind::Punct,
+            ascii,
+            upper,
+        }
+    }
+
+    /// The word or number starting at byte `start` with a letter or digit.
+    #[inline]
+    fn word_at(&self, start: usize, first: u8, width: usize) -> Shape {
+        let numeric = first & NUMERIC != 0;
+        // What continues the token without further questions, once it has a character that
+        // is not upper case: ASCII digits for a number, ASCII letters and digits for a word.
+        let plain = if numeric { NUMERIC } else { ALNUM };
+        let mut ascii = width == 1;
+        // The flags of all characters so far, or-ed together.
+        let mut seen = first;
+        // Whether every character so far is upper case, and how many there are.
+        let mut all_upper = first & UPPER != 0;
+        let mut count = 1;
+        let mut b = start + width;
+        loop {
+            if !all_upper {
+                // The common case, a lowercase or numeric ASCII run, in a tight loop.
+                while let Some(&x) = self.bytes.get(b)
+                    && x < 0x80
+                    && ASCII_CLASSES[usize::from(x)] & plain != 0
+                {
+                    seen |= ASCII_CLASSES[usize::from(x)];
+                    b += 1;
+                }
+            }
+            let (f, w) = self.at(b);
+            if f & ALNUM != 0 {
+                // Letters then digits stay one word ("G20"); digits then letters split
+                // ("15th" -> "15" "th") so dates read as numbers.
+                if numeric && f & NUMERIC == 0 {
+                    break;
+                }
+                // A glued byline: "IANSUpdated" -> "IANS" | "Updated".
+                if f & UPPER != 0 && all_upper && count >= 2 && self.at(b + w).0 & LOWER != 0 {
+                    break;
+                }
+                all_upper &= f & UPPER != 0;
+            } else if f & APOSTROPHE != 0 && self.at(b + w).0 & ALPHA != 0 && !self.possessive_at(b)
+            {
+                all_upper = false; // inner apostrophe: O'Brien, d'Estaing
+            } else {
+                break;
+            }
+            seen |= f;
+            ascii &= w == 1;
+            count += 1;
+            b += w;
+        }
+        let kind = if numeric {
+            TokenKind::Number
+        } else {
+            TokenKind::Word
+        };
+        Shape {
+            end: b,
+            kind,
+            ascii,
+            upper: seen & UPPER != 0,
+        }
     }
 }
 
-/// Tokenises a run without white space, appending to `tokens`.
-fn tokenize_run<C: RunChars>(text: &str, chars: &C, tokens: &mut Vec<Token>) {
-    let n = chars.len();
-    let at = |i: usize| chars.get(i).expect("index below the run's length");
-    let mut i = 0;
+/// Tokenises and sentence-splits `text` in one pass over its bytes.
+fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
+    let chars = Chars {
+        text,
+        bytes: text.as_bytes(),
+    };
+    // News text averages five to six bytes a token and over a hundred a sentence: sized so
+    // that most documents never grow these vectors.
+    let mut tokens = Vec::with_capacity(text.len() / 5 + 4);
+    let mut sentences = Vec::with_capacity(text.len() / 64 + 1);
+    // The first token of the sentence being read.
+    let mut sentence_start = 0;
+    // What lies between the last token and the next: any white space, and how many line
+    // breaks.
     let mut space_before = true;
-    while i < n {
-        let c = at(i);
-        if is_space(c) {
+    let mut newlines = 0;
+    let mut b = 0;
+    while b < text.len() {
+        let (f, w) = chars.at(b);
+        if f & SPACE != 0 {
             space_before = true;
-            i += 1;
+            newlines += usize::from(text.as_bytes()[b] == b'\n');
+            b += w;
             continue;
         }
-        let start = i;
-        let kind;
-        if c.is_alphanumeric() {
-            let numeric = c.is_numeric();
-            i += 1;
-            while i < n {
-                let c = at(i);
-                if c.is_alphanumeric() {
-                    // Letters then digits stay one word ("G20"); digits then letters split
-                    // ("15th" -> "15" "th") so dates read as numbers.
-                    if numeric && !c.is_numeric() {
-                        break;
-                    }
-                    // A glued byline: "IANSUpdated" -> "IANS" | "Updated".
-                    if c.is_uppercase()
-                        && chars.get(i + 1).is_some_and(char::is_lowercase)
-                        && i - start >= 2
-                        && (start..i).all(|k| at(k).is_uppercase())
-                    {
-                        break;
-                    }
-                    i += 1;
-                } else if is_apostrophe(c)
-                    && chars.get(i + 1).is_some_and(char::is_alphabetic)
-                    && !is_possessive_at(chars, i)
-                {
-                    i += 1; // inner apostrophe: O'Brien, d'Estaing
-                } else {
-                    break;
-                }
-            }
-            kind = if numeric {
-                TokenKind::Number
-            } else {
-                TokenKind::Word
-            };
-        } else if is_apostrophe(c) && is_possessive_at(chars, i) {
-            i += 2; // possessive "'s"
-            kind = TokenKind::Word;
-        } else if is_apostrophe(c)
-            && tokens
-                .last()
-                .is_some_and(|t: &Token| t.end == chars.byte_at(i) && t.norm.ends_with('s'))
-            && chars.get(i + 1).is_none_or(|n| !n.is_alphanumeric())
-        {
-            i += 1; // plural possessive "countries'"
-            kind = TokenKind::Word;
-        } else {
-            i += 1;
-            kind = TokenKind::Punct;
-        }
-        let (s, e) = (chars.byte_at(start), chars.byte_at(i));
-        let raw = &text[s..e];
+        let shape = chars.token_at(b, f, w, tokens.last());
+        let raw = &text[b..shape.end];
+        let norm = match (shape.ascii, shape.upper) {
+            // Nothing to fold but a backquote, which is a token of its own.
+            (true, false) if raw.as_bytes()[0] != b'`' => String::from(raw),
+            (true, _) => normalize_ascii(raw),
+            (false, _) => normalize(raw),
+        };
+        let next = tokens.len();
         tokens.push(Token {
-            start: s,
-            end: e,
-            kind,
-            norm: normalize(raw),
-            capitalized: raw.chars().next().is_some_and(char::is_uppercase),
+            start: b,
+            end: shape.end,
+            kind: shape.kind,
+            norm,
+            capitalized: f & UPPER != 0,
             space_before,
         });
-        space_before = false;
-    }
-}
-
-/// `'s` at `i` followed by a non-letter: the possessive clitic.
-fn is_possessive_at<C: RunChars>(chars: &C, i: usize) -> bool {
-    chars.get(i).is_some_and(is_apostrophe)
-        && chars.get(i + 1).is_some_and(|n| matches!(n, 's' | 'S'))
-        && chars.get(i + 2).is_none_or(|n| !n.is_alphanumeric())
-        && i > 0
-        && chars.get(i - 1).is_some_and(char::is_alphanumeric)
-}
-
-/// Splits "didn't", "can't", "won't" into the verb and "n't", so that rules can see the
-/// negation as a token of its own.
-fn split_negations(text: &str, tokens: Vec<Token>) -> Vec<Token> {
-    let splits =
-        |t: &Token| t.kind == TokenKind::Word && t.norm.len() > 3 && t.norm.ends_with("n't");
-    // Most documents have none: keep the vector rather than moving every token.
-    if !tokens.iter().any(splits) {
-        return tokens;
-    }
-    let mut out = Vec::with_capacity(tokens.len());
-    for t in tokens {
-        if splits(&t) {
-            let raw = &text[t.start..t.end];
-            // "n't" is three chars; the apostrophe may be multi-byte.
-            let cut = raw
-                .char_indices()
-                .rev()
-                .nth(2)
-                .map_or(t.start, |(b, _)| t.start + b);
-            let verb_norm = normalize(&text[t.start..cut]);
-            out.push(Token {
-                start: t.start,
-                end: cut,
-                kind: TokenKind::Word,
-                norm: verb_norm,
-                capitalized: t.capitalized,
-                space_before: t.space_before,
+        split_negation(text, &mut tokens);
+        // The new token decides whether a sentence ends before it. (A negation split off
+        // from it never ends one: it is glued to its verb.)
+        if next > 0 && ends_sentence(&tokens, next - 1, newlines) {
+            sentences.push(Sentence {
+                start: tokens[sentence_start].start,
+                end: tokens[next - 1].end,
+                tokens: sentence_start..next,
             });
-            out.push(Token {
-                start: cut,
-                end: t.end,
-                kind: TokenKind::Word,
-                norm: "n't".to_string(),
-                capitalized: false,
-                space_before: false,
-            });
-        } else {
-            out.push(t);
+            sentence_start = next;
         }
+        space_before = false;
+        newlines = 0;
+        b = shape.end;
     }
+    if let Some(last) = tokens.last() {
+        sentences.push(Sentence {
+            start: tokens[sentence_start].start,
+            end: last.end,
+            tokens: sentence_start..tokens.len(),
+        });
+    }
+    (tokens, sentences)
+}
+
+/// [`normalize`] of all-ASCII text: one pass that writes each byte once into a string of
+/// the right size.
+fn normalize_ascii(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    out.extend(raw.bytes().map(|b| match b {
+        b'`' => '\'',
+        _ => char::from(b.to_ascii_lowercase()),
+    }));
     out
 }
 
-fn split_sentences(text: &str, tokens: &[Token]) -> Vec<Sentence> {
-    let mut sentences = Vec::new();
-    let mut first = 0;
-    for i in 0..tokens.len() {
-        let end_here = i + 1 == tokens.len() || ends_sentence(text, tokens, i);
-        if end_here {
-            sentences.push(Sentence {
-                start: tokens[first].start,
-                end: tokens[i].end,
-                tokens: first..i + 1,
-            });
-            first = i + 1;
-        }
+/// Splits the last token if it is "didn't", "can't", "won't" into the verb and "n't", so
+/// that rules can see the negation as a token of its own.
+fn split_negation(text: &str, tokens: &mut Vec<Token>) {
+    let Some(token) = tokens.last_mut() else {
+        return;
+    };
+    // The last byte first: a cheap test that most words fail.
+    let norm = token.norm.as_bytes();
+    if !(token.kind == TokenKind::Word
+        && norm.len() > 3
+        && norm[norm.len() - 1] == b't'
+        && norm.ends_with(b"n't"))
+    {
+        return;
     }
-    sentences
+    // "n't" is three chars; the apostrophe may be multi-byte. Lowercasing and folding go
+    // character by character, so the verb's norm is the token's less its last three bytes.
+    let cut = text[token.start..token.end]
+        .char_indices()
+        .rev()
+        .nth(2)
+        .map_or(token.start, |(b, _)| token.start + b);
+    let end = token.end;
+    token.end = cut;
+    token.norm.truncate(token.norm.len() - 3);
+    tokens.push(Token {
+        start: cut,
+        end,
+        kind: TokenKind::Word,
+        norm: "n't".to_string(),
+        capitalized: false,
+        space_before: false,
+    });
 }
 
-/// Whether a sentence ends after token `i` (which has a successor).
-fn ends_sentence(text: &str, tokens: &[Token], i: usize) -> bool {
+/// Whether a sentence ends after token `i` (which has a successor); `newlines` counts the
+/// line breaks between the two.
+fn ends_sentence(tokens: &[Token], i: usize, newlines: usize) -> bool {
     let t = &tokens[i];
     let next = &tokens[i + 1];
-    let gap = &text[t.end..next.start];
-    let newlines = gap.matches('\n').count();
+    // Most tokens: on the same line as the next, and no terminator or closing mark (all
+    // of which are one byte long).
+    if newlines == 0 && (t.norm.len() != 1 || !next.space_before) {
+        return false;
+    }
     if newlines >= 2 {
         return true;
     }
@@ -489,22 +544,19 @@ fn ends_sentence(text: &str, tokens: &[Token], i: usize) -> bool {
             && !matches!(t.norm.as_str(), "." | "!" | "?" | ":");
         return !continues;
     }
-    if gap.is_empty() {
+    if !next.space_before {
         // Closing quote or bracket glued to the terminator: end after it, not before.
         return false;
     }
     let terminator = |tok: &Token| matches!(tok.norm.as_str(), "." | "!" | "?");
     let closing = |tok: &Token| matches!(tok.norm.as_str(), "\"" | "'" | ")");
-    let (term_idx, ok) = if terminator(t) {
-        (i, true)
+    let term_idx = if terminator(t) {
+        i
     } else if closing(t) && i > 0 && terminator(&tokens[i - 1]) {
-        (i - 1, true)
+        i - 1
     } else {
-        (i, false)
-    };
-    if !ok {
         return false;
-    }
+    };
     let starts_new = next.capitalized
         || next.kind == TokenKind::Number
         || matches!(next.norm.as_str(), "\"" | "'" | "(" | "[");
@@ -583,6 +635,54 @@ mod tests {
             &text[d.sentences[0].start..d.sentences[0].end],
             "He said \"no.\""
         );
+    }
+
+    #[test]
+    fn ascii_table_agrees_with_char() {
+        for b in 0..128u8 {
+            assert_eq!(
+                ASCII_CLASSES[usize::from(b)],
+                flags_of(char::from(b)),
+                "{b}"
+            );
+        }
+    }
+
+    #[test]
+    fn negations_split_with_any_apostrophe() {
+        let d = Document::new("t", "DIDN\u{2019}T can't n't");
+        let norms: Vec<&str> = d.tokens.iter().map(|t| t.norm.as_str()).collect();
+        assert_eq!(norms, ["did", "n't", "ca", "n't", "n't"]);
+        assert_eq!(d.token_text(1), "N\u{2019}T");
+        assert!(d.tokens[0].capitalized && !d.tokens[1].capitalized);
+    }
+
+    #[test]
+    fn a_split_negation_can_start_a_sentence() {
+        // U+02BC is a letter, so "\u{2bc}n't" is one word, split to "\u{2bc}" + "n't"; the
+        // first then reads as an opening quote.
+        let d = Document::new("t", "They left. \u{2bc}n't x");
+        assert_eq!(d.tokens[3].norm, "'");
+        assert_eq!(d.sentences.len(), 2);
+    }
+
+    #[test]
+    fn normalize_folds_and_lowercases() {
+        assert_eq!(
+            normalize("`Quote\u{2019}s\u{2013}ÉTÉ\u{201c}"),
+            "'quote's-été\""
+        );
+        assert_eq!(normalize("ABC`"), "abc'");
+    }
+
+    #[test]
+    fn non_ascii_letters_and_spaces() {
+        assert_eq!(
+            words("Ÿves\u{a0}ÉTATSUnis 3\u{2212}2 ½"),
+            ["Ÿves", "ÉTATS", "Unis", "3", "\u{2212}", "2", "½"]
+        );
+        let d = Document::new("t", "Il a dit.\u{2028}Éric est là.");
+        assert_eq!(d.sentences.len(), 2);
     }
 
     #[test]
