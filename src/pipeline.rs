@@ -241,6 +241,35 @@ impl Pipeline {
         self.to_graph(&analysis)
     }
 
+    /// Appends the graph of one analysed document as one line of JSON and a newline to
+    /// `buf`: exactly the bytes `export::json::json_line(&self.to_graph(analysis), buf)`
+    /// appends, written straight from the analysis without building the graph (what
+    /// `kgbuild --jsonl` writes per record).
+    ///
+    /// ```
+    /// let pipeline = kgbuild::Pipeline::new()?;
+    /// let doc = kgbuild::Document::new("a.txt", "Kremlin spokesman Dmitry Peskov said so.");
+    /// let analysis = pipeline.analyze(&doc);
+    /// let (mut direct, mut via_graph) = (Vec::new(), Vec::new());
+    /// pipeline.json_line(&analysis, &mut direct)?;
+    /// kgbuild::export::json::json_line(&pipeline.to_graph(&analysis), &mut via_graph)?;
+    /// assert_eq!(direct, via_graph);
+    /// # Ok::<(), kgbuild::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// None (writing into memory does not fail); the `Result` keeps the signature of
+    /// [`json_line`](crate::export::json::json_line).
+    pub fn json_line(&self, analysis: &Analysis<'_>, buf: &mut Vec<u8>) -> Result<(), Error> {
+        if self.inner.background {
+            // Background facts come from the graph's own merging: build it.
+            return crate::export::json::json_line(&self.to_graph(analysis), buf);
+        }
+        let ids = node_ids(&analysis.resolved);
+        crate::export::json::analysis_line(self.inner.gazetteer.entries(), analysis, &ids, buf);
+        Ok(())
+    }
+
     /// Turns an analysis into a graph.
     pub fn to_graph(&self, analysis: &Analysis<'_>) -> KnowledgeGraph {
         let r = &analysis.resolved;
@@ -250,21 +279,7 @@ impl Pipeline {
             id: doc.id.clone(),
             chars: doc.text.chars().count(),
         });
-        // A person the gazetteer lacks, named by one word only ("Mr. Lee"), is known only
-        // within this document: its id names the document, so that merging graphs never
-        // links two documents through a bare surname.
-        let ids: Vec<Cow<'_, str>> = r
-            .entities
-            .iter()
-            .map(|e| {
-                let one_word = || !e.name.trim().contains(char::is_whitespace);
-                if e.entry.is_none() && e.etype == EntityType::Person && one_word() {
-                    Cow::Owned(format!("{}@{}", e.id, doc.id))
-                } else {
-                    Cow::Borrowed(e.id.as_str())
-                }
-            })
-            .collect();
+        let ids = node_ids(r);
         g.reserve(r.entities.len(), analysis.relations.len());
         let entries = self.inner.gazetteer.entries();
         let ambiguity = |span: std::ops::Range<usize>| {
@@ -339,6 +354,23 @@ impl Pipeline {
         }
         g
     }
+}
+
+/// The node id of each entity of `r`: its id, except that a person the gazetteer lacks,
+/// named by one word only ("Mr. Lee"), is known only within this document: its id names the
+/// document, so that merging graphs never links two documents through a bare surname.
+fn node_ids<'a>(r: &'a Resolved<'_>) -> Vec<Cow<'a, str>> {
+    r.entities
+        .iter()
+        .map(|e| {
+            let one_word = || !e.name.trim().contains(char::is_whitespace);
+            if e.entry.is_none() && e.etype == EntityType::Person && one_word() {
+                Cow::Owned(format!("{}@{}", e.id, r.doc.id))
+            } else {
+                Cow::Borrowed(e.id.as_str())
+            }
+        })
+        .collect()
 }
 
 impl Pipeline {
