@@ -112,7 +112,7 @@ pub(crate) fn analysis_line(
         buf.extend_from_slice(br#","name":"#);
         string(buf, &e.name);
         buf.extend_from_slice(br#","type":"#);
-        string(buf, e.etype.as_str());
+        plain(buf, e.etype.as_str());
         // The first member's subtype, else the first a later member has.
         if let Some(s) = nodes
             .members(first)
@@ -219,7 +219,7 @@ fn mention(
     string(buf, &analysis.resolved.doc.text[m.span.clone()]);
     if m.via != Via::Name {
         buf.extend_from_slice(br#","via":"#);
-        string(buf, m.via.as_str());
+        plain(buf, m.via.as_str());
     }
     let span = (m.span.start, m.span.end);
     if let Ok(at) = analysis
@@ -228,7 +228,7 @@ fn mention(
     {
         let c = &analysis.choices[at];
         buf.extend_from_slice(br#","ambiguity":{"chosen_by":"#);
-        string(buf, c.chosen_by);
+        plain(buf, c.chosen_by);
         buf.extend_from_slice(br#","over":["#);
         separated(buf, c.over.iter(), |buf, &e| string(buf, &entries[e].id));
         buf.extend_from_slice(b"]}");
@@ -498,42 +498,80 @@ fn uint(buf: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    buf.extend_from_slice(&digits[at..]);
+    // Byte by byte: most numbers have a few digits, fewer than a copy call costs.
+    buf.reserve(digits.len() - at);
+    for &d in &digits[at..] {
+        buf.push(d);
+    }
+}
+
+/// A string known to need no escape (a name from the program, such as an entity type),
+/// between quotes.
+fn plain(buf: &mut Vec<u8>, s: &'static str) {
+    debug_assert!(!needs_escape(s.as_bytes()), "{s:?}");
+    buf.reserve(s.len() + 2);
+    buf.push(b'"');
+    buf.extend_from_slice(s.as_bytes());
+    buf.push(b'"');
 }
 
 /// A JSON string with serde_json's escapes: `\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, and
 /// `\u00xx` (lower-case hex) for the other control characters; everything else, `/`, DEL
 /// and non-ASCII included, as is.
 fn string(buf: &mut Vec<u8>, s: &str) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    /// Whether some byte of the word is below 0x20, a `"` or a `\` (may say yes wrongly
-    /// after a byte that is; never says no wrongly).
-    fn special(w: u64) -> bool {
-        let control = w.wrapping_sub(ONES * 0x20) & !w;
-        let quote = w ^ (ONES * u64::from(b'"'));
-        let backslash = w ^ (ONES * u64::from(b'\\'));
-        let zero = |v: u64| v.wrapping_sub(ONES) & !v;
-        (control | zero(quote) | zero(backslash)) & HIGHS != 0
-    }
     let bytes = s.as_bytes();
     buf.reserve(bytes.len() + 2);
     buf.push(b'"');
-    let mut run = 0;
-    let mut i = 0;
-    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
-    while i < bytes.len() {
-        if i + 8 <= bytes.len() {
-            if !special(word(i)) {
-                i += 8;
-                continue;
-            }
-        } else if bytes.len() >= 8 && !special(word(bytes.len() - 8)) {
-            // The last few bytes, read as the last word of the string (overlapping bytes
-            // already read): none needs an escape.
-            break;
+    if needs_escape(bytes) {
+        escape(buf, bytes);
+    } else {
+        // Nearly every string: one check, one copy.
+        buf.extend_from_slice(bytes);
+    }
+    buf.push(b'"');
+}
+
+/// Whether a byte needs an escape: below 0x20, `"` or `\`.
+const fn special_byte(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Whether some byte of `bytes` needs an escape. Long strings are read 16 bytes at a time
+/// without a branch per byte (the compiler makes vector compares of it), the last 16
+/// overlapping the ones before; 8 to 15 bytes as two overlapping words.
+fn needs_escape(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    let chunk_special = |c: &[u8; 16]| c.iter().fold(false, |found, &b| found | special_byte(b));
+    if n >= 16 {
+        let mut chunks = bytes.chunks_exact(16);
+        if chunks.any(|c| chunk_special(c.try_into().unwrap())) {
+            return true;
         }
-        let b = bytes[i];
+        chunk_special(bytes[n - 16..].try_into().unwrap())
+    } else if n >= 8 {
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+        special_in_word(word(0)) || special_in_word(word(n - 8))
+    } else {
+        bytes.iter().any(|&b| special_byte(b))
+    }
+}
+
+/// Whether some byte of the word is below 0x20, a `"` or a `\` (may say yes wrongly
+/// after a byte that is; never says no wrongly).
+fn special_in_word(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    (control | zero(quote) | zero(backslash)) & HIGHS != 0
+}
+
+/// Writes `bytes` with the escapes of [`string`] (without the quotes).
+fn escape(buf: &mut Vec<u8>, bytes: &[u8]) {
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
         let escape: &[u8] = match b {
             b'"' => br#"\""#,
             b'\\' => br"\\",
@@ -543,10 +581,7 @@ fn string(buf: &mut Vec<u8>, s: &str) {
             0x0c => br"\f",
             b'\r' => br"\r",
             0..=0x1f => b"",
-            _ => {
-                i += 1;
-                continue;
-            }
+            _ => continue,
         };
         buf.extend_from_slice(&bytes[run..i]);
         if escape.is_empty() {
@@ -562,11 +597,9 @@ fn string(buf: &mut Vec<u8>, s: &str) {
         } else {
             buf.extend_from_slice(escape);
         }
-        i += 1;
-        run = i;
+        run = i + 1;
     }
     buf.extend_from_slice(&bytes[run..]);
-    buf.push(b'"');
 }
 
 #[cfg(test)]
@@ -587,7 +620,7 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_as_serde_escapes_them() {
-        for len in 0..24 {
+        for len in 0..40 {
             for at in 0..len {
                 for special in ['"', '\\', '\n', '\u{1}', '\u{7f}', 'é'] {
                     let mut s: String = "a".repeat(len);
