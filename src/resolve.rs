@@ -252,7 +252,9 @@ pub fn resolve_with<'d>(
         gazetteer,
         roles,
         doc,
-        entities: Vec::new(),
+        // At most one entity per mention: room for all, so that the (large) entities are
+        // never moved to grow the vector.
+        entities: Vec::with_capacity(tagged.mentions.len()),
         by_id: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
         mentions: Vec::new(),
         covered: vec![false; doc.tokens.len()],
@@ -289,7 +291,8 @@ struct Resolver<'g, 'd> {
     roles: &'g RoleClasses,
     doc: &'d Document,
     entities: Vec<Entity>,
-    by_id: FxHashMap<String, usize>,
+    /// Entity by id; the ids of gazetteer entities borrowed from the gazetteer.
+    by_id: FxHashMap<Cow<'g, str>, usize>,
     mentions: Vec<ResolvedMention>,
     /// Per token: whether a mention covers it.
     covered: Vec<bool>,
@@ -329,7 +332,7 @@ fn lexicon_flags(gazetteer: &Gazetteer, doc: &Document, lexicon: &[LexHit]) -> V
     out
 }
 
-impl Resolver<'_, '_> {
+impl<'g> Resolver<'g, '_> {
     fn entity_for_entry(&mut self, entry: usize) -> usize {
         let e = &self.gazetteer.entries()[entry];
         if let Some(&i) = self.by_id.get(e.id.as_str()) {
@@ -368,9 +371,19 @@ impl Resolver<'_, '_> {
 
     fn push_entity(&mut self, e: Entity) -> usize {
         let i = self.entities.len();
-        self.by_id.insert(e.id.clone(), i);
+        self.by_id.insert(self.id_key(&e), i);
         self.entities.push(e);
         i
+    }
+
+    /// The key of an entity in `by_id`: its gazetteer entry's id when it has that id (no
+    /// copy), else a copy of its id.
+    fn id_key(&self, e: &Entity) -> Cow<'g, str> {
+        let gazetteer: &'g Gazetteer = self.gazetteer;
+        match e.entry.map(|x| &gazetteer.entries()[x].id) {
+            Some(id) if *id == e.id => Cow::Borrowed(id.as_str()),
+            _ => Cow::Owned(e.id.clone()),
+        }
     }
 
     fn add_named(&mut self, m: &Mention) {
@@ -391,11 +404,11 @@ impl Resolver<'_, '_> {
                     return;
                 }
                 let key = slug(name);
-                match self.by_id.get(&key) {
+                match self.by_id.get(key.as_str()) {
                     Some(&i) if self.entities[i].etype == *etype => i,
                     Some(_) => {
                         let key = format!("{key}-{}", etype.as_str().to_lowercase());
-                        match self.by_id.get(&key) {
+                        match self.by_id.get(key.as_str()) {
                             Some(&i) => i,
                             None => self.push_entity(new_entity(key, name, *etype)),
                         }
@@ -607,7 +620,7 @@ impl Resolver<'_, '_> {
             .entities
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
+            .map(|(i, e)| (self.id_key(e), i))
             .collect();
     }
 
@@ -925,7 +938,7 @@ impl Resolver<'_, '_> {
                 || !first.chars().next().is_some_and(char::is_uppercase)
                 || first.chars().all(|c| c.is_uppercase())
                 || generic(first)
-                || self.by_id.contains_key(&slug(first))
+                || self.by_id.contains_key(slug(first).as_str())
             {
                 continue;
             }
