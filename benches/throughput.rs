@@ -62,11 +62,12 @@ fn setup(name: &'static str, synthetic: usize, mb: f64) -> Setup {
     }
 }
 
-/// What `kgbuild --jsonl` does per record: analyse, build the graph, write its JSON line.
+/// What `kgbuild --jsonl` does per record: analyse, write the graph's JSON line.
 fn end_to_end(p: &Pipeline, id: &str, text: &str) -> usize {
-    let g = p.run(id, text);
-    let mut out = Vec::new();
-    kgbuild::export::json::json_line(&g, &mut out).expect("json");
+    let doc = kgbuild::Document::new(id, text);
+    let analysis = p.analyze(&doc);
+    let mut out = Vec::with_capacity((8 * doc.text.len()).min(1 << 20));
+    p.json_line(&analysis, &mut out).expect("json");
     out.len()
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use kgbuild::{KnowledgeGraph, export};
+use kgbuild::KnowledgeGraph;
 use rayon::prelude::*;
 
 use crate::cli::Cli;
@@ -293,9 +293,10 @@ pub fn run_jsonl(pipeline: &kgbuild::Pipeline, cli: &Cli) -> anyhow::Result<Exit
                         };
                         // `Pipeline::run` without copying the text.
                         let doc = kgbuild::Document::new(id, rec.text);
-                        let graph = pipeline.to_graph(&pipeline.analyze(&doc));
+                        let analysis = pipeline.analyze(&doc);
                         let mut buf = Vec::with_capacity((8 * doc.text.len()).min(1 << 20));
-                        export::json::json_line(&graph, &mut buf)?;
+                        // The line straight from the analysis, without building the graph.
+                        pipeline.json_line(&analysis, &mut buf)?;
                         Ok(buf)
                     })
                     .collect();

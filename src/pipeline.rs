@@ -241,6 +241,35 @@ impl Pipeline {
         self.to_graph(&analysis)
     }
 
+    /// Appends the graph of one analysed document as one line of JSON and a newline to
+    /// `buf`: exactly the bytes `export::json::json_line(&self.to_graph(analysis), buf)`
+    /// appends, written straight from the analysis without building the graph (what
+    /// `kgbuild --jsonl` writes per record).
+    ///
+    /// ```
+    /// let pipeline = kgbuild::Pipeline::new()?;
+    /// let doc = kgbuild::Document::new("a.txt", "Kremlin spokesman Dmitry Peskov said so.");
+    /// let analysis = pipeline.analyze(&doc);
+    /// let (mut direct, mut via_graph) = (Vec::new(), Vec::new());
+    /// pipeline.json_line(&analysis, &mut direct)?;
+    /// kgbuild::export::json::json_line(&pipeline.to_graph(&analysis), &mut via_graph)?;
+    /// assert_eq!(direct, via_graph);
+    /// # Ok::<(), kgbuild::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// None (writing into memory does not fail); the `Result` keeps the signature of
+    /// [`json_line`](crate::export::json::json_line).
+    pub fn json_line(&self, analysis: &Analysis<'_>, buf: &mut Vec<u8>) -> Result<(), Error> {
+        if self.inner.background {
+            // Background facts come from the graph's own merging: build it.
+            return crate::export::json::json_line(&self.to_graph(analysis), buf);
+        }
+        let ids = node_ids(&analysis.resolved);
+        crate::export::json::analysis_line(self.inner.gazetteer.entries(), analysis, &ids, buf);
+        Ok(())
+    }
+
     /// Turns an analysis into a graph.
     pub fn to_graph(&self, analysis: &Analysis<'_>) -> KnowledgeGraph {
         let r = &analysis.resolved;
@@ -250,21 +279,7 @@ impl Pipeline {
             id: doc.id.clone(),
             chars: doc.text.chars().count(),
         });
-        // A person the gazetteer lacks, named by one word only ("Mr. Lee"), is known only
-        // within this document: its id names the document, so that merging graphs never
-        // links two documents through a bare surname.
-        let ids: Vec<Cow<'_, str>> = r
-            .entities
-            .iter()
-            .map(|e| {
-                let one_word = || !e.name.trim().contains(char::is_whitespace);
-                if e.entry.is_none() && e.etype == EntityType::Person && one_word() {
-                    Cow::Owned(format!("{}@{}", e.id, doc.id))
-                } else {
-                    Cow::Borrowed(e.id.as_str())
-                }
-            })
-            .collect();
+        let ids = node_ids(r);
         g.reserve(r.entities.len(), analysis.relations.len());
         let entries = self.inner.gazetteer.entries();
         let ambiguity = |span: std::ops::Range<usize>| {
@@ -341,6 +356,23 @@ impl Pipeline {
     }
 }
 
+/// The node id of each entity of `r`: its id, except that a person the gazetteer lacks,
+/// named by one word only ("Mr. Lee"), is known only within this document: its id names the
+/// document, so that merging graphs never links two documents through a bare surname.
+fn node_ids<'a>(r: &'a Resolved<'_>) -> Vec<Cow<'a, str>> {
+    r.entities
+        .iter()
+        .map(|e| {
+            let one_word = || !e.name.trim().contains(char::is_whitespace);
+            if e.entry.is_none() && e.etype == EntityType::Person && one_word() {
+                Cow::Owned(format!("{}@{}", e.id, r.doc.id))
+            } else {
+                Cow::Borrowed(e.id.as_str())
+            }
+        })
+        .collect()
+}
+
 impl Pipeline {
     /// Runs every rule's `examples` through this pipeline and returns one message per
     /// failed expectation (empty when all pass). Relations are compared as
@@ -386,11 +418,222 @@ impl Pipeline {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    use super::{Analysis, Pipeline, PipelineBuilder};
+    use crate::disambiguate::Choice;
+    use crate::gazetteer::EntityType;
+    use crate::ner::Via;
+    use crate::resolve::{Entity, Resolved, ResolvedMention};
+    use crate::rules::Found;
+    use crate::text::Document;
+
+    fn pipeline() -> &'static Pipeline {
+        static P: OnceLock<Pipeline> = OnceLock::new();
+        P.get_or_init(|| Pipeline::new().unwrap())
+    }
+
+    /// `Pipeline::json_line` writes what serialising `to_graph` writes.
+    fn same_line(p: &Pipeline, analysis: &Analysis<'_>) {
+        let mut direct = Vec::new();
+        p.json_line(analysis, &mut direct).unwrap();
+        let mut via_graph = Vec::new();
+        crate::export::json::json_line(&p.to_graph(analysis), &mut via_graph).unwrap();
+        assert_eq!(
+            String::from_utf8(direct).unwrap(),
+            String::from_utf8(via_graph).unwrap()
+        );
+    }
+
+    fn same_line_for_text(p: &Pipeline, id: &str, text: &str) {
+        let doc = Document::new(id, text);
+        same_line(p, &p.analyze(&doc));
+    }
+
+    /// The example articles, read from `examples/`.
+    fn example_articles() -> &'static [String] {
+        static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
+        TEXTS.get_or_init(|| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+            let mut paths: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+                .collect();
+            paths.sort();
+            paths
+                .iter()
+                .map(|p| std::fs::read_to_string(p).unwrap())
+                .collect()
+        })
+    }
+
     #[test]
     fn bundled_rules_pass_their_examples() {
         let p = super::Pipeline::new().unwrap();
         assert!(p.rules().rules().len() >= 10);
         let failures = p.check_rule_examples();
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn json_line_is_the_graphs_line_for_every_example_article() {
+        let texts = example_articles();
+        assert!(texts.len() >= 4);
+        for (i, text) in texts.iter().enumerate() {
+            same_line_for_text(pipeline(), &format!("example \"{i}\"\n"), text);
+        }
+        // With background facts the graph is built: still the same line.
+        let mut b = PipelineBuilder::new();
+        let background = b.background(true).build().unwrap();
+        same_line_for_text(&background, "bg", &texts[0]);
+    }
+
+    /// Sentences of the example articles, glued in any order with odd text between.
+    fn article_like() -> impl Strategy<Value = String> {
+        let sentences: Vec<String> = example_articles()
+            .iter()
+            .flat_map(|t| t.split_inclusive(". "))
+            .map(str::to_string)
+            .collect();
+        let piece = prop_oneof![
+            4 => proptest::sample::select(sentences),
+            1 => Just(" He said she would go. The two leaders met.".to_string()),
+            1 => Just("Mr. Lee and Lee met Lee in Paris, Texas. ".to_string()),
+            1 => "[\"\\\\\u{0}-\u{1f}\u{7f}é中 a-zA-Z.,]{0,12}",
+        ];
+        prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn json_line_is_the_graphs_line_for_generated_text(text in article_like()) {
+            same_line_for_text(pipeline(), "gen\t\"1\"", &text);
+        }
+    }
+
+    fn entity(id: &str, name: &str, etype: EntityType, subtype: &str) -> Entity {
+        Entity {
+            id: id.to_string(),
+            name: name.to_string(),
+            etype,
+            subtype: subtype.to_string(),
+            aliases: BTreeSet::new(),
+            entry: None,
+            role_classes: BTreeSet::new(),
+            gender: None,
+            text_roles: BTreeSet::new(),
+            titles: BTreeSet::new(),
+        }
+    }
+
+    fn mention(span: std::ops::Range<usize>, entities: Vec<usize>, via: Via) -> ResolvedMention {
+        ResolvedMention {
+            tokens: span.clone(),
+            span,
+            entities,
+            via,
+        }
+    }
+
+    fn found(
+        subject: usize,
+        predicate: &str,
+        object: usize,
+        evidence: std::ops::Range<usize>,
+        attributes: &[(&str, &str)],
+        rule: &str,
+    ) -> Found {
+        Found {
+            subject,
+            predicate: predicate.to_string(),
+            object,
+            attributes: attributes
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+            evidence,
+            rule: rule.to_string(),
+        }
+    }
+
+    /// What text rarely gives: entities sharing a node id (merged into one node), relations
+    /// merged into one edge (repeated evidence, attributes filled in), several edges
+    /// between two nodes, group mentions, references and settled ambiguities.
+    #[test]
+    fn json_line_merges_nodes_and_edges_as_the_graph_does() {
+        let p = pipeline();
+        let entries = p.gazetteer().entries();
+        let russia = entries.iter().position(|e| e.id == "russia").unwrap();
+        let text = "Lee met Lee. \"Acme\" Corp and Russian ACME\tmet. They met again.";
+        let doc = Document::new("d\"1", text);
+        let mut lee = entity("lee-kim", "Lee Kim", EntityType::Person, "");
+        lee.aliases.insert("Mr Lee".into());
+        let mut lee_again = entity("lee-kim", "Kim Lee", EntityType::Person, "politician");
+        lee_again
+            .aliases
+            .extend(["Lee Kim".into(), "Mr Lee".into(), "Lee\tL.".into()]);
+        let mut acme = entity("russia", "Acme \"Corp\"", EntityType::Organization, "");
+        acme.aliases.insert("Acme".into());
+        let mut acme_entry = entity("russia", "Russia", EntityType::Location, "country");
+        acme_entry.entry = Some(russia);
+        acme_entry.aliases.extend(["ACME".into(), "Acme".into()]);
+        let resolved = Resolved {
+            doc: &doc,
+            entities: vec![lee, acme, lee_again, acme_entry],
+            mentions: vec![
+                mention(0..3, vec![0], Via::Name),
+                mention(8..11, vec![2], Via::Surname),
+                mention(13..24, vec![1], Via::Name),
+                mention(29..36, vec![3], Via::Demonym),
+                mention(37..41, vec![3], Via::Acronym),
+                mention(47..51, vec![0, 3, 0], Via::Group),
+            ],
+            lexicon: Vec::new(),
+            home_country: None,
+        };
+        let relations = vec![
+            found(0, "met_with", 1, 0..12, &[("date", "1")], "r1"),
+            found(2, "met_with", 3, 0..12, &[("date", "2")], "r2"),
+            found(
+                2,
+                "met_with",
+                3,
+                13..46,
+                &[("date", "3"), ("place", "x\n")],
+                "r3",
+            ),
+            found(0, "talked_to", 3, 13..46, &[], "r4"),
+            found(3, "met_with", 0, 47..62, &[], "r5"),
+            found(1, "met_with", 2, 47..62, &[], "r6"),
+        ];
+        let choices = vec![
+            Choice {
+                span: 13..24,
+                chosen: russia,
+                over: vec![0, russia],
+                chosen_by: "context",
+            },
+            Choice {
+                span: 37..41,
+                chosen: russia,
+                over: vec![],
+                chosen_by: "order",
+            },
+        ];
+        let analysis = Analysis {
+            resolved,
+            relations,
+            choices,
+        };
+        same_line(p, &analysis);
+        let g = p.to_graph(&analysis);
+        assert_eq!(g.node_count(), 2);
+        assert_eq!(g.edge_count(), 3);
     }
 }

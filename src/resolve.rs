@@ -12,6 +12,7 @@
 //! Invariants: mentions are sorted by position and never overlap; a group mention points at
 //! two or more entities, every other mention at exactly one.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -108,6 +109,9 @@ pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
 #[derive(Clone, Debug, Default)]
 pub struct RoleClasses {
     by_predicate: FxHashMap<String, Vec<String>>,
+    /// Per title entry (lexicon `title`): its `class` and `predicate` attributes, read
+    /// once rather than for every title the text writes before a name.
+    titles: FxHashMap<usize, TitleFacts>,
     /// Per country: its organisations, each with its name and aliases in lower case.
     orgs_by_country: FxHashMap<String, Vec<(usize, Vec<String>)>>,
     /// Names and aliases of the generic lexicon words ("generic_word", "function_word",
@@ -120,6 +124,15 @@ pub struct RoleClasses {
     /// (reading the attributes again for each entity cost more than the rest of making
     /// it).
     entry_facts: Box<[OnceLock<EntryFacts>]>,
+}
+
+/// The attributes of a title entry that resolution reads.
+#[derive(Clone, Debug, Default)]
+struct TitleFacts {
+    /// The role class it gives (`diplomat`, `head_of_state`...).
+    class: Option<String>,
+    /// The predicate it gives (`foreign_minister`...).
+    predicate: Option<String>,
 }
 
 /// What [`Resolver::entity_for_entry`] reads from a gazetteer entry's attributes.
@@ -139,6 +152,7 @@ impl RoleClasses {
             FxHashMap::default();
         let mut generic_lower = FxHashSet::default();
         let mut generic_aliases = FxHashSet::default();
+        let mut titles = FxHashMap::default();
         for (i, e) in gazetteer.entries().iter().enumerate() {
             if e.kind == crate::gazetteer::EntryKind::Lexicon
                 && matches!(
@@ -167,15 +181,24 @@ impl RoleClasses {
             if e.subtype != "title" {
                 continue;
             }
-            if let (Some(p), Some(c)) = (e.attr("predicate"), e.attr("class")) {
+            let (predicate, class) = (e.attr("predicate"), e.attr("class"));
+            if let (Some(p), Some(c)) = (predicate, class) {
                 by_predicate
                     .entry(p.to_string())
                     .or_default()
                     .push(c.to_string());
             }
+            titles.insert(
+                i,
+                TitleFacts {
+                    class: class.map(str::to_string),
+                    predicate: predicate.map(str::to_string),
+                },
+            );
         }
         RoleClasses {
             by_predicate,
+            titles,
             orgs_by_country,
             generic_lower,
             generic_aliases,
@@ -192,8 +215,20 @@ impl RoleClasses {
     /// Reads the facts of entry `entry` from its attributes.
     fn read_facts(&self, gazetteer: &Gazetteer, entry: usize) -> EntryFacts {
         let e = &gazetteer.entries()[entry];
+        // One pass over the attributes for both values (each `attr` call reads them all).
+        let (mut role, mut gender) = (None, None);
+        for (key, value) in e.attributes.iter() {
+            match key {
+                "role" if role.is_none() => role = Some(value),
+                "gender" if gender.is_none() => gender = Some(value),
+                _ => continue,
+            }
+            if role.is_some() && gender.is_some() {
+                break;
+            }
+        }
         let mut role_classes = BTreeSet::new();
-        if let Some(roles) = e.attr("role") {
+        if let Some(roles) = role {
             for role in roles.split(',') {
                 let predicate = role.split(':').next().unwrap_or("");
                 role_classes.extend(self.of(predicate).iter().cloned());
@@ -201,7 +236,7 @@ impl RoleClasses {
         }
         EntryFacts {
             role_classes: role_classes.into_iter().collect(),
-            gender: e.attr("gender").and_then(|g| g.chars().next()),
+            gender: gender.and_then(|g: &str| g.chars().next()),
         }
     }
 }
@@ -217,7 +252,9 @@ pub fn resolve_with<'d>(
         gazetteer,
         roles,
         doc,
-        entities: Vec::new(),
+        // At most one entity per mention: room for all, so that the (large) entities are
+        // never moved to grow the vector.
+        entities: Vec::with_capacity(tagged.mentions.len()),
         by_id: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
         mentions: Vec::new(),
         covered: vec![false; doc.tokens.len()],
@@ -254,7 +291,8 @@ struct Resolver<'g, 'd> {
     roles: &'g RoleClasses,
     doc: &'d Document,
     entities: Vec<Entity>,
-    by_id: FxHashMap<String, usize>,
+    /// Entity by id; the ids of gazetteer entities borrowed from the gazetteer.
+    by_id: FxHashMap<Cow<'g, str>, usize>,
     mentions: Vec<ResolvedMention>,
     /// Per token: whether a mention covers it.
     covered: Vec<bool>,
@@ -294,7 +332,7 @@ fn lexicon_flags(gazetteer: &Gazetteer, doc: &Document, lexicon: &[LexHit]) -> V
     out
 }
 
-impl Resolver<'_, '_> {
+impl<'g> Resolver<'g, '_> {
     fn entity_for_entry(&mut self, entry: usize) -> usize {
         let e = &self.gazetteer.entries()[entry];
         if let Some(&i) = self.by_id.get(e.id.as_str()) {
@@ -333,9 +371,19 @@ impl Resolver<'_, '_> {
 
     fn push_entity(&mut self, e: Entity) -> usize {
         let i = self.entities.len();
-        self.by_id.insert(e.id.clone(), i);
+        self.by_id.insert(self.id_key(&e), i);
         self.entities.push(e);
         i
+    }
+
+    /// The key of an entity in `by_id`: its gazetteer entry's id when it has that id (no
+    /// copy), else a copy of its id.
+    fn id_key(&self, e: &Entity) -> Cow<'g, str> {
+        let gazetteer: &'g Gazetteer = self.gazetteer;
+        match e.entry.map(|x| &gazetteer.entries()[x].id) {
+            Some(id) if *id == e.id => Cow::Borrowed(id.as_str()),
+            _ => Cow::Owned(e.id.clone()),
+        }
     }
 
     fn add_named(&mut self, m: &Mention) {
@@ -356,11 +404,11 @@ impl Resolver<'_, '_> {
                     return;
                 }
                 let key = slug(name);
-                match self.by_id.get(&key) {
+                match self.by_id.get(key.as_str()) {
                     Some(&i) if self.entities[i].etype == *etype => i,
                     Some(_) => {
                         let key = format!("{key}-{}", etype.as_str().to_lowercase());
-                        match self.by_id.get(&key) {
+                        match self.by_id.get(key.as_str()) {
                             Some(&i) => i,
                             None => self.push_entity(new_entity(key, name, *etype)),
                         }
@@ -572,7 +620,7 @@ impl Resolver<'_, '_> {
             .entities
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
+            .map(|(i, e)| (self.id_key(e), i))
             .collect();
     }
 
@@ -661,45 +709,53 @@ impl Resolver<'_, '_> {
     /// document names exactly one person with that name part. A person named by one word
     /// only is that word elsewhere too.
     fn link_name_parts(&mut self) {
-        let mut parts: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        // Per name part: the one person it names, or `SEVERAL`. Parts borrow the names
+        // (no copy per word), and a number is enough where a list of people was kept.
+        const SEVERAL: usize = usize::MAX;
+        fn add<'a>(parts: &mut FxHashMap<Cow<'a, str>, usize>, part: Cow<'a, str>, person: usize) {
+            parts
+                .entry(part)
+                .and_modify(|p| {
+                    if *p != person {
+                        *p = SEVERAL;
+                    }
+                })
+                .or_insert(person);
+        }
+        let mut parts: FxHashMap<Cow<'_, str>, usize> = FxHashMap::default();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Person {
                 continue;
             }
-            let mut names: BTreeSet<&str> = BTreeSet::new();
-            names.insert(&e.name);
-            for a in &e.aliases {
-                names.insert(a);
-            }
-            let mut words_seen = BTreeSet::new();
-            for n in names {
-                let words = name_words(n);
-                // A person named by one word ("Governor Aldridge") is that word wherever
-                // else it stands alone.
-                if words.len() == 1 && n == e.name.as_str() && n.chars().count() > 2 {
-                    words_seen.insert(words[0].clone());
-                }
-                if words.len() < 2 {
+            let aliases = e.aliases.iter().filter(|a| **a != e.name);
+            for n in std::iter::once(&e.name).chain(aliases) {
+                let mut words = name_words_iter(n);
+                let (Some(first), second) = (words.next(), words.next()) else {
                     continue;
-                }
+                };
+                let Some(second) = second else {
+                    // A person named by one word ("Governor Aldridge") is that word
+                    // wherever else it stands alone.
+                    if *n == e.name && n.chars().count() > 2 {
+                        add(&mut parts, Cow::Borrowed(first), i);
+                    }
+                    continue;
+                };
                 // The surname, and the given name: a reader links both.
-                words_seen.insert(words[words.len() - 1].clone());
-                words_seen.insert(words[0].clone());
+                add(&mut parts, Cow::Borrowed(words.last().unwrap_or(second)), i);
+                add(&mut parts, Cow::Borrowed(first), i);
                 // Compound surnames: "da Silva", "von der Leyen".
                 let lower_particle = n
                     .split_whitespace()
                     .position(|w| w.chars().next().is_some_and(char::is_lowercase));
                 if let Some(p) = lower_particle {
                     let tail: Vec<&str> = n.split_whitespace().skip(p).collect();
-                    words_seen.insert(tail.join(" "));
+                    add(&mut parts, Cow::Owned(tail.join(" ")), i);
                 }
             }
-            for w in words_seen {
-                let list = parts.entry(w).or_default();
-                if !list.contains(&i) {
-                    list.push(i);
-                }
-            }
+        }
+        if parts.is_empty() {
+            return;
         }
         let doc = self.doc;
         let toks = &doc.tokens;
@@ -725,10 +781,10 @@ impl Resolver<'_, '_> {
                 let e = toks[i + len - 1].end;
                 let text = single_spaced(&doc.text[s..e]);
                 // The word must end there: "Lee" is not part of "Leeds".
-                if let Some(list) = parts.get(&*text)
-                    && list.len() == 1
+                if let Some(&person) = parts.get(&*text)
+                    && person != SEVERAL
                 {
-                    best = Some((len, list[0]));
+                    best = Some((len, person));
                     break;
                 }
             }
@@ -792,11 +848,23 @@ impl Resolver<'_, '_> {
                     continue;
                 }
                 let ent = &mut self.entities[idx];
-                if let Some(c) = entry.attr("class") {
-                    ent.role_classes.insert(c.to_string());
+                // Role classes made for another gazetteer have no facts for the entry.
+                let read;
+                let facts = match self.roles.titles.get(&e) {
+                    Some(f) => f,
+                    None => {
+                        read = TitleFacts {
+                            class: entry.attr("class").map(str::to_string),
+                            predicate: entry.attr("predicate").map(str::to_string),
+                        };
+                        &read
+                    }
+                };
+                if let Some(c) = &facts.class {
+                    ent.role_classes.insert(c.clone());
                 }
-                if let Some(p) = entry.attr("predicate") {
-                    ent.text_roles.insert(p.to_string());
+                if let Some(p) = &facts.predicate {
+                    ent.text_roles.insert(p.clone());
                 }
                 ent.titles.insert(e);
             }
@@ -857,7 +925,7 @@ impl Resolver<'_, '_> {
             self.roles.generic_lower.contains(&w.to_lowercase())
                 || self.roles.generic_aliases.contains(w)
         };
-        let mut short: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        let mut short: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Organization {
                 continue;
@@ -870,11 +938,11 @@ impl Resolver<'_, '_> {
                 || !first.chars().next().is_some_and(char::is_uppercase)
                 || first.chars().all(|c| c.is_uppercase())
                 || generic(first)
-                || self.by_id.contains_key(&slug(first))
+                || self.by_id.contains_key(slug(first).as_str())
             {
                 continue;
             }
-            short.entry(first.to_string()).or_default().push(i);
+            short.entry(first).or_default().push(i);
         }
         if short.is_empty() {
             return;
@@ -886,6 +954,10 @@ impl Resolver<'_, '_> {
                 continue;
             }
             let text = &self.doc.text[t.start..t.end];
+            // Every short name starts with a capital: most words need no look-up.
+            if !text.chars().next().is_some_and(char::is_uppercase) {
+                continue;
+            }
             if let Some([e]) = short.get(text).map(|v| &v[..]) {
                 added.push(ResolvedMention {
                     span: t.start..t.end,
@@ -1091,10 +1163,14 @@ fn single_spaced(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// The words of a personal name, without initials' periods.
 fn name_words(name: &str) -> Vec<String> {
+    name_words_iter(name).map(str::to_string).collect()
+}
+
+/// [`name_words`], borrowed.
+fn name_words_iter(name: &str) -> impl Iterator<Item = &str> {
     name.split_whitespace()
-        .map(|w| w.trim_end_matches('.').to_string())
+        .map(|w| w.trim_end_matches('.'))
         .filter(|w| !w.is_empty())
-        .collect()
 }
 
 /// Whether `part` is a contiguous run of the words of `full`.
