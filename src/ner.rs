@@ -193,15 +193,14 @@ impl Recognizer {
     /// Finds mentions and lexicon hits in `doc`.
     pub fn tag<'d>(&self, gazetteer: &Gazetteer, doc: &'d Document) -> Tagged<'d> {
         let mut lexicon = Vec::new();
-        self.lexicon.find_each(doc, |h, tokens| {
-            lexicon.push(LexHit {
-                span: h.start..h.end,
-                tokens,
-                entries: std::iter::once(h.entry)
-                    .chain(h.alternatives.iter().copied())
-                    .collect(),
+        self.lexicon
+            .find_each_entries(doc, |span, tokens, entries| {
+                lexicon.push(LexHit {
+                    span,
+                    tokens,
+                    entries: entries.collect(),
+                });
             });
-        });
         let mut mentions = Vec::new();
         self.names.find_each(doc, |h: Hit, tokens| {
             mentions.push(Mention {
@@ -280,6 +279,7 @@ impl Recognizer {
         let doc = tagged.doc;
         let toks = &doc.tokens;
         let mut found = Vec::new();
+        let mut covering = Covering::new(mentions);
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
@@ -301,7 +301,6 @@ impl Recognizer {
             // A mid-sentence run of two or three capitalised words that are no lexicon word
             // reads as a person's name in news copy ("Ovidiu Pascaru scored").
             let mid_sentence = i > 0
-                && doc.sentences[doc.sentence_of_token(i)].tokens.start != i
                 && toks[i - 1].kind == TokenKind::Word
                 && !toks[i - 1].capitalized
                 // "the Olive Tree", "of Colored People": articles and prepositions introduce
@@ -314,10 +313,12 @@ impl Recognizer {
                         | "past" | "beyond" | "along" | "off" | "near" | "within"
                 )
                 && lex_at(tagged, i).is_none()
-                && t.norm.chars().count() > 2;
+                && t.norm.chars().count() > 2
+                // Last: the sentence is found by a search.
+                && doc.sentences[doc.sentence_of_token(i)].tokens.start != i;
             let given = t.capitalized
                 && t.kind == TokenKind::Word
-                && mention_covering(mentions, i).is_none()
+                && covering.at(i).is_none()
                 && (initial
                     || mid_sentence
                     || self.given_names.contains(&t.norm)
@@ -411,6 +412,33 @@ fn lex_at<'a>(tagged: &'a Tagged<'_>, i: usize) -> Option<&'a LexHit> {
 fn mention_covering(mentions: &[Mention], i: usize) -> Option<&Mention> {
     let k = mentions.partition_point(|m| m.tokens.end <= i);
     mentions.get(k).filter(|m| m.tokens.start <= i)
+}
+
+/// [`mention_covering`] for a pass whose token index never decreases: it walks forward
+/// through the (sorted, non-overlapping) mentions instead of searching them for every token.
+#[derive(Clone)]
+struct Covering<'m> {
+    mentions: &'m [Mention],
+    /// Mentions before `next` end at or before the last token asked about.
+    next: usize,
+}
+
+impl<'m> Covering<'m> {
+    fn new(mentions: &'m [Mention]) -> Covering<'m> {
+        Covering { mentions, next: 0 }
+    }
+
+    /// The mention covering token `i`; `i` may not be smaller than in the last call.
+    fn at(&mut self, i: usize) -> Option<&'m Mention> {
+        while self
+            .mentions
+            .get(self.next)
+            .is_some_and(|m| m.tokens.end <= i)
+        {
+            self.next += 1;
+        }
+        self.mentions.get(self.next).filter(|m| m.tokens.start <= i)
+    }
 }
 
 /// Particles that may stand inside a personal name in lowercase.
@@ -811,7 +839,13 @@ fn find_single_names(
     let toks = &doc.tokens;
     let norm = |k: usize| toks.get(k).map_or("", |t| t.norm.as_str());
     let mut found = Vec::new();
+    let mut covering = Covering::new(mentions);
     for i in 0..toks.len() {
+        // `name_token` wants a capitalised word: most tokens stop here, before the costlier
+        // tests.
+        if !(toks[i].capitalized && toks[i].kind == TokenKind::Word) {
+            continue;
+        }
         let raw = &doc.text[toks[i].start..toks[i].end];
         let single = name_token(gazetteer, tagged, i)
             && raw.chars().count() > 2
@@ -822,7 +856,7 @@ fn find_single_names(
                         .iter()
                         .all(|&e| gazetteer.entries()[e].subtype == "first_name")
             })
-            && mention_covering(mentions, i).is_none()
+            && covering.at(i).is_none()
             && (i == 0
                 || !name_token(gazetteer, tagged, i - 1)
                 || doc.sentences[doc.sentence_of_token(i)].tokens.start == i)
@@ -905,6 +939,10 @@ fn find_acronym_orgs(
     let toks = &doc.tokens;
     let mut found = Vec::new();
     for (i, t) in toks.iter().enumerate() {
+        // An acronym starts with a capital: most tokens stop here, before the text is read.
+        if !(t.capitalized && t.kind == TokenKind::Word) {
+            continue;
+        }
         let raw = &doc.text[t.start..t.end];
         let acronym = t.kind == TokenKind::Word
             && (2..=6).contains(&raw.chars().count())
@@ -1162,6 +1200,7 @@ fn find_organizations(
     };
     let connector = |i: usize| matches!(toks[i].norm.as_str(), "of" | "for" | "and" | "&" | "on");
     let mut found = Vec::new();
+    let mut covering = Covering::new(mentions);
     let mut i = 0;
     while i < toks.len() {
         // A run may start on a demonym or on a place below a country ("Oregon Timber
@@ -1173,7 +1212,8 @@ fn find_organizations(
                         && gazetteer.entries()[*entry].subtype != "country")
         };
         if !org_word(i)
-            || mention_covering(mentions, i)
+            || covering
+                .at(i)
                 .is_some_and(|m| m.via != Via::Demonym && !starts_on_place(m))
         {
             i += 1;
@@ -1181,11 +1221,19 @@ fn find_organizations(
         }
         // Extend a run of capitalised words, connectors and place names.
         let sentence = doc.sentence_of_token(i);
+        // The run stays in the sentence: `sentence_of_token(j) == sentence` for every later
+        // token of it, and for every later token at all in the last sentence.
+        let sentence_end = if sentence + 1 < doc.sentences.len() {
+            doc.sentences[sentence].tokens.end
+        } else {
+            usize::MAX
+        };
         let start = i;
         let mut j = i;
         let mut last_good = None;
-        while j < toks.len() && doc.sentence_of_token(j) == sentence {
-            if let Some(m) = mention_covering(mentions, j) {
+        let mut run_covering = covering.clone();
+        while j < toks.len() && j < sentence_end {
+            if let Some(m) = run_covering.at(j) {
                 // Places and demonyms may sit inside an organisation's name; people may not.
                 let ok = match &m.target {
                     Target::Entry { entry, .. } => {
@@ -1290,6 +1338,28 @@ fn find_organizations(
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn covering_walks_to_the_same_mentions_as_the_search() {
+        let mention = |tokens: Range<usize>| Mention {
+            span: tokens.clone(),
+            tokens,
+            target: Target::Found {
+                name: String::new(),
+                etype: EntityType::Person,
+            },
+            via: Via::Context,
+        };
+        let mentions = vec![mention(1..3), mention(3..4), mention(7..10)];
+        let mut covering = Covering::new(&mentions);
+        for i in 0..12 {
+            assert_eq!(covering.at(i), mention_covering(&mentions, i), "token {i}");
+        }
+        let mut sparse = Covering::new(&mentions);
+        for i in [0, 2, 5, 9, 11] {
+            assert_eq!(sparse.at(i), mention_covering(&mentions, i), "token {i}");
+        }
+    }
 
     fn tag_names(text: &str) -> Vec<(String, String)> {
         let mut g = Gazetteer::bundled_lexicon();

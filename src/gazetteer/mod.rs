@@ -1178,28 +1178,14 @@ impl Matcher {
         };
         let bytes = compiled.bytes();
         let layout = &compiled.layout;
-        let mut ti = 0;
-        while ti < doc.tokens.len() {
-            let found = match &self.ac {
-                Some(ac) => find_ac(ac, doc, ti),
-                None => longest_at(layout, bytes, doc, ti),
-            };
-            let Some((next, pattern)) = found else {
-                ti += 1;
-                continue;
-            };
-            let end = doc.tokens[next - 1].end;
-            if layout.locative(bytes, pattern) && !in_place_context(doc, ti, next) {
-                ti += 1;
-                continue;
-            }
+        self.scan(doc, |tokens, pattern| {
             let (entry, via) = layout
                 .candidates(bytes, pattern)
                 .next()
                 .expect("every form has a candidate");
             let hit = Hit {
-                start: doc.tokens[ti].start,
-                end,
+                start: doc.tokens[tokens.start].start,
+                end: doc.tokens[tokens.end - 1].end,
                 entry,
                 via: via_of(via),
                 alternatives: Arc::clone(
@@ -1208,7 +1194,64 @@ impl Matcher {
                         .unwrap_or(&self.none),
                 ),
             };
-            f(hit, ti..next);
+            f(hit, tokens);
+        });
+    }
+
+    /// As [`Matcher::find_each`], handing `f` the byte span, the token range and the
+    /// candidate entries (best first, as [`Hit::entry`] then [`Hit::alternatives`]) of
+    /// each hit: for callers that copy the entries anyway, without sharing a list.
+    pub(crate) fn find_each_entries(
+        &self,
+        doc: &Document,
+        mut f: impl FnMut(Range<usize>, Range<usize>, &mut dyn ExactSizeIterator<Item = usize>),
+    ) {
+        let Some(compiled) = &self.forms else {
+            return;
+        };
+        let bytes = compiled.bytes();
+        let layout = &compiled.layout;
+        self.scan(doc, |tokens, pattern| {
+            let span = doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end;
+            f(
+                span,
+                tokens,
+                &mut layout.candidates(bytes, pattern).map(|(e, _)| e),
+            );
+        });
+    }
+
+    /// The hits of [`Matcher::find`] as (token range, pattern).
+    fn scan(&self, doc: &Document, mut f: impl FnMut(Range<usize>, usize)) {
+        let Some(compiled) = &self.forms else {
+            return;
+        };
+        let bytes = compiled.bytes();
+        let layout = &compiled.layout;
+        let text = doc.text.as_bytes();
+        let mut ti = 0;
+        while ti < doc.tokens.len() {
+            let found = match &self.ac {
+                Some(ac) => find_ac(ac, doc, ti),
+                None => {
+                    // Most tokens start no form: the filter says so without a call.
+                    let tok = &doc.tokens[ti];
+                    if !layout.may_start(bytes, text, tok.start, tok.end) {
+                        ti += 1;
+                        continue;
+                    }
+                    longest_at(layout, bytes, doc, ti)
+                }
+            };
+            let Some((next, pattern)) = found else {
+                ti += 1;
+                continue;
+            };
+            if layout.locative(bytes, pattern) && !in_place_context(doc, ti, next) {
+                ti += 1;
+                continue;
+            }
+            f(ti..next, pattern);
             ti = next;
         }
     }
@@ -1216,28 +1259,30 @@ impl Matcher {
 
 /// The token map's scan: the longest form that starts at token `ti` and ends on a token
 /// end, extending token by token while the text so far is a known prefix, so a token that
-/// starts no name costs one lookup. A form's hit is checked against its stored text, so a
-/// hash collision cannot produce a false hit.
+/// starts no name costs one lookup (and most never get here: see `may_start`). The span's hash grows
+/// with it rather than being recomputed. A form's hit is checked against its stored text,
+/// so a hash collision cannot produce a false hit.
 fn longest_at(
     layout: &MatcherLayout,
     bytes: &[u8],
     doc: &Document,
     ti: usize,
 ) -> Option<(usize, usize)> {
+    let text = doc.text.as_bytes();
     let start = doc.tokens[ti].start;
+    let mut hasher = compiled::KeyHasher::new(start);
     let mut best = None;
-    for (k, tok) in doc.tokens.iter().enumerate().skip(ti) {
+    for (k, tok) in doc.tokens[ti..].iter().enumerate() {
         if tok.end - start > layout.max_len {
             break;
         }
-        let key = &doc.text[start..tok.end];
-        let Some((pattern, prefix)) = layout.lookup(bytes, compiled::key_hash(key)) else {
+        let Some((pattern, prefix)) = layout.lookup(bytes, hasher.hash_to(text, tok.end)) else {
             break;
         };
         if let Some(p) = pattern
-            && layout.form(bytes, p) == key.as_bytes()
+            && layout.form(bytes, p) == &text[start..tok.end]
         {
-            best = Some((k + 1, p));
+            best = Some((ti + k + 1, p));
         }
         if !prefix {
             break;
