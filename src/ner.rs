@@ -133,6 +133,9 @@ pub struct Tagged<'d> {
     /// Per token, the index in `lexicon` of the hit starting there ([`NO_HIT`] if none), so
     /// that the name passes in [`Recognizer::tag`] find it without a search.
     lex_starts: Vec<u32>,
+    /// Per token, whether it can be part of a name (see [`name_token`]), worked out once:
+    /// the name passes ask about most capitalised tokens several times.
+    name_tokens: Vec<bool>,
 }
 
 /// No lexicon hit starts at this token (see `Tagged::lex_starts`).
@@ -198,7 +201,7 @@ impl Recognizer {
                 lexicon.push(LexHit {
                     span,
                     tokens,
-                    entries: entries.collect(),
+                    entries,
                 });
             });
         let mut mentions = Vec::new();
@@ -238,7 +241,13 @@ impl Recognizer {
             mentions: Vec::new(),
             lexicon,
             lex_starts,
+            name_tokens: Vec::new(),
         };
+        tagged.name_tokens = (doc.tokens.iter().enumerate())
+            .map(|(i, t)| {
+                t.capitalized && t.kind == TokenKind::Word && is_name_token(gazetteer, &tagged, i)
+            })
+            .collect();
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
         let elections = find_elections(gazetteer, &tagged, &mentions);
@@ -259,7 +268,7 @@ impl Recognizer {
         merge_found(&mut mentions, single);
         let acronyms = find_acronym_orgs(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, acronyms);
-        let teams = find_teams_in_tables(gazetteer, &tagged, &mentions);
+        let teams = find_teams_in_tables(&tagged, &mentions);
         merge_found(&mut mentions, teams);
         tagged.mentions = mentions;
         tagged
@@ -327,7 +336,7 @@ impl Recognizer {
                     }));
             // "the Olive Tree": a name after an article is not a person's.
             let after_article = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an");
-            if !given || after_article || !name_token(gazetteer, tagged, i) {
+            if !given || after_article || !name_token(tagged, i) {
                 i += 1;
                 continue;
             }
@@ -448,17 +457,20 @@ const NAME_PARTICLES: &[&str] = &[
 ];
 
 /// Whether token `i` can be part of a name: a capitalised word that is not a lexicon word
-/// (title, verb, month, function word), or an initial ("S.").
-fn name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
+/// (title, verb, month, function word), or an initial ("S."). False past the last token.
+fn name_token(tagged: &Tagged<'_>, i: usize) -> bool {
+    tagged.name_tokens.get(i).copied().unwrap_or(false)
+}
+
+/// Works out [`name_token`] for token `i` (which exists), from the lexicon hits.
+fn is_name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
     let doc = tagged.doc;
-    let Some(t) = doc.tokens.get(i) else {
-        return false;
-    };
+    let t = &doc.tokens[i];
     if t.kind != TokenKind::Word || !t.capitalized {
         return false;
     }
     // An initial ("A. Okafor"), even when the letter is also a word.
-    if t.norm.chars().count() == 1
+    if one_char(&t.norm)
         && doc
             .tokens
             .get(i + 1)
@@ -469,7 +481,8 @@ fn name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
     // An all-capitals word is an acronym ("PM IST"), not a name, unless the whole sentence
     // is in capitals (a headline).
     let raw = &doc.text[t.start..t.end];
-    if raw.chars().count() > 1 && !raw.chars().any(char::is_lowercase) {
+    // The lowercase test first: it stops at the second letter of most names.
+    if !raw.chars().any(char::is_lowercase) && !one_char(raw) && !raw.is_empty() {
         let s = &doc.sentences[doc.sentence_of_token(i)];
         if doc.text[s.start..s.end].chars().any(char::is_lowercase) {
             return false;
@@ -500,6 +513,12 @@ fn name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
         }
     }
     true
+}
+
+/// Whether `s` is one character long (`s.chars().count() == 1` without counting them all).
+fn one_char(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some() && chars.next().is_none()
 }
 
 /// Persons named right after a title or honorific: "Kremlin spokesman Dmitry Peskov",
@@ -669,13 +688,13 @@ fn find_people_in_appositions(
         let mut start = comma;
         while start > 0
             && comma - start < 6
-            && (name_token(gazetteer, tagged, start - 1)
+            && (name_token(tagged, start - 1)
                 || (toks[start - 1].norm == "-" && !toks[start - 1].space_before))
             && mention_covering(mentions, start - 1).is_none()
         {
             start -= 1;
         }
-        while start < comma && !name_token(gazetteer, tagged, start) {
+        while start < comma && !name_token(tagged, start) {
             start += 1;
         }
         let words = (start..comma)
@@ -721,7 +740,7 @@ fn find_towns(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention]) 
         let mut start = end;
         while start > 0
             && end - start < 3
-            && name_token(gazetteer, tagged, start - 1)
+            && name_token(tagged, start - 1)
             && mention_covering(mentions, start - 1).is_none()
         {
             start -= 1;
@@ -847,7 +866,7 @@ fn find_single_names(
             continue;
         }
         let raw = &doc.text[toks[i].start..toks[i].end];
-        let single = name_token(gazetteer, tagged, i)
+        let single = name_token(tagged, i)
             && raw.chars().count() > 2
             && raw.chars().any(char::is_lowercase)
             && lex_at(tagged, i).is_none_or(|h| {
@@ -858,9 +877,9 @@ fn find_single_names(
             })
             && covering.at(i).is_none()
             && (i == 0
-                || !name_token(gazetteer, tagged, i - 1)
+                || !name_token(tagged, i - 1)
                 || doc.sentences[doc.sentence_of_token(i)].tokens.start == i)
-            && !name_token(gazetteer, tagged, i + 1)
+            && !name_token(tagged, i + 1)
             && norm(i + 1) != "-";
         if !single {
             continue;
@@ -983,11 +1002,7 @@ fn find_acronym_orgs(
 
 /// Sides in a results table the gazetteer lacks: a single capitalised word followed by its
 /// score ("Rovers 3 Albion 1") names a team.
-fn find_teams_in_tables(
-    gazetteer: &Gazetteer,
-    tagged: &Tagged<'_>,
-    mentions: &[Mention],
-) -> Vec<Mention> {
+fn find_teams_in_tables(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     if !doc.is_score_table() {
         return Vec::new();
@@ -995,9 +1010,9 @@ fn find_teams_in_tables(
     let toks = &doc.tokens;
     let mut found = Vec::new();
     for i in 0..toks.len() {
-        let single = name_token(gazetteer, tagged, i)
+        let single = name_token(tagged, i)
             && mention_covering(mentions, i).is_none()
-            && (i == 0 || !name_token(gazetteer, tagged, i - 1))
+            && (i == 0 || !name_token(tagged, i - 1))
             && doc.is_score(i + 1);
         if single {
             found.push(found_mention(
@@ -1028,7 +1043,7 @@ fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention])
             continue;
         }
         let start = i + 1;
-        if mention_covering(mentions, start).is_some() || !name_token(gazetteer, tagged, start) {
+        if mention_covering(mentions, start).is_some() || !name_token(tagged, start) {
             continue;
         }
         // "in Arabic": a language, not a place.
@@ -1070,7 +1085,7 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
         if j > i && toks[j].space_before && doc.sentence_of_token(j) != doc.sentence_of_token(i) {
             break;
         }
-        if name_token(gazetteer, tagged, j) {
+        if name_token(tagged, j) {
             j += 1;
             words += 1;
             // An initial: "S." belongs to the name.
@@ -1128,7 +1143,7 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
                     && !h.has_category(gazetteer, "function_word")
             })
             && toks.get(j + 1).is_none_or(|n| n.norm != "of")
-            && (!name_token(gazetteer, tagged, j + 1)
+            && (!name_token(tagged, j + 1)
                 || toks
                     .get(j + 1)
                     .is_some_and(|n| matches!(n.norm.as_str(), "jr" | "sr" | "ii" | "iii" | "iv")));
@@ -1203,6 +1218,13 @@ fn find_organizations(
     let mut covering = Covering::new(mentions);
     let mut i = 0;
     while i < toks.len() {
+        // `org_word` wants a capitalised word or a number: most tokens stop here.
+        if !(toks[i].capitalized && toks[i].kind == TokenKind::Word)
+            && toks[i].kind != TokenKind::Number
+        {
+            i += 1;
+            continue;
+        }
         // A run may start on a demonym or on a place below a country ("Oregon Timber
         // Commission"); a country before a name is usually its own mention ("U.S. Navy").
         let starts_on_place = |m: &Mention| {

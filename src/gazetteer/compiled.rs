@@ -845,6 +845,34 @@ pub fn section_ok(section: &[u8], want: (usize, u64)) -> bool {
     section.len() == want.0 && hash_payload(section) == want.1
 }
 
+/// The candidates of one pattern, best first: (entry, via). A named type, so that callers
+/// that collect them get the loop inlined.
+#[derive(Clone, Debug)]
+pub struct Candidates<'b> {
+    /// The candidates not yet read, 4 bytes each (entry << 2 | via).
+    words: &'b [u8],
+}
+
+impl Iterator for Candidates<'_> {
+    type Item = (usize, u8);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, u8)> {
+        let (word, rest) = self.words.split_first_chunk::<4>()?;
+        self.words = rest;
+        let v = u32::from_le_bytes(*word);
+        Some(((v >> 2) as usize, (v & 3) as u8))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.words.len() / 4;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Candidates<'_> {}
+
 /// Offsets of a matcher section inside its bytes, validated.
 #[derive(Clone, Copy, Debug)]
 pub struct MatcherLayout {
@@ -984,18 +1012,13 @@ impl MatcherLayout {
     }
 
     /// The candidates of pattern `p`: (entry, via), best first.
-    pub fn candidates<'b>(
-        &self,
-        bytes: &'b [u8],
-        p: usize,
-    ) -> impl ExactSizeIterator<Item = (usize, u8)> + 'b {
+    #[inline]
+    pub fn candidates<'b>(&self, bytes: &'b [u8], p: usize) -> Candidates<'b> {
         let s = le32(bytes, self.cand_starts + 4 * p) as usize;
         let e = le32(bytes, self.cand_starts + 4 * (p + 1)) as usize;
-        let base = self.cands;
-        (s..e).map(move |c| {
-            let v = le32(bytes, base + 4 * c);
-            ((v >> 2) as usize, (v & 3) as u8)
-        })
+        Candidates {
+            words: &bytes[self.cands + 4 * s..self.cands + 4 * e],
+        }
     }
 
     /// Whether every candidate of pattern `p` is `context=locative`.

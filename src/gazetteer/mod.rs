@@ -1204,7 +1204,7 @@ impl Matcher {
     pub(crate) fn find_each_entries(
         &self,
         doc: &Document,
-        mut f: impl FnMut(Range<usize>, Range<usize>, &mut dyn ExactSizeIterator<Item = usize>),
+        mut f: impl FnMut(Range<usize>, Range<usize>, Vec<usize>),
     ) {
         let Some(compiled) = &self.forms else {
             return;
@@ -1213,11 +1213,8 @@ impl Matcher {
         let layout = &compiled.layout;
         self.scan(doc, |tokens, pattern| {
             let span = doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end;
-            f(
-                span,
-                tokens,
-                &mut layout.candidates(bytes, pattern).map(|(e, _)| e),
-            );
+            let entries = layout.candidates(bytes, pattern).map(|(e, _)| e).collect();
+            f(span, tokens, entries);
         });
     }
 
@@ -1262,6 +1259,7 @@ impl Matcher {
 /// starts no name costs one lookup (and most never get here: see `may_start`). The span's hash grows
 /// with it rather than being recomputed. A form's hit is checked against its stored text,
 /// so a hash collision cannot produce a false hit.
+#[inline]
 fn longest_at(
     layout: &MatcherLayout,
     bytes: &[u8],
