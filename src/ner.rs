@@ -136,6 +136,8 @@ pub struct Tagged<'d> {
     /// Per token, whether it can be part of a name (see [`name_token`]), worked out once:
     /// the name passes ask about most capitalised tokens several times.
     name_tokens: Vec<bool>,
+    /// The tokens that are capitalised words, in order: the only ones some passes look at.
+    capitalized_words: Vec<usize>,
 }
 
 /// No lexicon hit starts at this token (see `Tagged::lex_starts`).
@@ -241,13 +243,18 @@ impl Recognizer {
             mentions: Vec::new(),
             lexicon,
             lex_starts,
-            name_tokens: Vec::new(),
+            name_tokens: vec![false; doc.tokens.len()],
+            capitalized_words: Vec::new(),
         };
-        tagged.name_tokens = (doc.tokens.iter().enumerate())
-            .map(|(i, t)| {
-                t.capitalized && t.kind == TokenKind::Word && is_name_token(gazetteer, &tagged, i)
-            })
-            .collect();
+        for (i, t) in doc.tokens.iter().enumerate() {
+            if t.capitalized && t.kind == TokenKind::Word {
+                tagged.capitalized_words.push(i);
+            }
+        }
+        for k in 0..tagged.capitalized_words.len() {
+            let i = tagged.capitalized_words[k];
+            tagged.name_tokens[i] = is_name_token(gazetteer, &tagged, i);
+        }
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
         let elections = find_elections(gazetteer, &tagged, &mentions);
@@ -298,6 +305,12 @@ impl Recognizer {
                 i += 1;
                 continue;
             }
+            // "the Olive Tree": a name after an article is not a person's.
+            let after_article = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an");
+            if after_article || !name_token(tagged, i) {
+                i += 1;
+                continue;
+            }
             // An initial ("D. Whitfield") serves as a given name.
             let initial = t.norm.chars().count() == 1
                 && t.capitalized
@@ -334,9 +347,7 @@ impl Recognizer {
                     || lex_at(tagged, i).is_some_and(|h| {
                         h.tokens.len() == 1 && h.has_category(gazetteer, "first_name")
                     }));
-            // "the Olive Tree": a name after an article is not a person's.
-            let after_article = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an");
-            if !given || after_article || !name_token(tagged, i) {
+            if !given {
                 i += 1;
                 continue;
             }
@@ -859,12 +870,8 @@ fn find_single_names(
     let norm = |k: usize| toks.get(k).map_or("", |t| t.norm.as_str());
     let mut found = Vec::new();
     let mut covering = Covering::new(mentions);
-    for i in 0..toks.len() {
-        // `name_token` wants a capitalised word: most tokens stop here, before the costlier
-        // tests.
-        if !(toks[i].capitalized && toks[i].kind == TokenKind::Word) {
-            continue;
-        }
+    // `name_token` wants a capitalised word: the other tokens need no look.
+    for &i in &tagged.capitalized_words {
         let raw = &doc.text[toks[i].start..toks[i].end];
         let single = name_token(tagged, i)
             && raw.chars().count() > 2
@@ -957,11 +964,9 @@ fn find_acronym_orgs(
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut found = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        // An acronym starts with a capital: most tokens stop here, before the text is read.
-        if !(t.capitalized && t.kind == TokenKind::Word) {
-            continue;
-        }
+    // An acronym starts with a capital: the other tokens need no look.
+    for &i in &tagged.capitalized_words {
+        let t = &toks[i];
         let raw = &doc.text[t.start..t.end];
         let acronym = t.kind == TokenKind::Word
             && (2..=6).contains(&raw.chars().count())
