@@ -1259,7 +1259,8 @@ impl Matcher {
 /// starts no name costs one lookup (and most never get here: see `may_start`). The span's hash grows
 /// with it rather than being recomputed. A form's hit is checked against its stored text,
 /// so a hash collision cannot produce a false hit.
-#[inline]
+// Inlined into the scan loop: it runs at most tokens, and a call spills the loop's state.
+#[inline(always)]
 fn longest_at(
     layout: &MatcherLayout,
     bytes: &[u8],
