@@ -432,7 +432,31 @@ pub fn lead(text: &[u8], start: usize, end: usize) -> u32 {
 /// The bit of the lead filter (of `1 << bits` bits) that stands for `lead`.
 #[inline]
 fn lead_bit(lead: u32, bits: u32) -> usize {
-    (lead.wrapping_mul(0x9e37_79b1) >> (32 - bits)) as usize
+    (lead.wrapping_mul(LEAD_MUL) >> (32 - bits)) as usize
+}
+
+const LEAD_MUL: u32 = 0x9e37_79b1;
+
+/// A bitset over the leads (see [`lead`]) of a table's keys: a token whose lead is not in
+/// it starts no key. Empty for a section without a table, where nothing starts a key.
+#[derive(Clone, Debug, Default)]
+pub struct LeadFilter {
+    words: Vec<u64>,
+    /// 32 minus log2 of the number of bits.
+    shift: u32,
+}
+
+impl LeadFilter {
+    /// Whether a key may start with the span `text[start..end]` (a token): false when the
+    /// filter rules it out, which saves the table lookup for most tokens.
+    #[inline]
+    pub fn may_start(&self, text: &[u8], start: usize, end: usize) -> bool {
+        // Without words (no table) every lookup fails, as `get` does here.
+        let b = (lead(text, start, end).wrapping_mul(LEAD_MUL) >> self.shift) as usize;
+        self.words
+            .get(b / 64)
+            .is_some_and(|w| w >> (b % 64) & 1 != 0)
+    }
 }
 
 /// The home slot of `hash` in a table of `1 << bits` slots: the high bits, so that keys in
@@ -605,31 +629,29 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
     let mut filter: Vec<u64> = Vec::new();
     let mut filter_bits = 0u32;
     if n > table_above {
+        // About eight bits a form (so that few absent leads pass), at most 256 KiB, so that
+        // the filter stays in cache while the table does not. Sized by the forms, which
+        // outnumber their distinct leads, so that the leads need no sorting.
+        let size = (n * 8).next_power_of_two().clamp(1 << 9, 1 << 21);
+        filter_bits = size.trailing_zeros();
+        filter = vec![0u64; size / 64];
+        let mut add_lead = |key: &str| {
+            let b = lead_bit(lead(key.as_bytes(), 0, key.len()), filter_bits);
+            filter[b / 64] |= 1 << (b % 64);
+        };
         let mut prefixes: Vec<u64> = Vec::new();
-        let mut leads: Vec<u32> = Vec::new();
         for p in 0..n {
             let f = form_at(p);
-            leads.push(lead(f.as_bytes(), 0, f.len()));
+            add_lead(f);
             for cut in token_cuts(f) {
                 prefixes.push(key_hash(&f[..cut]));
                 if cut < 4 {
-                    leads.push(lead(f.as_bytes(), 0, cut));
+                    add_lead(&f[..cut]);
                 }
             }
         }
         prefixes.sort_unstable();
         prefixes.dedup();
-        leads.sort_unstable();
-        leads.dedup();
-        // About eight bits a lead (an eighth of absent leads pass), at most 256 KiB, so
-        // that the filter stays in cache while the table does not.
-        let size = (leads.len() * 8).next_power_of_two().clamp(1 << 9, 1 << 21);
-        filter_bits = size.trailing_zeros();
-        filter = vec![0u64; size / 64];
-        for l in leads {
-            let b = lead_bit(l, filter_bits);
-            filter[b / 64] |= 1 << (b % 64);
-        }
         let keys = n + prefixes.len();
         let cap = (keys + keys / 4 + 1).next_power_of_two().max(8);
         let bits = cap.trailing_zeros();
@@ -1026,15 +1048,20 @@ impl MatcherLayout {
         bytes[self.locative + p] != 0
     }
 
-    /// Whether a key may start with the span `text[start..end]` (a token): false when the
-    /// lead filter rules it out, which saves the table lookup for most tokens.
-    #[inline]
-    pub fn may_start(&self, bytes: &[u8], text: &[u8], start: usize, end: usize) -> bool {
+    /// The section's lead filter, copied into words (at most 256 KiB): the scan tests it
+    /// at every token, and a word array needs fewer checks than the bytes.
+    pub fn lead_filter(&self, bytes: &[u8]) -> LeadFilter {
         if self.filter_bits == 0 {
-            return self.slots != 0;
+            return LeadFilter::default();
         }
-        let b = lead_bit(lead(text, start, end), self.filter_bits);
-        le64(bytes, self.filter + 8 * (b / 64)) >> (b % 64) & 1 != 0
+        let size = 1usize << (self.filter_bits - 3);
+        LeadFilter {
+            words: bytes[self.filter..self.filter + size]
+                .chunks_exact(8)
+                .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+                .collect(),
+            shift: 32 - self.filter_bits,
+        }
     }
 
     /// Looks a key up in the table: (pattern if a form has this key, prefix flag).
@@ -1122,19 +1149,17 @@ mod tests {
         compile_matcher(forms.iter().enumerate(), 0, &mut bytes).unwrap();
         let layout = MatcherLayout::read(&bytes, 0, forms.len()).unwrap();
         assert_ne!(layout.slots, 0);
+        let filter = layout.lead_filter(&bytes);
         for form in ["A", "Al", "New", "New York", "IANS", "U", "X", "X-"] {
             let padded = format!("{form} and some more text");
             for text in [form, padded.as_str()] {
-                assert!(
-                    layout.may_start(&bytes, text.as_bytes(), 0, form.len()),
-                    "{form}"
-                );
+                assert!(filter.may_start(text.as_bytes(), 0, form.len()), "{form}");
             }
             assert!(layout.lookup(&bytes, key_hash(form)).is_some(), "{form}");
         }
         let passed = ["said", "the", "Boston", "Zurich", "of", "Mr"]
             .iter()
-            .filter(|w| layout.may_start(&bytes, w.as_bytes(), 0, w.len()))
+            .filter(|w| filter.may_start(w.as_bytes(), 0, w.len()))
             .count();
         assert!(passed < 6, "the filter rejects something");
     }

@@ -1045,6 +1045,8 @@ pub struct Matcher {
     alternatives: HashMap<u32, Arc<[usize]>, BuildHasherDefault<PassThrough>>,
     /// The alternatives of every other pattern.
     none: Arc<[usize]>,
+    /// The token map's lead filter (empty for aho-corasick).
+    lead_filter: compiled::LeadFilter,
 }
 
 fn via_of(code: u8) -> HitVia {
@@ -1122,6 +1124,7 @@ impl Matcher {
             ac: None,
             alternatives: HashMap::default(),
             none: Arc::from(Vec::new()),
+            lead_filter: compiled::LeadFilter::default(),
         };
         if n == 0 {
             return Ok(matcher);
@@ -1136,6 +1139,9 @@ impl Matcher {
                     .build((0..n).map(|p| layout.form(bytes, p)))
                     .map_err(|e| too_big(e.to_string()))?,
             );
+        }
+        if matcher.ac.is_none() {
+            matcher.lead_filter = layout.lead_filter(bytes);
         }
         for p in 0..n {
             let cands = layout.candidates(bytes, p);
@@ -1233,7 +1239,7 @@ impl Matcher {
                 None => {
                     // Most tokens start no form: the filter says so without a call.
                     let tok = &doc.tokens[ti];
-                    if !layout.may_start(bytes, text, tok.start, tok.end) {
+                    if !self.lead_filter.may_start(text, tok.start, tok.end) {
                         ti += 1;
                         continue;
                     }
@@ -1256,7 +1262,7 @@ impl Matcher {
 
 /// The token map's scan: the longest form that starts at token `ti` and ends on a token
 /// end, extending token by token while the text so far is a known prefix, so a token that
-/// starts no name costs one lookup (and most never get here: see `may_start`). The span's hash grows
+/// starts no name costs one lookup (and most never get here: see `LeadFilter`). The span's hash grows
 /// with it rather than being recomputed. A form's hit is checked against its stored text,
 /// so a hash collision cannot produce a false hit.
 // Inlined into the scan loop: it runs at most tokens, and a call spills the loop's state.
