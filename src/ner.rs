@@ -136,8 +136,9 @@ pub struct Tagged<'d> {
     /// Per token, whether it can be part of a name (see [`name_token`]), worked out once:
     /// the name passes ask about most capitalised tokens several times.
     name_tokens: Vec<bool>,
-    /// The tokens that are capitalised words, in order: the only ones some passes look at.
-    capitalized_words: Vec<usize>,
+    /// The tokens that are capitalised words or numbers, in order: the only ones that can
+    /// start a name or an organisation, so the passes that look for those skip the rest.
+    name_starts: Vec<usize>,
 }
 
 /// No lexicon hit starts at this token (see `Tagged::lex_starts`).
@@ -244,15 +245,15 @@ impl Recognizer {
             lexicon,
             lex_starts,
             name_tokens: vec![false; doc.tokens.len()],
-            capitalized_words: Vec::new(),
+            name_starts: Vec::new(),
         };
         for (i, t) in doc.tokens.iter().enumerate() {
-            if t.capitalized && t.kind == TokenKind::Word {
-                tagged.capitalized_words.push(i);
+            if (t.capitalized && t.kind == TokenKind::Word) || t.kind == TokenKind::Number {
+                tagged.name_starts.push(i);
             }
         }
-        for k in 0..tagged.capitalized_words.len() {
-            let i = tagged.capitalized_words[k];
+        for k in 0..tagged.name_starts.len() {
+            let i = tagged.name_starts[k];
             tagged.name_tokens[i] = is_name_token(gazetteer, &tagged, i);
         }
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
@@ -871,10 +872,11 @@ fn find_single_names(
     let mut found = Vec::new();
     let mut covering = Covering::new(mentions);
     // `name_token` wants a capitalised word: the other tokens need no look.
-    for &i in &tagged.capitalized_words {
+    for &i in &tagged.name_starts {
         let raw = &doc.text[toks[i].start..toks[i].end];
         let single = name_token(tagged, i)
-            && raw.chars().count() > 2
+            // Three characters or more.
+            && raw.chars().nth(2).is_some()
             && raw.chars().any(char::is_lowercase)
             && lex_at(tagged, i).is_none_or(|h| {
                 h.tokens.len() == 1
@@ -965,7 +967,7 @@ fn find_acronym_orgs(
     let toks = &doc.tokens;
     let mut found = Vec::new();
     // An acronym starts with a capital: the other tokens need no look.
-    for &i in &tagged.capitalized_words {
+    for &i in &tagged.name_starts {
         let t = &toks[i];
         let raw = &doc.text[t.start..t.end];
         let acronym = t.kind == TokenKind::Word
@@ -1221,15 +1223,14 @@ fn find_organizations(
     let connector = |i: usize| matches!(toks[i].norm.as_str(), "of" | "for" | "and" | "&" | "on");
     let mut found = Vec::new();
     let mut covering = Covering::new(mentions);
+    // The first token a run may start at: `org_word` wants a capitalised word or a
+    // number, so only those are visited.
     let mut i = 0;
-    while i < toks.len() {
-        // `org_word` wants a capitalised word or a number: most tokens stop here.
-        if !(toks[i].capitalized && toks[i].kind == TokenKind::Word)
-            && toks[i].kind != TokenKind::Number
-        {
-            i += 1;
+    for &k in &tagged.name_starts {
+        if k < i {
             continue;
         }
+        i = k;
         // A run may start on a demonym or on a place below a country ("Oregon Timber
         // Commission"); a country before a name is usually its own mention ("U.S. Navy").
         let starts_on_place = |m: &Mention| {
@@ -1243,7 +1244,6 @@ fn find_organizations(
                 .at(i)
                 .is_some_and(|m| m.via != Via::Demonym && !starts_on_place(m))
         {
-            i += 1;
             continue;
         }
         // Extend a run of capitalised words, connectors and place names.
