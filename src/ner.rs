@@ -133,6 +133,12 @@ pub struct Tagged<'d> {
     /// Per token, the index in `lexicon` of the hit starting there ([`NO_HIT`] if none), so
     /// that the name passes in [`Recognizer::tag`] find it without a search.
     lex_starts: Vec<u32>,
+    /// Per token, whether it can be part of a name (see [`name_token`]), worked out once:
+    /// the name passes ask about most capitalised tokens several times.
+    name_tokens: Vec<bool>,
+    /// The tokens that are capitalised words or numbers, in order: the only ones that can
+    /// start a name or an organisation, so the passes that look for those skip the rest.
+    name_starts: Vec<usize>,
 }
 
 /// No lexicon hit starts at this token (see `Tagged::lex_starts`).
@@ -193,15 +199,14 @@ impl Recognizer {
     /// Finds mentions and lexicon hits in `doc`.
     pub fn tag<'d>(&self, gazetteer: &Gazetteer, doc: &'d Document) -> Tagged<'d> {
         let mut lexicon = Vec::new();
-        self.lexicon.find_each(doc, |h, tokens| {
-            lexicon.push(LexHit {
-                span: h.start..h.end,
-                tokens,
-                entries: std::iter::once(h.entry)
-                    .chain(h.alternatives.iter().copied())
-                    .collect(),
+        self.lexicon
+            .find_each_entries(doc, |span, tokens, entries| {
+                lexicon.push(LexHit {
+                    span,
+                    tokens,
+                    entries,
+                });
             });
-        });
         let mut mentions = Vec::new();
         self.names.find_each(doc, |h: Hit, tokens| {
             mentions.push(Mention {
@@ -239,7 +244,18 @@ impl Recognizer {
             mentions: Vec::new(),
             lexicon,
             lex_starts,
+            name_tokens: vec![false; doc.tokens.len()],
+            name_starts: Vec::new(),
         };
+        for (i, t) in doc.tokens.iter().enumerate() {
+            if (t.capitalized && t.kind == TokenKind::Word) || t.kind == TokenKind::Number {
+                tagged.name_starts.push(i);
+            }
+        }
+        for k in 0..tagged.name_starts.len() {
+            let i = tagged.name_starts[k];
+            tagged.name_tokens[i] = is_name_token(gazetteer, &tagged, i);
+        }
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
         let elections = find_elections(gazetteer, &tagged, &mentions);
@@ -260,7 +276,7 @@ impl Recognizer {
         merge_found(&mut mentions, single);
         let acronyms = find_acronym_orgs(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, acronyms);
-        let teams = find_teams_in_tables(gazetteer, &tagged, &mentions);
+        let teams = find_teams_in_tables(&tagged, &mentions);
         merge_found(&mut mentions, teams);
         tagged.mentions = mentions;
         tagged
@@ -280,12 +296,19 @@ impl Recognizer {
         let doc = tagged.doc;
         let toks = &doc.tokens;
         let mut found = Vec::new();
+        let mut covering = Covering::new(mentions);
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
             // Only a capitalised word can start a name (see `given`); the tests below cost
             // more, so most tokens stop here.
             if !(t.capitalized && t.kind == TokenKind::Word) {
+                i += 1;
+                continue;
+            }
+            // "the Olive Tree": a name after an article is not a person's.
+            let after_article = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an");
+            if after_article || !name_token(tagged, i) {
                 i += 1;
                 continue;
             }
@@ -301,7 +324,6 @@ impl Recognizer {
             // A mid-sentence run of two or three capitalised words that are no lexicon word
             // reads as a person's name in news copy ("Ovidiu Pascaru scored").
             let mid_sentence = i > 0
-                && doc.sentences[doc.sentence_of_token(i)].tokens.start != i
                 && toks[i - 1].kind == TokenKind::Word
                 && !toks[i - 1].capitalized
                 // "the Olive Tree", "of Colored People": articles and prepositions introduce
@@ -314,19 +336,19 @@ impl Recognizer {
                         | "past" | "beyond" | "along" | "off" | "near" | "within"
                 )
                 && lex_at(tagged, i).is_none()
-                && t.norm.chars().count() > 2;
+                && t.norm.chars().count() > 2
+                // Last: the sentence is found by a search.
+                && doc.sentences[doc.sentence_of_token(i)].tokens.start != i;
             let given = t.capitalized
                 && t.kind == TokenKind::Word
-                && mention_covering(mentions, i).is_none()
+                && covering.at(i).is_none()
                 && (initial
                     || mid_sentence
                     || self.given_names.contains(&t.norm)
                     || lex_at(tagged, i).is_some_and(|h| {
                         h.tokens.len() == 1 && h.has_category(gazetteer, "first_name")
                     }));
-            // "the Olive Tree": a name after an article is not a person's.
-            let after_article = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an");
-            if !given || after_article || !name_token(gazetteer, tagged, i) {
+            if !given {
                 i += 1;
                 continue;
             }
@@ -413,6 +435,33 @@ fn mention_covering(mentions: &[Mention], i: usize) -> Option<&Mention> {
     mentions.get(k).filter(|m| m.tokens.start <= i)
 }
 
+/// [`mention_covering`] for a pass whose token index never decreases: it walks forward
+/// through the (sorted, non-overlapping) mentions instead of searching them for every token.
+#[derive(Clone)]
+struct Covering<'m> {
+    mentions: &'m [Mention],
+    /// Mentions before `next` end at or before the last token asked about.
+    next: usize,
+}
+
+impl<'m> Covering<'m> {
+    fn new(mentions: &'m [Mention]) -> Covering<'m> {
+        Covering { mentions, next: 0 }
+    }
+
+    /// The mention covering token `i`; `i` may not be smaller than in the last call.
+    fn at(&mut self, i: usize) -> Option<&'m Mention> {
+        while self
+            .mentions
+            .get(self.next)
+            .is_some_and(|m| m.tokens.end <= i)
+        {
+            self.next += 1;
+        }
+        self.mentions.get(self.next).filter(|m| m.tokens.start <= i)
+    }
+}
+
 /// Particles that may stand inside a personal name in lowercase.
 const NAME_PARTICLES: &[&str] = &[
     "de", "da", "do", "dos", "das", "del", "della", "di", "du", "des", "van", "von", "der", "den",
@@ -420,17 +469,20 @@ const NAME_PARTICLES: &[&str] = &[
 ];
 
 /// Whether token `i` can be part of a name: a capitalised word that is not a lexicon word
-/// (title, verb, month, function word), or an initial ("S.").
-fn name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
+/// (title, verb, month, function word), or an initial ("S."). False past the last token.
+fn name_token(tagged: &Tagged<'_>, i: usize) -> bool {
+    tagged.name_tokens.get(i).copied().unwrap_or(false)
+}
+
+/// Works out [`name_token`] for token `i` (which exists), from the lexicon hits.
+fn is_name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
     let doc = tagged.doc;
-    let Some(t) = doc.tokens.get(i) else {
-        return false;
-    };
+    let t = &doc.tokens[i];
     if t.kind != TokenKind::Word || !t.capitalized {
         return false;
     }
     // An initial ("A. Okafor"), even when the letter is also a word.
-    if t.norm.chars().count() == 1
+    if one_char(&t.norm)
         && doc
             .tokens
             .get(i + 1)
@@ -441,7 +493,8 @@ fn name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
     // An all-capitals word is an acronym ("PM IST"), not a name, unless the whole sentence
     // is in capitals (a headline).
     let raw = &doc.text[t.start..t.end];
-    if raw.chars().count() > 1 && !raw.chars().any(char::is_lowercase) {
+    // The lowercase test first: it stops at the second letter of most names.
+    if !raw.chars().any(char::is_lowercase) && !one_char(raw) && !raw.is_empty() {
         let s = &doc.sentences[doc.sentence_of_token(i)];
         if doc.text[s.start..s.end].chars().any(char::is_lowercase) {
             return false;
@@ -472,6 +525,12 @@ fn name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
         }
     }
     true
+}
+
+/// Whether `s` is one character long (`s.chars().count() == 1` without counting them all).
+fn one_char(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some() && chars.next().is_none()
 }
 
 /// Persons named right after a title or honorific: "Kremlin spokesman Dmitry Peskov",
@@ -641,13 +700,13 @@ fn find_people_in_appositions(
         let mut start = comma;
         while start > 0
             && comma - start < 6
-            && (name_token(gazetteer, tagged, start - 1)
+            && (name_token(tagged, start - 1)
                 || (toks[start - 1].norm == "-" && !toks[start - 1].space_before))
             && mention_covering(mentions, start - 1).is_none()
         {
             start -= 1;
         }
-        while start < comma && !name_token(gazetteer, tagged, start) {
+        while start < comma && !name_token(tagged, start) {
             start += 1;
         }
         let words = (start..comma)
@@ -693,7 +752,7 @@ fn find_towns(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention]) 
         let mut start = end;
         while start > 0
             && end - start < 3
-            && name_token(gazetteer, tagged, start - 1)
+            && name_token(tagged, start - 1)
             && mention_covering(mentions, start - 1).is_none()
         {
             start -= 1;
@@ -811,10 +870,13 @@ fn find_single_names(
     let toks = &doc.tokens;
     let norm = |k: usize| toks.get(k).map_or("", |t| t.norm.as_str());
     let mut found = Vec::new();
-    for i in 0..toks.len() {
+    let mut covering = Covering::new(mentions);
+    // `name_token` wants a capitalised word: the other tokens need no look.
+    for &i in &tagged.name_starts {
         let raw = &doc.text[toks[i].start..toks[i].end];
-        let single = name_token(gazetteer, tagged, i)
-            && raw.chars().count() > 2
+        let single = name_token(tagged, i)
+            // Three characters or more.
+            && raw.chars().nth(2).is_some()
             && raw.chars().any(char::is_lowercase)
             && lex_at(tagged, i).is_none_or(|h| {
                 h.tokens.len() == 1
@@ -822,11 +884,11 @@ fn find_single_names(
                         .iter()
                         .all(|&e| gazetteer.entries()[e].subtype == "first_name")
             })
-            && mention_covering(mentions, i).is_none()
+            && covering.at(i).is_none()
             && (i == 0
-                || !name_token(gazetteer, tagged, i - 1)
+                || !name_token(tagged, i - 1)
                 || doc.sentences[doc.sentence_of_token(i)].tokens.start == i)
-            && !name_token(gazetteer, tagged, i + 1)
+            && !name_token(tagged, i + 1)
             && norm(i + 1) != "-";
         if !single {
             continue;
@@ -904,7 +966,9 @@ fn find_acronym_orgs(
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut found = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
+    // An acronym starts with a capital: the other tokens need no look.
+    for &i in &tagged.name_starts {
+        let t = &toks[i];
         let raw = &doc.text[t.start..t.end];
         let acronym = t.kind == TokenKind::Word
             && (2..=6).contains(&raw.chars().count())
@@ -945,11 +1009,7 @@ fn find_acronym_orgs(
 
 /// Sides in a results table the gazetteer lacks: a single capitalised word followed by its
 /// score ("Rovers 3 Albion 1") names a team.
-fn find_teams_in_tables(
-    gazetteer: &Gazetteer,
-    tagged: &Tagged<'_>,
-    mentions: &[Mention],
-) -> Vec<Mention> {
+fn find_teams_in_tables(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     if !doc.is_score_table() {
         return Vec::new();
@@ -957,9 +1017,9 @@ fn find_teams_in_tables(
     let toks = &doc.tokens;
     let mut found = Vec::new();
     for i in 0..toks.len() {
-        let single = name_token(gazetteer, tagged, i)
+        let single = name_token(tagged, i)
             && mention_covering(mentions, i).is_none()
-            && (i == 0 || !name_token(gazetteer, tagged, i - 1))
+            && (i == 0 || !name_token(tagged, i - 1))
             && doc.is_score(i + 1);
         if single {
             found.push(found_mention(
@@ -990,7 +1050,7 @@ fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention])
             continue;
         }
         let start = i + 1;
-        if mention_covering(mentions, start).is_some() || !name_token(gazetteer, tagged, start) {
+        if mention_covering(mentions, start).is_some() || !name_token(tagged, start) {
             continue;
         }
         // "in Arabic": a language, not a place.
@@ -1032,7 +1092,7 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
         if j > i && toks[j].space_before && doc.sentence_of_token(j) != doc.sentence_of_token(i) {
             break;
         }
-        if name_token(gazetteer, tagged, j) {
+        if name_token(tagged, j) {
             j += 1;
             words += 1;
             // An initial: "S." belongs to the name.
@@ -1090,7 +1150,7 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
                     && !h.has_category(gazetteer, "function_word")
             })
             && toks.get(j + 1).is_none_or(|n| n.norm != "of")
-            && (!name_token(gazetteer, tagged, j + 1)
+            && (!name_token(tagged, j + 1)
                 || toks
                     .get(j + 1)
                     .is_some_and(|n| matches!(n.norm.as_str(), "jr" | "sr" | "ii" | "iii" | "iv")));
@@ -1162,8 +1222,15 @@ fn find_organizations(
     };
     let connector = |i: usize| matches!(toks[i].norm.as_str(), "of" | "for" | "and" | "&" | "on");
     let mut found = Vec::new();
+    let mut covering = Covering::new(mentions);
+    // The first token a run may start at: `org_word` wants a capitalised word or a
+    // number, so only those are visited.
     let mut i = 0;
-    while i < toks.len() {
+    for &k in &tagged.name_starts {
+        if k < i {
+            continue;
+        }
+        i = k;
         // A run may start on a demonym or on a place below a country ("Oregon Timber
         // Commission"); a country before a name is usually its own mention ("U.S. Navy").
         let starts_on_place = |m: &Mention| {
@@ -1173,19 +1240,27 @@ fn find_organizations(
                         && gazetteer.entries()[*entry].subtype != "country")
         };
         if !org_word(i)
-            || mention_covering(mentions, i)
+            || covering
+                .at(i)
                 .is_some_and(|m| m.via != Via::Demonym && !starts_on_place(m))
         {
-            i += 1;
             continue;
         }
         // Extend a run of capitalised words, connectors and place names.
         let sentence = doc.sentence_of_token(i);
+        // The run stays in the sentence: `sentence_of_token(j) == sentence` for every later
+        // token of it, and for every later token at all in the last sentence.
+        let sentence_end = if sentence + 1 < doc.sentences.len() {
+            doc.sentences[sentence].tokens.end
+        } else {
+            usize::MAX
+        };
         let start = i;
         let mut j = i;
         let mut last_good = None;
-        while j < toks.len() && doc.sentence_of_token(j) == sentence {
-            if let Some(m) = mention_covering(mentions, j) {
+        let mut run_covering = covering.clone();
+        while j < toks.len() && j < sentence_end {
+            if let Some(m) = run_covering.at(j) {
                 // Places and demonyms may sit inside an organisation's name; people may not.
                 let ok = match &m.target {
                     Target::Entry { entry, .. } => {
@@ -1290,6 +1365,28 @@ fn find_organizations(
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn covering_walks_to_the_same_mentions_as_the_search() {
+        let mention = |tokens: Range<usize>| Mention {
+            span: tokens.clone(),
+            tokens,
+            target: Target::Found {
+                name: String::new(),
+                etype: EntityType::Person,
+            },
+            via: Via::Context,
+        };
+        let mentions = vec![mention(1..3), mention(3..4), mention(7..10)];
+        let mut covering = Covering::new(&mentions);
+        for i in 0..12 {
+            assert_eq!(covering.at(i), mention_covering(&mentions, i), "token {i}");
+        }
+        let mut sparse = Covering::new(&mentions);
+        for i in [0, 2, 5, 9, 11] {
+            assert_eq!(sparse.at(i), mention_covering(&mentions, i), "token {i}");
+        }
+    }
 
     fn tag_names(text: &str) -> Vec<(String, String)> {
         let mut g = Gazetteer::bundled_lexicon();

@@ -15,9 +15,11 @@
 //!          kind u8, id, subtype, name, attributes (strings), aliases (u32 count; each:
 //!          flags u8, string))
 //! matcher  patterns n (u32), candidates (u32), text bytes (u32), table slots (u32),
-//!          longest form (u32), then ends (n u32), candidate starts (n + 1 u32),
-//!          candidates (u32: entry << 2 | via), locative flags (n u8), text, table
-//!          (slots x 12 bytes: hash u64, value u32 = prefix bit 31 | pattern)
+//!          longest form (u32), lead filter bits (u32: log2 of its size, 0 for none),
+//!          then ends (n u32), candidate starts (n + 1 u32), candidates (u32: entry << 2 |
+//!          via), locative flags (n u8), text, table (slots x 8 bytes: check u32 = low
+//!          bits of the key hash, value u32 = prefix bit 31 | pattern), lead filter
+//!          (u64 words)
 //! ```
 //!
 //! A string is a u32 byte length and the UTF-8 bytes. Every read is bounds-checked and
@@ -30,7 +32,7 @@
 /// First bytes of a compiled gazetteer.
 pub const MAGIC: &[u8; 8] = b"KGBGAZC\0";
 /// Version of the layout above; bump on any change.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// Entry kinds as stored: the four entity types, then the lexicon.
 pub const KIND_NAMES: [&str; 5] = ["Person", "Organization", "Location", "Misc", "Lexicon"];
@@ -350,8 +352,111 @@ pub fn hash_bytes(s: &[u8]) -> u64 {
 /// The table key of a form or prefix: its hash, whose low 32 bits (the check stored in a
 /// slot) are never 0 (0 marks an empty slot).
 pub fn key_hash(s: &str) -> u64 {
-    let h = hash_bytes(s.as_bytes());
-    if h as u32 == 0 { h | 1 } else { h }
+    KeyHasher::new(0).hash_to(s.as_bytes(), s.len())
+}
+
+/// [`key_hash`] of a span of text that grows at its end: the scan extends a candidate
+/// token by token, and each longer span costs only its new bytes, not a re-hash from the
+/// start. FxHash rounds over the 8-byte words from the start, the length folded in last,
+/// then a murmur3 finaliser.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyHasher {
+    start: usize,
+    /// Bytes `start..folded` are folded into `h`, a whole number of words.
+    folded: usize,
+    h: u64,
+}
+
+const KEY_MUL: u64 = 0x517c_c1b7_2722_0a95;
+
+impl KeyHasher {
+    /// A hasher of spans that start at byte `start`.
+    pub fn new(start: usize) -> KeyHasher {
+        KeyHasher {
+            start,
+            folded: start,
+            h: 0x2545_f491_4f6c_dd1d,
+        }
+    }
+
+    /// The key hash of `text[start..end]`; `end` must not shrink from one call to the next.
+    #[inline]
+    pub fn hash_to(&mut self, text: &[u8], end: usize) -> u64 {
+        while end - self.folded >= 8 {
+            let w = le64(text, self.folded);
+            self.h = (self.h.rotate_left(5) ^ w).wrapping_mul(KEY_MUL);
+            self.folded += 8;
+        }
+        let rest = end - self.folded;
+        // The tail word is read whole where the text goes on (no copy) and masked to the
+        // span; only near the end of the text are its bytes gathered one by one.
+        let tail = match text.get(self.folded..self.folded + 8) {
+            Some(w) => {
+                u64::from_le_bytes(w.try_into().expect("8 bytes"))
+                    & (1u64 << (8 * rest)).wrapping_sub(1)
+            }
+            None => text[self.folded..end]
+                .iter()
+                .rev()
+                .fold(0, |w, &b| w << 8 | u64::from(b)),
+        };
+        let mut h =
+            (self.h.rotate_left(5) ^ tail).wrapping_mul(KEY_MUL) ^ (end - self.start) as u64;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^= h >> 33;
+        if h as u32 == 0 { h | 1 } else { h }
+    }
+}
+
+/// The lead of a key for the lead filter: its first (up to) four bytes, little-endian and
+/// zero-padded. A span that is a key has the lead of that key, so a lead missing from the
+/// filter rules the span out without a table lookup.
+#[inline]
+pub fn lead(text: &[u8], start: usize, end: usize) -> u32 {
+    let len = (end - start).min(4);
+    match text.get(start..start + 4) {
+        Some(w) => {
+            u32::from_le_bytes(w.try_into().expect("4 bytes"))
+                & (1u64 << (8 * len)).wrapping_sub(1) as u32
+        }
+        None => text[start..start + len]
+            .iter()
+            .rev()
+            .fold(0, |w, &b| w << 8 | u32::from(b)),
+    }
+}
+
+/// The bit of the lead filter (of `1 << bits` bits) that stands for `lead`.
+#[inline]
+fn lead_bit(lead: u32, bits: u32) -> usize {
+    (lead.wrapping_mul(LEAD_MUL) >> (32 - bits)) as usize
+}
+
+const LEAD_MUL: u32 = 0x9e37_79b1;
+
+/// A bitset over the leads (see [`lead`]) of a table's keys: a token whose lead is not in
+/// it starts no key. Empty for a section without a table, where nothing starts a key.
+#[derive(Clone, Debug, Default)]
+pub struct LeadFilter {
+    words: Vec<u64>,
+    /// 32 minus log2 of the number of bits.
+    shift: u32,
+}
+
+impl LeadFilter {
+    /// Whether a key may start with the span `text[start..end]` (a token): false when the
+    /// filter rules it out, which saves the table lookup for most tokens.
+    #[inline]
+    pub fn may_start(&self, text: &[u8], start: usize, end: usize) -> bool {
+        // Without words (no table) every lookup fails, as `get` does here.
+        let b = (lead(text, start, end).wrapping_mul(LEAD_MUL) >> self.shift) as usize;
+        self.words
+            .get(b / 64)
+            .is_some_and(|w| w >> (b % 64) & 1 != 0)
+    }
 }
 
 /// The home slot of `hash` in a table of `1 << bits` slots: the high bits, so that keys in
@@ -521,11 +626,29 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
     // of the hash, so a key is identified by about 32 + log2(slots) bits; a full-form hit is
     // also checked against the stored text.
     let mut slots: Vec<(u32, u32)> = Vec::new();
+    let mut filter: Vec<u64> = Vec::new();
+    let mut filter_bits = 0u32;
     if n > table_above {
+        // About eight bits a form (so that few absent leads pass), at most 256 KiB, so that
+        // the filter stays in cache while the table does not. Sized by the forms, which
+        // outnumber their distinct leads, so that the leads need no sorting.
+        let size = (n * 8).next_power_of_two().clamp(1 << 9, 1 << 21);
+        filter_bits = size.trailing_zeros();
+        filter = vec![0u64; size / 64];
+        let mut add_lead = |key: &str| {
+            let b = lead_bit(lead(key.as_bytes(), 0, key.len()), filter_bits);
+            filter[b / 64] |= 1 << (b % 64);
+        };
         let mut prefixes: Vec<u64> = Vec::new();
         for p in 0..n {
             let f = form_at(p);
-            prefixes.extend(token_cuts(f).map(|cut| key_hash(&f[..cut])));
+            add_lead(f);
+            for cut in token_cuts(f) {
+                prefixes.push(key_hash(&f[..cut]));
+                if cut < 4 {
+                    add_lead(&f[..cut]);
+                }
+            }
         }
         prefixes.sort_unstable();
         prefixes.dedup();
@@ -565,8 +688,17 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
         }
     }
     let u32_of = |x: usize| u32::try_from(x).map_err(|_| too_big());
-    out.reserve_exact(20 + 4 * (n + n + 1 + cands.len()) + n + text.len() + SLOT * slots.len());
-    for v in [n, cands.len(), text.len(), slots.len(), max_len] {
+    out.reserve_exact(
+        24 + 4 * (n + n + 1 + cands.len()) + n + text.len() + SLOT * slots.len() + 8 * filter.len(),
+    );
+    for v in [
+        n,
+        cands.len(),
+        text.len(),
+        slots.len(),
+        max_len,
+        filter_bits as usize,
+    ] {
         out.extend_from_slice(&u32_of(v)?.to_le_bytes());
     }
     for v in ends.iter().chain(&cand_starts).chain(&cands) {
@@ -577,6 +709,9 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
     for (c, v) in &slots {
         out.extend_from_slice(&c.to_le_bytes());
         out.extend_from_slice(&v.to_le_bytes());
+    }
+    for w in &filter {
+        out.extend_from_slice(&w.to_le_bytes());
     }
     Ok(())
 }
@@ -732,6 +867,34 @@ pub fn section_ok(section: &[u8], want: (usize, u64)) -> bool {
     section.len() == want.0 && hash_payload(section) == want.1
 }
 
+/// The candidates of one pattern, best first: (entry, via). A named type, so that callers
+/// that collect them get the loop inlined.
+#[derive(Clone, Debug)]
+pub struct Candidates<'b> {
+    /// The candidates not yet read, 4 bytes each (entry << 2 | via).
+    words: &'b [u8],
+}
+
+impl Iterator for Candidates<'_> {
+    type Item = (usize, u8);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, u8)> {
+        let (word, rest) = self.words.split_first_chunk::<4>()?;
+        self.words = rest;
+        let v = u32::from_le_bytes(*word);
+        Some(((v >> 2) as usize, (v & 3) as u8))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.words.len() / 4;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Candidates<'_> {}
+
 /// Offsets of a matcher section inside its bytes, validated.
 #[derive(Clone, Copy, Debug)]
 pub struct MatcherLayout {
@@ -741,6 +904,9 @@ pub struct MatcherLayout {
     pub max_len: usize,
     /// Table slots (0: no table).
     pub slots: usize,
+    /// Log2 of the lead filter's size in bits (0: no filter).
+    filter_bits: u32,
+    filter: usize,
     ends: usize,
     cand_starts: usize,
     cands: usize,
@@ -752,10 +918,12 @@ pub struct MatcherLayout {
     pub end: usize,
 }
 
+#[inline]
 fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
 
+#[inline]
 fn le64(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
@@ -770,6 +938,7 @@ impl MatcherLayout {
         let text_len = r.u32()? as usize;
         let slots = r.u32()? as usize;
         let max_len = r.u32()? as usize;
+        let filter_bits = r.u32()?;
         let ends = r.at;
         r.take(n.checked_mul(4)?)?;
         let cand_starts = r.at;
@@ -782,10 +951,23 @@ impl MatcherLayout {
         r.take(text_len)?;
         let table = r.at;
         r.take(slots.checked_mul(SLOT)?)?;
+        let filter = r.at;
+        // A table always has a filter (it is built with it) and a filter is never larger
+        // than a section can be.
+        if (slots != 0) != (filter_bits != 0)
+            || !(filter_bits == 0 || (6..32).contains(&filter_bits))
+        {
+            return None;
+        }
+        if filter_bits != 0 {
+            r.take(1usize << (filter_bits - 3))?;
+        }
         let l = MatcherLayout {
             n,
             max_len,
             slots,
+            filter_bits,
+            filter,
             ends,
             cand_starts,
             cands,
@@ -840,6 +1022,7 @@ impl MatcherLayout {
     }
 
     /// The text of pattern `p`.
+    #[inline]
     pub fn form<'b>(&self, bytes: &'b [u8], p: usize) -> &'b [u8] {
         let s = if p == 0 {
             0
@@ -851,18 +1034,13 @@ impl MatcherLayout {
     }
 
     /// The candidates of pattern `p`: (entry, via), best first.
-    pub fn candidates<'b>(
-        &self,
-        bytes: &'b [u8],
-        p: usize,
-    ) -> impl ExactSizeIterator<Item = (usize, u8)> + 'b {
+    #[inline]
+    pub fn candidates<'b>(&self, bytes: &'b [u8], p: usize) -> Candidates<'b> {
         let s = le32(bytes, self.cand_starts + 4 * p) as usize;
         let e = le32(bytes, self.cand_starts + 4 * (p + 1)) as usize;
-        let base = self.cands;
-        (s..e).map(move |c| {
-            let v = le32(bytes, base + 4 * c);
-            ((v >> 2) as usize, (v & 3) as u8)
-        })
+        Candidates {
+            words: &bytes[self.cands + 4 * s..self.cands + 4 * e],
+        }
     }
 
     /// Whether every candidate of pattern `p` is `context=locative`.
@@ -870,7 +1048,24 @@ impl MatcherLayout {
         bytes[self.locative + p] != 0
     }
 
+    /// The section's lead filter, copied into words (at most 256 KiB): the scan tests it
+    /// at every token, and a word array needs fewer checks than the bytes.
+    pub fn lead_filter(&self, bytes: &[u8]) -> LeadFilter {
+        if self.filter_bits == 0 {
+            return LeadFilter::default();
+        }
+        let size = 1usize << (self.filter_bits - 3);
+        LeadFilter {
+            words: bytes[self.filter..self.filter + size]
+                .chunks_exact(8)
+                .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+                .collect(),
+            shift: 32 - self.filter_bits,
+        }
+    }
+
     /// Looks a key up in the table: (pattern if a form has this key, prefix flag).
+    #[inline]
     pub fn lookup(&self, bytes: &[u8], hash: u64) -> Option<(Option<usize>, bool)> {
         if self.slots == 0 {
             return None;
@@ -896,5 +1091,76 @@ impl MatcherLayout {
     /// Bytes of text in the section (for size reports).
     pub fn text_len(&self) -> usize {
         self.text_len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_growing_span_hashes_as_its_text_alone() {
+        let text = "Prime Minister of the United Kingdom, \u{e9}t\u{e9} 2024";
+        let bytes = text.as_bytes();
+        for start in [0, 6, 15, 22] {
+            let mut hasher = KeyHasher::new(start);
+            for end in start + 1..=text.len() {
+                if text.is_char_boundary(end) {
+                    assert_eq!(hasher.hash_to(bytes, end), key_hash(&text[start..end]));
+                }
+            }
+        }
+        assert_ne!(key_hash("ab"), key_hash("ab\0"));
+        assert_ne!(key_hash(""), key_hash("\0"));
+    }
+
+    #[test]
+    fn the_lead_filter_passes_every_key_start() {
+        struct Form(&'static str);
+        impl FormEntry for Form {
+            fn name(&self) -> &str {
+                self.0
+            }
+            fn alias_count(&self) -> usize {
+                0
+            }
+            fn alias(&self, _: usize) -> (&str, bool, bool) {
+                unreachable!()
+            }
+            fn subtype(&self) -> &str {
+                ""
+            }
+            fn attributes(&self) -> &str {
+                ""
+            }
+        }
+        let forms: Vec<Form> = [
+            "A",
+            "Al Gore",
+            "New York City",
+            "IANSUpdated",
+            "U.S.",
+            "X-ray",
+        ]
+        .into_iter()
+        .map(Form)
+        .collect();
+        let mut bytes = Vec::new();
+        compile_matcher(forms.iter().enumerate(), 0, &mut bytes).unwrap();
+        let layout = MatcherLayout::read(&bytes, 0, forms.len()).unwrap();
+        assert_ne!(layout.slots, 0);
+        let filter = layout.lead_filter(&bytes);
+        for form in ["A", "Al", "New", "New York", "IANS", "U", "X", "X-"] {
+            let padded = format!("{form} and some more text");
+            for text in [form, padded.as_str()] {
+                assert!(filter.may_start(text.as_bytes(), 0, form.len()), "{form}");
+            }
+            assert!(layout.lookup(&bytes, key_hash(form)).is_some(), "{form}");
+        }
+        let passed = ["said", "the", "Boston", "Zurich", "of", "Mr"]
+            .iter()
+            .filter(|w| filter.may_start(w.as_bytes(), 0, w.len()))
+            .count();
+        assert!(passed < 6, "the filter rejects something");
     }
 }

@@ -1045,6 +1045,8 @@ pub struct Matcher {
     alternatives: HashMap<u32, Arc<[usize]>, BuildHasherDefault<PassThrough>>,
     /// The alternatives of every other pattern.
     none: Arc<[usize]>,
+    /// The token map's lead filter (empty for aho-corasick).
+    lead_filter: compiled::LeadFilter,
 }
 
 fn via_of(code: u8) -> HitVia {
@@ -1122,6 +1124,7 @@ impl Matcher {
             ac: None,
             alternatives: HashMap::default(),
             none: Arc::from(Vec::new()),
+            lead_filter: compiled::LeadFilter::default(),
         };
         if n == 0 {
             return Ok(matcher);
@@ -1136,6 +1139,9 @@ impl Matcher {
                     .build((0..n).map(|p| layout.form(bytes, p)))
                     .map_err(|e| too_big(e.to_string()))?,
             );
+        }
+        if matcher.ac.is_none() {
+            matcher.lead_filter = layout.lead_filter(bytes);
         }
         for p in 0..n {
             let cands = layout.candidates(bytes, p);
@@ -1178,28 +1184,14 @@ impl Matcher {
         };
         let bytes = compiled.bytes();
         let layout = &compiled.layout;
-        let mut ti = 0;
-        while ti < doc.tokens.len() {
-            let found = match &self.ac {
-                Some(ac) => find_ac(ac, doc, ti),
-                None => longest_at(layout, bytes, doc, ti),
-            };
-            let Some((next, pattern)) = found else {
-                ti += 1;
-                continue;
-            };
-            let end = doc.tokens[next - 1].end;
-            if layout.locative(bytes, pattern) && !in_place_context(doc, ti, next) {
-                ti += 1;
-                continue;
-            }
+        self.scan(doc, |tokens, pattern| {
             let (entry, via) = layout
                 .candidates(bytes, pattern)
                 .next()
                 .expect("every form has a candidate");
             let hit = Hit {
-                start: doc.tokens[ti].start,
-                end,
+                start: doc.tokens[tokens.start].start,
+                end: doc.tokens[tokens.end - 1].end,
                 entry,
                 via: via_of(via),
                 alternatives: Arc::clone(
@@ -1208,7 +1200,61 @@ impl Matcher {
                         .unwrap_or(&self.none),
                 ),
             };
-            f(hit, ti..next);
+            f(hit, tokens);
+        });
+    }
+
+    /// As [`Matcher::find_each`], handing `f` the byte span, the token range and the
+    /// candidate entries (best first, as [`Hit::entry`] then [`Hit::alternatives`]) of
+    /// each hit: for callers that copy the entries anyway, without sharing a list.
+    pub(crate) fn find_each_entries(
+        &self,
+        doc: &Document,
+        mut f: impl FnMut(Range<usize>, Range<usize>, Vec<usize>),
+    ) {
+        let Some(compiled) = &self.forms else {
+            return;
+        };
+        let bytes = compiled.bytes();
+        let layout = &compiled.layout;
+        self.scan(doc, |tokens, pattern| {
+            let span = doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end;
+            let entries = layout.candidates(bytes, pattern).map(|(e, _)| e).collect();
+            f(span, tokens, entries);
+        });
+    }
+
+    /// The hits of [`Matcher::find`] as (token range, pattern).
+    fn scan(&self, doc: &Document, mut f: impl FnMut(Range<usize>, usize)) {
+        let Some(compiled) = &self.forms else {
+            return;
+        };
+        let bytes = compiled.bytes();
+        let layout = &compiled.layout;
+        let text = doc.text.as_bytes();
+        let mut ti = 0;
+        while ti < doc.tokens.len() {
+            let found = match &self.ac {
+                Some(ac) => find_ac(ac, doc, ti),
+                None => {
+                    // Most tokens start no form: the filter says so without a call.
+                    let tok = &doc.tokens[ti];
+                    if !self.lead_filter.may_start(text, tok.start, tok.end) {
+                        ti += 1;
+                        continue;
+                    }
+                    longest_at(layout, bytes, doc, ti)
+                }
+            };
+            let Some((next, pattern)) = found else {
+                ti += 1;
+                continue;
+            };
+            if layout.locative(bytes, pattern) && !in_place_context(doc, ti, next) {
+                ti += 1;
+                continue;
+            }
+            f(ti..next, pattern);
             ti = next;
         }
     }
@@ -1216,28 +1262,32 @@ impl Matcher {
 
 /// The token map's scan: the longest form that starts at token `ti` and ends on a token
 /// end, extending token by token while the text so far is a known prefix, so a token that
-/// starts no name costs one lookup. A form's hit is checked against its stored text, so a
-/// hash collision cannot produce a false hit.
+/// starts no name costs one lookup (and most never get here: see `LeadFilter`). The span's hash grows
+/// with it rather than being recomputed. A form's hit is checked against its stored text,
+/// so a hash collision cannot produce a false hit.
+// Inlined into the scan loop: it runs at most tokens, and a call spills the loop's state.
+#[inline(always)]
 fn longest_at(
     layout: &MatcherLayout,
     bytes: &[u8],
     doc: &Document,
     ti: usize,
 ) -> Option<(usize, usize)> {
+    let text = doc.text.as_bytes();
     let start = doc.tokens[ti].start;
+    let mut hasher = compiled::KeyHasher::new(start);
     let mut best = None;
-    for (k, tok) in doc.tokens.iter().enumerate().skip(ti) {
+    for (k, tok) in doc.tokens[ti..].iter().enumerate() {
         if tok.end - start > layout.max_len {
             break;
         }
-        let key = &doc.text[start..tok.end];
-        let Some((pattern, prefix)) = layout.lookup(bytes, compiled::key_hash(key)) else {
+        let Some((pattern, prefix)) = layout.lookup(bytes, hasher.hash_to(text, tok.end)) else {
             break;
         };
         if let Some(p) = pattern
-            && layout.form(bytes, p) == key.as_bytes()
+            && layout.form(bytes, p) == &text[start..tok.end]
         {
-            best = Some((k + 1, p));
+            best = Some((ti + k + 1, p));
         }
         if !prefix {
             break;
