@@ -6,6 +6,11 @@
 //! names (the text then names mostly those). The corpus comes from `kgbuild-corpus`'s
 //! templates. Set `KGBUILD_BENCH_MB` for the corpus size (default 4 MB per gazetteer).
 //!
+//! A third group, `real-news`, runs the bundled gazetteer over the texts of the annotated
+//! development sets in `../shared/eval/*_dev.jsonl` (Reuters and other real news), when that
+//! folder exists: the synthetic articles name someone every few words, real news far less
+//! often, and the pipeline's cost grows with what it finds.
+//!
 //!     cargo bench --bench throughput
 //!
 //! Results and the CLI-level figures (memory, scaling, merge) are in docs/performance.md.
@@ -49,6 +54,33 @@ fn setup(name: &'static str, synthetic: usize, mb: f64) -> Setup {
         bytes += text.len() as u64;
         docs.push((format!("doc-{}", docs.len()), text));
     }
+    with_docs(name, pipeline, docs)
+}
+
+/// The texts of the development sets beside the checkout, if they are there.
+fn real_news() -> Option<Setup> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with("_dev.jsonl"))
+        .collect();
+    files.sort();
+    let mut docs = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("readable dev set");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let rec: serde_json::Value = serde_json::from_str(line).expect("JSON record");
+            let text = rec["text"].as_str().expect("a text field").to_string();
+            docs.push((format!("doc-{}", docs.len()), text));
+        }
+    }
+    let pipeline = kgbuild::Pipeline::new().expect("pipeline");
+    (!docs.is_empty()).then(|| with_docs("real-news", pipeline, docs))
+}
+
+fn with_docs(name: &'static str, pipeline: Pipeline, docs: Vec<(String, String)>) -> Setup {
+    let bytes = docs.iter().map(|(_, t)| t.len() as u64).sum();
     let scan = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
         .build(corpus::surface_names(pipeline.gazetteer()))
@@ -88,7 +120,21 @@ fn bench(c: &mut Criterion) {
             )
         })
         .collect();
-    for s in [setup("bundled", 0, mb), setup("names-1e5", 100_000, mb)] {
+    let setups = [setup("bundled", 0, mb), setup("names-1e5", 100_000, mb)];
+    for s in setups.into_iter().chain(real_news()) {
+        // How much the pipeline finds: JSON written per byte of text.
+        let out: usize = s
+            .docs
+            .iter()
+            .map(|(id, t)| end_to_end(&s.pipeline, id, t))
+            .sum();
+        eprintln!(
+            "{}: {} documents, {} bytes of text, {:.1} bytes of JSON per byte of text",
+            s.name,
+            s.docs.len(),
+            s.bytes,
+            out as f64 / s.bytes as f64
+        );
         let mut group = c.benchmark_group(s.name);
         group
             .sample_size(10)
