@@ -245,72 +245,44 @@ pub fn run_jsonl(pipeline: &kgbuild::Pipeline, cli: &Cli) -> anyhow::Result<Exit
     let mut progress = Progress::new(total, true, cli.quiet, "records");
     let mut process = |out: &mut dyn std::io::Write| -> Result<(), kgbuild::Error> {
         for path in &cli.inputs {
-            let mut reader: Box<dyn BufRead> = if path == Path::new("-") {
-                Box::new(std::io::stdin().lock())
+            let mut reader: Box<dyn BufRead + Send> = if path == Path::new("-") {
+                Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin()))
             } else {
                 let f =
                     std::fs::File::open(path).map_err(|e| jsonl_err(path, 0, &io_message(&e)))?;
                 Box::new(std::io::BufReader::with_capacity(1 << 20, f))
             };
-            let mut line_no = 0;
-            loop {
-                // Read a chunk of (line number, line).
-                let mut chunk: Vec<(usize, String)> = Vec::new();
-                let mut bytes = 0;
-                while chunk.len() < JSONL_CHUNK_RECORDS && bytes < JSONL_CHUNK_BYTES {
-                    let mut raw = Vec::new();
-                    let n = reader
-                        .read_until(b'\n', &mut raw)
-                        .map_err(|e| jsonl_err(path, line_no + 1, &e.to_string()))?;
-                    if n == 0 {
+            // Reading and checking the lines is serial work: a thread of its own does it for
+            // the next chunk while the pool analyses this one, so that it does not hold the
+            // pool up between chunks.
+            std::thread::scope(|scope| {
+                let (chunks, received) = std::sync::mpsc::sync_channel(1);
+                scope.spawn(move || {
+                    let mut line_no = 0;
+                    loop {
+                        let chunk = read_chunk(&mut reader, path, &mut line_no, cli.lossy);
+                        let last = chunk.as_ref().map_or(true, Chunk::is_end);
+                        // A closed channel means the consumer stopped at an error.
+                        if chunks.send(chunk).is_err() || last {
+                            break;
+                        }
+                    }
+                });
+                for chunk in received {
+                    let chunk = chunk?;
+                    if chunk.is_end() {
                         break;
                     }
-                    line_no += 1;
-                    bytes += n;
-                    let line = decode(raw, cli.lossy).map_err(|e| {
-                        // Within one line: name the record's line and the column in it.
-                        let at = PathBuf::from(format!("{}:{}:{}", path.display(), line_no, e.col));
-                        kgbuild::Error::from(kgbuild::ErrorKind::Input {
-                            path: at,
-                            message: e.message,
-                        })
-                    })?;
-                    if !line.trim().is_empty() {
-                        chunk.push((line_no, line));
-                    }
+                    let outputs: Vec<JsonLine> = chunk
+                        .lines
+                        .par_iter()
+                        .map(|(n, line)| analyse_record(pipeline, path, *n, line))
+                        .collect();
+                    progress.add(outputs.len() as u64, chunk.bytes as u64);
+                    write_lines(out, outputs)?;
                 }
-                if chunk.is_empty() && bytes == 0 {
-                    break;
-                }
-                let outputs: Vec<Result<Vec<u8>, kgbuild::Error>> = chunk
-                    .par_iter()
-                    .map(|(n, line)| {
-                        let rec: Record = serde_json::from_str(line)
-                            .map_err(|e| jsonl_err(path, *n, &format!("bad record: {e}")))?;
-                        let id = match rec.id {
-                            serde_json::Value::String(s) => s,
-                            other => other.to_string(),
-                        };
-                        // `Pipeline::run` without copying the text.
-                        let doc = kgbuild::Document::new(id, rec.text);
-                        let analysis = pipeline.analyze(&doc);
-                        let mut buf = Vec::with_capacity((8 * doc.text.len()).min(1 << 20));
-                        // The line straight from the analysis, without building the graph.
-                        pipeline.json_line(&analysis, &mut buf)?;
-                        Ok(buf)
-                    })
-                    .collect();
-                let records = outputs.len() as u64;
-                for o in outputs {
-                    out.write_all(&o?).map_err(|e| {
-                        kgbuild::Error::from(kgbuild::ErrorKind::Io {
-                            path: PathBuf::from("json output"),
-                            source: e,
-                        })
-                    })?;
-                }
-                progress.add(records, bytes as u64);
-            }
+                Ok::<(), kgbuild::Error>(())
+            })?;
         }
         Ok(())
     };
@@ -325,6 +297,88 @@ pub fn run_jsonl(pipeline: &kgbuild::Pipeline, cli: &Cli) -> anyhow::Result<Exit
     }
     progress.finish();
     Ok(ExitCode::SUCCESS)
+}
+
+/// One record's JSON line, or why it has none.
+type JsonLine = Result<Vec<u8>, kgbuild::Error>;
+
+/// Up to [`JSONL_CHUNK_RECORDS`] non-blank lines with their line numbers, and the bytes read.
+struct Chunk {
+    lines: Vec<(usize, String)>,
+    bytes: usize,
+}
+
+impl Chunk {
+    /// Whether the input was over before this chunk (no line read at all).
+    fn is_end(&self) -> bool {
+        self.lines.is_empty() && self.bytes == 0
+    }
+}
+
+/// Reads the next chunk of lines; an empty chunk with no bytes means the input is done.
+fn read_chunk(
+    reader: &mut dyn BufRead,
+    path: &Path,
+    line_no: &mut usize,
+    lossy: bool,
+) -> Result<Chunk, kgbuild::Error> {
+    let mut chunk = Chunk {
+        lines: Vec::new(),
+        bytes: 0,
+    };
+    while chunk.lines.len() < JSONL_CHUNK_RECORDS && chunk.bytes < JSONL_CHUNK_BYTES {
+        let mut raw = Vec::new();
+        let n = reader
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| jsonl_err(path, *line_no + 1, &e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        *line_no += 1;
+        chunk.bytes += n;
+        let line = decode(raw, lossy).map_err(|e| {
+            // Within one line: name the record's line and the column in it.
+            let at = PathBuf::from(format!("{}:{}:{}", path.display(), line_no, e.col));
+            kgbuild::Error::from(kgbuild::ErrorKind::Input {
+                path: at,
+                message: e.message,
+            })
+        })?;
+        if !line.trim().is_empty() {
+            chunk.lines.push((*line_no, line));
+        }
+    }
+    Ok(chunk)
+}
+
+/// Parses one record and writes its graph as one JSON line.
+fn analyse_record(pipeline: &kgbuild::Pipeline, path: &Path, n: usize, line: &str) -> JsonLine {
+    let rec: Record =
+        serde_json::from_str(line).map_err(|e| jsonl_err(path, n, &format!("bad record: {e}")))?;
+    let id = match rec.id {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    // `Pipeline::run` without copying the text.
+    let doc = kgbuild::Document::new(id, rec.text);
+    let analysis = pipeline.analyze(&doc);
+    let mut buf = Vec::with_capacity((8 * doc.text.len()).min(1 << 20));
+    // The line straight from the analysis, without building the graph.
+    pipeline.json_line(&analysis, &mut buf)?;
+    Ok(buf)
+}
+
+/// Writes the lines in order, stopping at the first record that has an error.
+fn write_lines(out: &mut dyn std::io::Write, lines: Vec<JsonLine>) -> Result<(), kgbuild::Error> {
+    for line in lines {
+        out.write_all(&line?).map_err(|e| {
+            kgbuild::Error::from(kgbuild::ErrorKind::Io {
+                path: PathBuf::from("json output"),
+                source: e,
+            })
+        })?;
+    }
+    Ok(())
 }
 
 fn jsonl_err(path: &Path, line: usize, msg: &str) -> kgbuild::Error {

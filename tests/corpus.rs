@@ -290,3 +290,59 @@ fn merge_reports_bad_graphs_with_file_and_line() {
     assert!(err.contains("kgbuild: missing.json: no such file"), "{err}");
     assert!(!w.path("m.json").exists());
 }
+
+/// JSON Lines over several chunks, with the next chunk read while the last one is analysed:
+/// from standard input, the output is that of the same file, and a bad record in a later
+/// chunk is reported with its line, after the earlier records and before the later ones.
+#[test]
+fn jsonl_reads_ahead_without_changing_output_or_errors() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let w = Workdir::new();
+    let record = |i: usize| {
+        let text = [PESKOV_A, MEETING, PESKOV_B][i % 3];
+        serde_json::json!({"id": i, "text": text}).to_string() + "\n"
+    };
+    let lines: String = (0..2500).map(record).collect();
+    w.write("in.jsonl", &lines);
+    let from_file = w.run(&["--jsonl", "in.jsonl", "-j", "2"]);
+    ok(&from_file);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kgbuild"))
+        .args(["--jsonl", "-", "-j", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feed = std::thread::spawn(move || stdin.write_all(lines.as_bytes()).unwrap());
+    let from_stdin = child.wait_with_output().unwrap();
+    feed.join().unwrap();
+    ok(&from_stdin);
+    assert!(
+        from_stdin.stdout == from_file.stdout,
+        "stdin and file differ"
+    );
+    assert_eq!(
+        from_file.stdout.iter().filter(|&&b| b == b'\n').count(),
+        2500
+    );
+
+    // Line 1,700 is in the second chunk; the third chunk is read while the second is analysed.
+    let bad: String = (0..2500)
+        .map(|i| {
+            if i == 1699 {
+                "{\"id\": 1}\n".to_string()
+            } else {
+                record(i)
+            }
+        })
+        .collect();
+    w.write("bad.jsonl", &bad);
+    let o = w.run(&["--jsonl", "bad.jsonl", "-o", "bad.out.jsonl"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.jsonl:1700: bad record"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!w.path("bad.out.jsonl").exists(), "no half-written output");
+}
