@@ -158,21 +158,15 @@ pub(crate) fn analysis_line(
     let edges = plan_edges(&analysis.relations, &nodes.node_of);
     separated(buf, edges.iter(), |buf, edge| {
         let f = edge.evidence[0];
-        buf.extend_from_slice(br#"{"source":"#);
-        string(buf, &ids[f.subject]);
-        buf.extend_from_slice(br#","target":"#);
-        string(buf, &ids[f.object]);
-        buf.extend_from_slice(br#","key":"#);
-        uint(buf, edge.key as u64);
-        buf.extend_from_slice(br#","predicate":"#);
-        string(buf, &f.predicate);
-        buf.extend_from_slice(br#","attributes":{"#);
-        separated(buf, edge.attributes.iter(), |buf, (k, v)| {
-            string(buf, k);
-            buf.push(b':');
-            string(buf, v);
-        });
-        buf.extend_from_slice(br#"},"evidence":["#);
+        let (source, target) = (&ids[f.subject], &ids[f.object]);
+        edge_head(
+            buf,
+            source,
+            target,
+            edge.key,
+            &f.predicate,
+            &edge.attributes,
+        );
         separated(buf, edge.evidence.iter(), |buf, ev| {
             buf.extend_from_slice(&doc_start);
             uint(buf, ev.evidence.start as u64);
@@ -428,21 +422,14 @@ fn mentions(buf: &mut Vec<u8>, list: &[Mention]) {
 }
 
 fn edge(buf: &mut Vec<u8>, e: &Edge) {
-    buf.extend_from_slice(br#"{"source":"#);
-    string(buf, &e.source);
-    buf.extend_from_slice(br#","target":"#);
-    string(buf, &e.target);
-    buf.extend_from_slice(br#","key":"#);
-    uint(buf, e.key as u64);
-    buf.extend_from_slice(br#","predicate":"#);
-    string(buf, &e.predicate);
-    buf.extend_from_slice(br#","attributes":{"#);
-    separated(buf, e.attributes.iter(), |buf, (k, v)| {
-        string(buf, k);
-        buf.push(b':');
-        string(buf, v);
-    });
-    buf.extend_from_slice(br#"},"evidence":["#);
+    edge_head(
+        buf,
+        &e.source,
+        &e.target,
+        e.key,
+        &e.predicate,
+        &e.attributes,
+    );
     separated(buf, e.evidence.iter(), evidence);
     buf.extend_from_slice(br#"],"count":"#);
     uint(buf, e.count as u64);
@@ -450,6 +437,32 @@ fn edge(buf: &mut Vec<u8>, e: &Edge) {
         buf.extend_from_slice(br#","background":true"#);
     }
     buf.push(b'}');
+}
+
+/// An edge's fields up to its evidence list, which the caller writes and closes.
+fn edge_head(
+    buf: &mut Vec<u8>,
+    source: &str,
+    target: &str,
+    key: usize,
+    predicate: &str,
+    attributes: &BTreeMap<String, String>,
+) {
+    buf.extend_from_slice(br#"{"source":"#);
+    string(buf, source);
+    buf.extend_from_slice(br#","target":"#);
+    string(buf, target);
+    buf.extend_from_slice(br#","key":"#);
+    uint(buf, key as u64);
+    buf.extend_from_slice(br#","predicate":"#);
+    string(buf, predicate);
+    buf.extend_from_slice(br#","attributes":{"#);
+    separated(buf, attributes.iter(), |buf, (k, v)| {
+        string(buf, k);
+        buf.push(b':');
+        string(buf, v);
+    });
+    buf.extend_from_slice(br#"},"evidence":["#);
 }
 
 fn evidence(buf: &mut Vec<u8>, ev: &Evidence) {
