@@ -397,14 +397,7 @@ fn node(buf: &mut Vec<u8>, n: &Node) {
 fn mentions(buf: &mut Vec<u8>, list: &[Mention]) {
     buf.push(b'[');
     separated(buf, list.iter(), |buf, m| {
-        buf.extend_from_slice(br#"{"doc":"#);
-        string(buf, &m.doc);
-        buf.extend_from_slice(br#","start":"#);
-        uint(buf, m.start as u64);
-        buf.extend_from_slice(br#","end":"#);
-        uint(buf, m.end as u64);
-        buf.extend_from_slice(br#","text":"#);
-        string(buf, &m.text);
+        span_head(buf, &m.doc, m.start, m.end, &m.text);
         if let Some(via) = &m.via {
             buf.extend_from_slice(br#","via":"#);
             string(buf, via);
@@ -465,15 +458,21 @@ fn edge_head(
     buf.extend_from_slice(br#"},"evidence":["#);
 }
 
-fn evidence(buf: &mut Vec<u8>, ev: &Evidence) {
+/// The fields a mention and a piece of evidence share, from the opening brace on; the
+/// caller writes the rest and closes it.
+fn span_head(buf: &mut Vec<u8>, doc: &str, start: usize, end: usize, text: &str) {
     buf.extend_from_slice(br#"{"doc":"#);
-    string(buf, &ev.doc);
+    string(buf, doc);
     buf.extend_from_slice(br#","start":"#);
-    uint(buf, ev.start as u64);
+    uint(buf, start as u64);
     buf.extend_from_slice(br#","end":"#);
-    uint(buf, ev.end as u64);
+    uint(buf, end as u64);
     buf.extend_from_slice(br#","text":"#);
-    string(buf, &ev.text);
+    string(buf, text);
+}
+
+fn evidence(buf: &mut Vec<u8>, ev: &Evidence) {
+    span_head(buf, &ev.doc, ev.start, ev.end, &ev.text);
     buf.extend_from_slice(br#","rule":"#);
     string(buf, &ev.rule);
     buf.push(b'}');
