@@ -228,6 +228,20 @@ impl Iterator for WrittenDates<'_> {
     }
 }
 
+/// The day of the month written as token `k`, if it is a number from 1 to 31.
+fn day_at(doc: &Document, k: usize) -> Option<u32> {
+    number(doc, k).filter(|d| (1..=31).contains(d))
+}
+
+/// `k`, or one past it when token `k` is the suffix of "15th" or "1st".
+fn after_ordinal_suffix(doc: &Document, k: usize) -> usize {
+    let suffix = doc
+        .tokens
+        .get(k)
+        .is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th"));
+    k + usize::from(suffix)
+}
+
 /// The date written from token `i` on, and the end of its tokens.
 fn date_at(doc: &Document, i: usize) -> Option<(usize, Written)> {
     let t = &doc.tokens[i];
@@ -245,15 +259,8 @@ fn date_at(doc: &Document, i: usize) -> Option<(usize, Written)> {
                 return Some((i + 5, written));
             }
             // Day first: "15 August 2025", "15th of August".
-            let d = number(doc, i).filter(|d| (1..=31).contains(d))?;
-            let mut k = i + 1;
-            if doc
-                .tokens
-                .get(k)
-                .is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th"))
-            {
-                k += 1;
-            }
+            let d = day_at(doc, i)?;
+            let mut k = after_ordinal_suffix(doc, i + 1);
             if doc.tokens.get(k).is_some_and(|t| t.norm == "of") {
                 k += 1;
             }
@@ -286,15 +293,8 @@ fn date_at(doc: &Document, i: usize) -> Option<(usize, Written)> {
                 {
                     k += 1;
                 }
-                if let Some(d) = number(doc, k).filter(|d| (1..=31).contains(d)) {
-                    let mut e = k + 1;
-                    if doc
-                        .tokens
-                        .get(e)
-                        .is_some_and(|t| matches!(t.norm.as_str(), "st" | "nd" | "rd" | "th"))
-                    {
-                        e += 1;
-                    }
+                if let Some(d) = day_at(doc, k) {
+                    let mut e = after_ordinal_suffix(doc, k + 1);
                     let mut year = None;
                     if doc.tokens.get(e).is_some_and(|t| t.norm == ",") {
                         if let Some(y) = year_at(e + 1) {
