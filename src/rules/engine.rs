@@ -803,36 +803,26 @@ fn match_cont<'a>(
         b.entities.truncate(saved.0);
         b.lex.truncate(saved.1);
     };
+    // A branch followed by the rest of the sequence; on failure, its bindings are undone.
+    let branch_then_rest = |branch: &'a Branch, binds: &mut Binds<'a>| {
+        if !may_start(cx, branch, u) {
+            return None;
+        }
+        let seq = Seq {
+            head: &branch.elems,
+            tail: Some(&rest),
+        };
+        let end = match_cont(cx, seq, u, binds);
+        if end.is_none() {
+            restore(binds);
+        }
+        end
+    };
     match first {
         Elem::Opt(inner) => {
-            if may_start(cx, inner, u) {
-                let with = Seq {
-                    head: &inner.elems,
-                    tail: Some(&rest),
-                };
-                if let Some(e) = match_cont(cx, with, u, binds) {
-                    return Some(e);
-                }
-                restore(binds);
-            }
-            match_cont(cx, rest, u, binds)
+            branch_then_rest(inner, binds).or_else(|| match_cont(cx, rest, u, binds))
         }
-        Elem::Either(alts) => {
-            for alt in alts {
-                if !may_start(cx, alt, u) {
-                    continue;
-                }
-                let seq = Seq {
-                    head: &alt.elems,
-                    tail: Some(&rest),
-                };
-                if let Some(e) = match_cont(cx, seq, u, binds) {
-                    return Some(e);
-                }
-                restore(binds);
-            }
-            None
-        }
+        Elem::Either(alts) => alts.iter().find_map(|alt| branch_then_rest(alt, binds)),
         Elem::Skip { max, only } => {
             // Shortest skip first.
             let mut k = u;
