@@ -139,10 +139,109 @@ pub struct Tagged<'d> {
     /// The tokens that are capitalised words or numbers, in order: the only ones that can
     /// start a name or an organisation, so the passes that look for those skip the rest.
     name_starts: Vec<usize>,
+    /// Per lexicon hit, the categories of its entries that the name passes ask about (the
+    /// `cat` bits), so that a question is a bit test rather than a string comparison per
+    /// entry.
+    lex_cats: Vec<u32>,
 }
 
 /// No lexicon hit starts at this token (see `Tagged::lex_starts`).
 const NO_HIT: u32 = u32::MAX;
+
+/// The lexicon categories the name passes ask about, one bit each.
+mod cat {
+    pub const FIRST_NAME: u32 = 1 << 0;
+    pub const ORG_SUFFIX: u32 = 1 << 1;
+    pub const ORG_HEAD: u32 = 1 << 2;
+    pub const PLACE_HEAD: u32 = 1 << 3;
+    pub const FUNCTION_WORD: u32 = 1 << 4;
+    pub const DATE_WORD: u32 = 1 << 5;
+    pub const REPORTING_VERB: u32 = 1 << 6;
+    pub const TITLE: u32 = 1 << 7;
+    pub const HONORIFIC: u32 = 1 << 8;
+    pub const MEETING_VERB: u32 = 1 << 9;
+    pub const MEETING_NOUN: u32 = 1 << 10;
+    pub const HEDGE: u32 = 1 << 11;
+    pub const NEGATION: u32 = 1 << 12;
+    pub const FORMER: u32 = 1 << 13;
+    pub const KILLER_NOUN: u32 = 1 << 14;
+    pub const ELECTION_WORD: u32 = 1 << 15;
+    pub const ELECTION_KIND: u32 = 1 << 16;
+    pub const KILL_VERB: u32 = 1 << 17;
+    pub const KILL_ACT: u32 = 1 << 18;
+    pub const OCCUPATION: u32 = 1 << 19;
+    pub const GROUP_NOUN: u32 = 1 << 20;
+    pub const EMPLOY_VERB: u32 = 1 << 21;
+    pub const LANGUAGE: u32 = 1 << 22;
+
+    /// The bit of lexicon category `subtype`; 0 for the categories no pass asks about.
+    pub fn of(subtype: &str) -> u32 {
+        match subtype {
+            "first_name" => FIRST_NAME,
+            "org_suffix" => ORG_SUFFIX,
+            "org_head" => ORG_HEAD,
+            "place_head" => PLACE_HEAD,
+            "function_word" => FUNCTION_WORD,
+            "date_word" => DATE_WORD,
+            "reporting_verb" => REPORTING_VERB,
+            "title" => TITLE,
+            "honorific" => HONORIFIC,
+            "meeting_verb" => MEETING_VERB,
+            "meeting_noun" => MEETING_NOUN,
+            "hedge" => HEDGE,
+            "negation" => NEGATION,
+            "former" => FORMER,
+            "killer_noun" => KILLER_NOUN,
+            "election_word" => ELECTION_WORD,
+            "election_kind" => ELECTION_KIND,
+            "kill_verb" => KILL_VERB,
+            "kill_act" => KILL_ACT,
+            "occupation" => OCCUPATION,
+            "group_noun" => GROUP_NOUN,
+            "employ_verb" => EMPLOY_VERB,
+            "language" => LANGUAGE,
+            _ => 0,
+        }
+    }
+
+    /// A lexicon word that is only ever a lexicon word: it stops a name.
+    pub const STOPS_NAME: u32 = FUNCTION_WORD
+        | DATE_WORD
+        | REPORTING_VERB
+        | TITLE
+        | HONORIFIC
+        | MEETING_VERB
+        | MEETING_NOUN
+        | HEDGE
+        | NEGATION
+        | ORG_SUFFIX
+        | FORMER;
+
+    /// A lexicon word that cannot stand inside an organisation's name (unless it is also
+    /// a suffix or head).
+    pub const NOT_IN_ORG: u32 = FUNCTION_WORD | DATE_WORD | REPORTING_VERB | HONORIFIC;
+}
+
+/// A lexicon hit with its category bits (see `Tagged::lex_cats`).
+#[derive(Clone, Copy)]
+struct Lex<'a> {
+    hit: &'a LexHit,
+    cats: u32,
+}
+
+impl Lex<'_> {
+    /// Whether one of the hit's entries belongs to one of the categories `cats`.
+    fn has(self, cats: u32) -> bool {
+        self.cats & cats != 0
+    }
+}
+
+impl std::ops::Deref for Lex<'_> {
+    type Target = LexHit;
+    fn deref(&self) -> &LexHit {
+        self.hit
+    }
+}
 
 impl LexHit {
     /// Whether one of the hit's entries belongs to lexicon `category`.
@@ -159,7 +258,9 @@ pub struct Recognizer {
     names: Matcher,
     lexicon: Matcher,
     /// Given names of the gazetteer's people ("vladimir"), beside the `first_name` lexicon.
-    given_names: std::collections::HashSet<String>,
+    given_names: crate::fxhash::FxHashSet<String>,
+    /// Per gazetteer entry, its lexicon category bit (`cat::of`; 0 for entities).
+    categories: Vec<u32>,
 }
 
 impl Recognizer {
@@ -193,14 +294,39 @@ impl Recognizer {
                 MatcherEngine::TokenMap,
             )?,
             given_names,
+            categories: gazetteer
+                .entries()
+                .iter()
+                .map(|e| match e.kind {
+                    EntryKind::Lexicon => cat::of(&e.subtype),
+                    EntryKind::Entity(_) => 0,
+                })
+                .collect(),
         })
+    }
+
+    /// The category bits of a lexicon hit's entries.
+    fn categories_of(&self, gazetteer: &Gazetteer, entries: &[usize]) -> u32 {
+        // The table is the gazetteer's this recognizer was built from; asked about another
+        // one, read the entries themselves.
+        if self.categories.len() == gazetteer.len() {
+            entries.iter().fold(0, |m, &e| m | self.categories[e])
+        } else {
+            let all = gazetteer.entries();
+            entries.iter().fold(0, |m, &e| m | cat::of(&all[e].subtype))
+        }
     }
 
     /// Finds mentions and lexicon hits in `doc`.
     pub fn tag<'d>(&self, gazetteer: &Gazetteer, doc: &'d Document) -> Tagged<'d> {
-        let mut lexicon = Vec::new();
+        // About every other token of news text is a lexicon word (function words, verbs).
+        let mut lexicon = Vec::with_capacity(doc.tokens.len() / 2 + 1);
+        let mut lex_starts = vec![NO_HIT; doc.tokens.len()];
+        let mut lex_cats = Vec::with_capacity(lexicon.capacity());
         self.lexicon
             .find_each_entries(doc, |span, tokens, entries| {
+                lex_starts[tokens.start] = u32::try_from(lexicon.len()).unwrap_or(NO_HIT);
+                lex_cats.push(self.categories_of(gazetteer, &entries));
                 lexicon.push(LexHit {
                     span,
                     tokens,
@@ -235,10 +361,6 @@ impl Recognizer {
         });
         // "US$150": a country code glued to a currency sign is part of the amount.
         mentions.retain(|m| !doc.text[m.span.end..].starts_with('$'));
-        let mut lex_starts = vec![NO_HIT; doc.tokens.len()];
-        for (k, h) in lexicon.iter().enumerate() {
-            lex_starts[h.tokens.start] = u32::try_from(k).unwrap_or(NO_HIT);
-        }
         let mut tagged = Tagged {
             doc,
             mentions: Vec::new(),
@@ -246,6 +368,7 @@ impl Recognizer {
             lex_starts,
             name_tokens: vec![false; doc.tokens.len()],
             name_starts: Vec::new(),
+            lex_cats,
         };
         for (i, t) in doc.tokens.iter().enumerate() {
             if (t.capitalized && t.kind == TokenKind::Word) || t.kind == TokenKind::Number {
@@ -254,7 +377,7 @@ impl Recognizer {
         }
         for k in 0..tagged.name_starts.len() {
             let i = tagged.name_starts[k];
-            tagged.name_tokens[i] = is_name_token(gazetteer, &tagged, i);
+            tagged.name_tokens[i] = is_name_token(&tagged, i);
         }
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
@@ -262,19 +385,19 @@ impl Recognizer {
         merge_found(&mut mentions, elections);
         let governments = find_governments(&tagged, &mentions);
         merge_found(&mut mentions, governments);
-        let found_people = find_people_after_cues(gazetteer, &tagged, &mentions);
+        let found_people = find_people_after_cues(&tagged, &mentions);
         merge_found(&mut mentions, found_people);
-        let appositions = find_people_in_appositions(gazetteer, &tagged, &mentions);
+        let appositions = find_people_in_appositions(&tagged, &mentions);
         merge_found(&mut mentions, appositions);
-        let named = self.find_people_by_given_name(gazetteer, &tagged, &mentions);
+        let named = self.find_people_by_given_name(&tagged, &mentions);
         merge_found(&mut mentions, named);
-        let places = find_places(gazetteer, &tagged, &mentions);
+        let places = find_places(&tagged, &mentions);
         merge_found(&mut mentions, places);
         let towns = find_towns(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, towns);
         let single = find_single_names(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, single);
-        let acronyms = find_acronym_orgs(gazetteer, &tagged, &mentions);
+        let acronyms = find_acronym_orgs(&tagged, &mentions);
         merge_found(&mut mentions, acronyms);
         let teams = find_teams_in_tables(&tagged, &mentions);
         merge_found(&mut mentions, teams);
@@ -287,12 +410,7 @@ impl Recognizer {
     /// People the gazetteer lacks, named in full with a common given name: "Dora Whitfield",
     /// "Tariq Naseem". A given name alone, or followed by a word the lexicon knows, is
     /// not enough.
-    fn find_people_by_given_name(
-        &self,
-        gazetteer: &Gazetteer,
-        tagged: &Tagged<'_>,
-        mentions: &[Mention],
-    ) -> Vec<Mention> {
+    fn find_people_by_given_name(&self, tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
         let doc = tagged.doc;
         let toks = &doc.tokens;
         let mut found = Vec::new();
@@ -313,7 +431,7 @@ impl Recognizer {
                 continue;
             }
             // An initial ("D. Whitfield") serves as a given name.
-            let initial = t.norm.chars().count() == 1
+            let initial = one_char(&t.norm)
                 && t.capitalized
                 && toks
                     .get(i + 1)
@@ -336,7 +454,8 @@ impl Recognizer {
                         | "past" | "beyond" | "along" | "off" | "near" | "within"
                 )
                 && lex_at(tagged, i).is_none()
-                && t.norm.chars().count() > 2
+                // Three characters or more.
+                && t.norm.chars().nth(2).is_some()
                 // Last: the sentence is found by a search.
                 && doc.sentences[doc.sentence_of_token(i)].tokens.start != i;
             let given = t.capitalized
@@ -345,27 +464,25 @@ impl Recognizer {
                 && (initial
                     || mid_sentence
                     || self.given_names.contains(&t.norm)
-                    || lex_at(tagged, i).is_some_and(|h| {
-                        h.tokens.len() == 1 && h.has_category(gazetteer, "first_name")
-                    }));
+                    || lex_at(tagged, i)
+                        .is_some_and(|h| h.tokens.len() == 1 && h.has(cat::FIRST_NAME)));
             if !given {
                 i += 1;
                 continue;
             }
-            let end = scan_name(gazetteer, tagged, mentions, i);
+            let end = scan_name(tagged, mentions, i);
             let words = (i..end)
                 .filter(|&k| toks[k].kind == TokenKind::Word && toks[k].norm != "-")
                 .count();
             // A name is followed by a verb, a comma, a bracket...: not by a capitalised
             // word that could not be read as part of it, nor by an organisation's suffix.
             let next_blocks = toks.get(end).is_some_and(|n| {
-                n.capitalized
-                    && lex_at(tagged, end).is_some_and(|h| h.has_category(gazetteer, "org_suffix"))
+                n.capitalized && lex_at(tagged, end).is_some_and(|h| h.has(cat::ORG_SUFFIX))
             });
             let mixed_case = (i..end).all(|k| {
                 let raw = &doc.text[toks[k].start..toks[k].end];
                 toks[k].kind != TokenKind::Word
-                    || raw.chars().count() == 1
+                    || one_char(raw)
                     || raw.chars().any(char::is_lowercase)
                     || NAME_PARTICLES.contains(&toks[k].norm.as_str())
             });
@@ -376,9 +493,8 @@ impl Recognizer {
             };
             // "Carson Beach", "Tyler County": a name ending in a place word is a place.
             let place_end = end > i + 1
-                && lex_at(tagged, end - 1).is_some_and(|h| {
-                    h.tokens.len() == 1 && h.has_category(gazetteer, "place_head")
-                });
+                && lex_at(tagged, end - 1)
+                    .is_some_and(|h| h.tokens.len() == 1 && h.has(cat::PLACE_HEAD));
             if ok_len && !next_blocks && place_end {
                 found.push(found_mention(doc, i..end, EntityType::Location, Via::Place));
                 i = end;
@@ -423,11 +539,28 @@ fn merge_found(mentions: &mut Vec<Mention>, found: Vec<Mention>) {
 }
 
 /// The lexicon hit starting at token `i`, if any.
-fn lex_at<'a>(tagged: &'a Tagged<'_>, i: usize) -> Option<&'a LexHit> {
+fn lex_at<'a>(tagged: &'a Tagged<'_>, i: usize) -> Option<Lex<'a>> {
     match tagged.lex_starts.get(i) {
-        Some(&k) if k != NO_HIT => tagged.lexicon.get(k as usize),
+        Some(&k) if k != NO_HIT => lex_hit(tagged, k as usize),
         _ => None,
     }
+}
+
+/// Lexicon hit `k` with its categories, if there is one.
+fn lex_hit<'a>(tagged: &'a Tagged<'_>, k: usize) -> Option<Lex<'a>> {
+    Some(Lex {
+        hit: tagged.lexicon.get(k)?,
+        cats: tagged.lex_cats[k],
+    })
+}
+
+/// All lexicon hits with their categories, in order.
+fn lex_hits<'a>(tagged: &'a Tagged<'_>) -> impl Iterator<Item = Lex<'a>> {
+    tagged
+        .lexicon
+        .iter()
+        .zip(&tagged.lex_cats)
+        .map(|(hit, &cats)| Lex { hit, cats })
 }
 
 fn mention_covering(mentions: &[Mention], i: usize) -> Option<&Mention> {
@@ -475,7 +608,7 @@ fn name_token(tagged: &Tagged<'_>, i: usize) -> bool {
 }
 
 /// Works out [`name_token`] for token `i` (which exists), from the lexicon hits.
-fn is_name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
+fn is_name_token(tagged: &Tagged<'_>, i: usize) -> bool {
     let doc = tagged.doc;
     let t = &doc.tokens[i];
     if t.kind != TokenKind::Word || !t.capitalized {
@@ -503,24 +636,7 @@ fn is_name_token(gazetteer: &Gazetteer, tagged: &Tagged<'_>, i: usize) -> bool {
     if let Some(h) = lex_at(tagged, i) {
         // A lexicon word that is only ever a lexicon word stops the name; names such as
         // "Mark" or "Chair" are rare enough after a title to accept the loss.
-        if h.tokens.len() > 1
-            || h.entries.iter().any(|&e| {
-                matches!(
-                    gazetteer.entries()[e].subtype.as_str(),
-                    "function_word"
-                        | "date_word"
-                        | "reporting_verb"
-                        | "title"
-                        | "honorific"
-                        | "meeting_verb"
-                        | "meeting_noun"
-                        | "hedge"
-                        | "negation"
-                        | "org_suffix"
-                        | "former"
-                )
-            })
-        {
+        if h.tokens.len() > 1 || h.has(cat::STOPS_NAME) {
             return false;
         }
     }
@@ -535,20 +651,13 @@ fn one_char(s: &str) -> bool {
 
 /// Persons named right after a title or honorific: "Kremlin spokesman Dmitry Peskov",
 /// "Mr. Smith", "Deputy Foreign Minister S. Jaishankar".
-fn find_people_after_cues(
-    gazetteer: &Gazetteer,
-    tagged: &Tagged<'_>,
-    mentions: &[Mention],
-) -> Vec<Mention> {
+fn find_people_after_cues(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     let mut found = Vec::new();
-    for h in &tagged.lexicon {
-        let is_cue = h.entries.iter().any(|&e| {
-            let entry = &gazetteer.entries()[e];
-            entry.subtype == "honorific" || entry.subtype == "title"
-        });
+    for h in lex_hits(tagged) {
+        let is_cue = h.has(cat::HONORIFIC | cat::TITLE);
         // "the senator's assassin, Brasko Tollan": a killer noun names a person too.
-        let killer = !is_cue && h.has_category(gazetteer, "killer_noun");
+        let killer = !is_cue && h.has(cat::KILLER_NOUN);
         if !is_cue && !killer {
             continue;
         }
@@ -565,7 +674,7 @@ fn find_people_after_cues(
         if mention_covering(mentions, i).is_some() || suffix {
             continue;
         }
-        let end = scan_name(gazetteer, tagged, mentions, i);
+        let end = scan_name(tagged, mentions, i);
         if end > i {
             let via = if killer { Via::Context } else { Via::Title };
             found.push(found_mention(doc, i..end, EntityType::Person, via));
@@ -583,11 +692,10 @@ fn find_elections(
 ) -> Vec<Mention> {
     let doc = tagged.doc;
     let toks = &doc.tokens;
-    let has =
-        |i: usize, cat: &str| lex_at(tagged, i).is_some_and(|h| h.has_category(gazetteer, cat));
+    let has = |i: usize, cats: u32| lex_at(tagged, i).is_some_and(|h| h.has(cats));
     let mut found = Vec::new();
-    for h in &tagged.lexicon {
-        let is_election = h.has_category(gazetteer, "election_word");
+    for h in lex_hits(tagged) {
+        let is_election = h.has(cat::ELECTION_WORD);
         if !is_election || h.tokens.start == 0 {
             continue;
         }
@@ -605,11 +713,11 @@ fn find_elections(
                 }
                 start = m.tokens.start;
                 named = true;
-            } else if has(k, "election_kind") {
+            } else if has(k, cat::ELECTION_KIND) {
                 start = lex_at_end(tagged, k).map_or(k, |h| h.tokens.start);
             } else if toks[k].capitalized
                 && toks[k].kind == TokenKind::Word
-                && !has(k, "function_word")
+                && !has(k, cat::FUNCTION_WORD)
             {
                 start = k;
                 named = true;
@@ -670,16 +778,12 @@ fn find_governments(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
 
 /// Persons named before an apposition that gives their role: "Christophe Lemoine, a
 /// spokesman for the French Foreign Ministry", "Celso Amorim, Lula's chief adviser".
-fn find_people_in_appositions(
-    gazetteer: &Gazetteer,
-    tagged: &Tagged<'_>,
-    mentions: &[Mention],
-) -> Vec<Mention> {
+fn find_people_in_appositions(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut found = Vec::new();
-    for h in &tagged.lexicon {
-        let is_title = h.has_category(gazetteer, "title");
+    for h in lex_hits(tagged) {
+        let is_title = h.has(cat::TITLE);
         if !is_title {
             continue;
         }
@@ -715,7 +819,7 @@ fn find_people_in_appositions(
         if !(2..=4).contains(&words) {
             continue;
         }
-        let end = scan_name(gazetteer, tagged, mentions, start);
+        let end = scan_name(tagged, mentions, start);
         if end == comma {
             found.push(found_mention(
                 doc,
@@ -901,12 +1005,12 @@ fn find_single_names(
             && norm(i + 3) == ",";
         let who = norm(i + 1) == "," && norm(i + 2) == "who";
         let possessive = matches!(norm(i + 1), "'s" | "'") && PERSONAL_NOUNS.contains(&norm(i + 2));
-        let victim = lex_lasts_to(tagged, gazetteer, i, "kill_verb")
-            || lex_lasts_to(tagged, gazetteer, i, "kill_act")
+        let victim = lex_lasts_to(tagged, i, cat::KILL_VERB)
+            || lex_lasts_to(tagged, i, cat::KILL_ACT)
             || (i > 0
                 && norm(i - 1) == "of"
-                && (lex_lasts_to(tagged, gazetteer, i - 1, "kill_act")
-                    || lex_lasts_to(tagged, gazetteer, i - 1, "killer_noun")));
+                && (lex_lasts_to(tagged, i - 1, cat::KILL_ACT)
+                    || lex_lasts_to(tagged, i - 1, cat::KILLER_NOUN)));
         // "Quill was convicted", "Moreau was shot": what befalls only people.
         let mut k = i + 1;
         while k < i + 3 && matches!(norm(k), "was" | "is" | "were" | "has" | "had" | "been") {
@@ -914,7 +1018,7 @@ fn find_single_names(
         }
         let befalls = k > i + 1
             && (PERSONAL_FATES.contains(&norm(k))
-                || lex_at(tagged, k).is_some_and(|h| h.has_category(gazetteer, "kill_verb")));
+                || lex_at(tagged, k).is_some_and(|h| h.has(cat::KILL_VERB)));
         // "Tarrant, a senior Treasury official,": an apposition naming a post.
         let post = norm(i + 1) == ","
             && matches!(norm(i + 2), "a" | "an" | "another")
@@ -924,15 +1028,12 @@ fn find_single_names(
                     // "Carver, a Democrat from Ohio": a party member.
                     matches!(norm(k), "republican" | "democrat")
                         || lex_at(tagged, k).is_some_and(|h| {
-                            h.has_category(gazetteer, "occupation")
-                                || (h.has_category(gazetteer, "title")
-                                    && !h.has_category(gazetteer, "group_noun"))
+                            h.has(cat::OCCUPATION) || (h.has(cat::TITLE) && !h.has(cat::GROUP_NOUN))
                         })
                 });
         // "Harlan taught at ...", "Harlan worked for ...": a person's work.
-        let works = lex_at(tagged, i + 1).is_some_and(|h| {
-            h.has_category(gazetteer, "employ_verb") && matches!(norm(h.tokens.end), "at" | "for")
-        });
+        let works = lex_at(tagged, i + 1)
+            .is_some_and(|h| h.has(cat::EMPLOY_VERB) && matches!(norm(h.tokens.end), "at" | "for"));
         if age || who || possessive || victim || befalls || post || works {
             found.push(found_mention(
                 doc,
@@ -946,23 +1047,16 @@ fn find_single_names(
 }
 
 /// Whether a lexicon phrase of `category` ends right before token `i`.
-fn lex_lasts_to(tagged: &Tagged<'_>, gazetteer: &Gazetteer, i: usize, category: &str) -> bool {
+fn lex_lasts_to(tagged: &Tagged<'_>, i: usize, category: u32) -> bool {
     let k = tagged.lexicon.partition_point(|h| h.tokens.end < i);
-    tagged
-        .lexicon
-        .get(k)
-        .is_some_and(|h| h.tokens.end == i && h.has_category(gazetteer, category))
+    lex_hit(tagged, k).is_some_and(|h| h.tokens.end == i && h.has(category))
 }
 
 /// Organisations named by an acronym the gazetteer lacks, where the words around it show an
 /// organisation: after "the" ("the SEC"), or before a title, an occupation, "'s" or
 /// "headquarters" ("EPA spokesman John Roe", "an IRS spokeswoman"). Only in sentences
 /// that are not all capitals; roman numerals are not acronyms.
-fn find_acronym_orgs(
-    gazetteer: &Gazetteer,
-    tagged: &Tagged<'_>,
-    mentions: &[Mention],
-) -> Vec<Mention> {
+fn find_acronym_orgs(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut found = Vec::new();
@@ -971,11 +1065,12 @@ fn find_acronym_orgs(
         let t = &toks[i];
         let raw = &doc.text[t.start..t.end];
         let acronym = t.kind == TokenKind::Word
-            && (2..=6).contains(&raw.chars().count())
-            && raw.chars().all(|c| c.is_ascii_uppercase())
+            // All ASCII capitals, so as many characters as bytes.
+            && (2..=6).contains(&raw.len())
+            && raw.bytes().all(|b| b.is_ascii_uppercase())
             && !raw
-                .chars()
-                .all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C' | 'M'))
+                .bytes()
+                .all(|b| matches!(b, b'I' | b'V' | b'X' | b'L' | b'C' | b'M'))
             && mention_covering(mentions, i).is_none()
             && lex_at(tagged, i).is_none()
             && toks
@@ -991,9 +1086,8 @@ fn find_acronym_orgs(
         let before = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "an" | "another");
         let after = toks.get(i + 1).is_some_and(|n| {
             matches!(n.norm.as_str(), "'s" | "headquarters")
-                || lex_at(tagged, i + 1).is_some_and(|h| {
-                    h.has_category(gazetteer, "title") || h.has_category(gazetteer, "occupation")
-                })
+                || lex_at(tagged, i + 1)
+                    .is_some_and(|h| h.has(cat::TITLE) || h.has(cat::OCCUPATION))
         });
         if before || after {
             found.push(found_mention(
@@ -1035,7 +1129,7 @@ fn find_teams_in_tables(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mentio
 
 /// Places the gazetteer lacks, named right after "in", "at" or "near": "at Fort de
 /// Brégançon".
-fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
+fn find_places(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut found = Vec::new();
@@ -1054,10 +1148,10 @@ fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention])
             continue;
         }
         // "in Arabic": a language, not a place.
-        if lex_at(tagged, start).is_some_and(|h| h.has_category(gazetteer, "language")) {
+        if lex_at(tagged, start).is_some_and(|h| h.has(cat::LANGUAGE)) {
             continue;
         }
-        let end = scan_name(gazetteer, tagged, mentions, start);
+        let end = scan_name(tagged, mentions, start);
         // A place name followed by a possessive or a capitalised word we could not read is
         // something else ("at Reuters' request").
         let stop = toks
@@ -1078,7 +1172,7 @@ fn find_places(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention])
 /// Scans a personal name starting at token `i`; returns the token index after it (`i` if
 /// there is none). Names are capitalised words, initials, particles inside the name and
 /// hyphen or apostrophe joins without spaces.
-fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i: usize) -> usize {
+fn scan_name(tagged: &Tagged<'_>, mentions: &[Mention], i: usize) -> usize {
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut j = i;
@@ -1096,7 +1190,7 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
             j += 1;
             words += 1;
             // An initial: "S." belongs to the name.
-            if t.norm.chars().count() == 1
+            if one_char(&t.norm)
                 && toks
                     .get(j)
                     .is_some_and(|n| n.norm == "." && !n.space_before)
@@ -1145,9 +1239,7 @@ fn scan_name(gazetteer: &Gazetteer, tagged: &Tagged<'_>, mentions: &[Mention], i
         let title_surname = words >= 2
             && t.capitalized
             && lex_at(tagged, j).is_some_and(|h| {
-                h.tokens.len() == 1
-                    && h.has_category(gazetteer, "title")
-                    && !h.has_category(gazetteer, "function_word")
+                h.tokens.len() == 1 && h.has(cat::TITLE) && !h.has(cat::FUNCTION_WORD)
             })
             && toks.get(j + 1).is_none_or(|n| n.norm != "of")
             && (!name_token(tagged, j + 1)
@@ -1199,7 +1291,7 @@ fn find_organizations(
 ) -> Vec<Mention> {
     let doc = tagged.doc;
     let toks = &doc.tokens;
-    let has = |h: &LexHit, cat: &str| h.has_category(gazetteer, cat);
+    let has = |h: Lex<'_>, cats: u32| h.has(cats);
     // A token that may stand inside an organisation's name.
     let org_word = |i: usize| -> bool {
         let t = &toks[i];
@@ -1207,16 +1299,7 @@ fn find_organizations(
             return false;
         }
         match lex_at(tagged, i) {
-            Some(h) => {
-                has(h, "org_suffix")
-                    || has(h, "org_head")
-                    || !h.entries.iter().any(|&e| {
-                        matches!(
-                            gazetteer.entries()[e].subtype.as_str(),
-                            "function_word" | "date_word" | "reporting_verb" | "honorific"
-                        )
-                    })
-            }
+            Some(h) => has(h, cat::ORG_SUFFIX) || has(h, cat::ORG_HEAD) || !has(h, cat::NOT_IN_ORG),
             None => true,
         }
     };
@@ -1277,7 +1360,7 @@ fn find_organizations(
             }
             if org_word(j) {
                 if let Some(h) = lex_at(tagged, j) {
-                    if has(h, "org_suffix") && j > start {
+                    if has(h, cat::ORG_SUFFIX) && j > start {
                         last_good = Some(h.tokens.end);
                     }
                     j = h.tokens.end.max(j + 1);
@@ -1323,7 +1406,7 @@ fn find_organizations(
         // Service".
         if let Some(c) = (start..j).find(|&k| toks[k].norm == "of")
             && (2..=3).contains(&(c - start))
-            && lex_at(tagged, start).is_some_and(|h| h.tokens.len() == 1 && has(h, "first_name"))
+            && lex_at(tagged, start).is_some_and(|h| h.tokens.len() == 1 && has(h, cat::FIRST_NAME))
             && (start + 1..c).all(|k| lex_at(tagged, k).is_none())
         {
             start = if toks.get(c + 1).is_some_and(|t| t.norm == "the") {
@@ -1333,7 +1416,7 @@ fn find_organizations(
             };
         }
         // Head words: "Ministry of X" reaches to the end of the run.
-        let head = lex_at(tagged, start).is_some_and(|h| has(h, "org_head"));
+        let head = lex_at(tagged, start).is_some_and(|h| has(h, cat::ORG_HEAD));
         let end = if head && j > start + 2 {
             // Do not end on a connector.
             let mut e = j;
