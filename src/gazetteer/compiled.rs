@@ -32,7 +32,7 @@
 /// First bytes of a compiled gazetteer.
 pub const MAGIC: &[u8; 8] = b"KGBGAZC\0";
 /// Version of the layout above; bump on any change.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Entry kinds as stored: the four entity types, then the lexicon.
 pub const KIND_NAMES: [&str; 5] = ["Person", "Organization", "Location", "Misc", "Lexicon"];
@@ -653,7 +653,10 @@ pub fn compile_matcher<'a, E: FormEntry + 'a>(
         prefixes.sort_unstable();
         prefixes.dedup();
         let keys = n + prefixes.len();
-        let cap = (keys + keys / 4 + 1).next_power_of_two().max(8);
+        // At most half full: most lookups are of absent keys (a token that starts no form,
+        // a span one token too long), and with linear probing an absent key's search runs
+        // to the next empty slot, which grows fast above half full.
+        let cap = (keys * 2).next_power_of_two().max(8);
         let bits = cap.trailing_zeros();
         slots = vec![(0, NO_PATTERN); cap];
         let mask = cap - 1;
@@ -1072,15 +1075,17 @@ impl MatcherLayout {
         }
         let mask = self.slots - 1;
         let check = hash as u32;
+        // Each slot read as one word: (check, value), little-endian.
+        let (table, _) = bytes[self.table..self.table + SLOT * self.slots].as_chunks::<SLOT>();
         let mut s = home(hash, self.slots.trailing_zeros());
         loop {
-            let at = self.table + SLOT * s;
-            let c = le32(bytes, at);
+            let slot = u64::from_le_bytes(table[s]);
+            let c = slot as u32;
             if c == 0 {
                 return None;
             }
             if c == check {
-                let v = le32(bytes, at + 4);
+                let v = (slot >> 32) as u32;
                 let p = v & !PREFIX_BIT;
                 return Some(((p != NO_PATTERN).then_some(p as usize), v & PREFIX_BIT != 0));
             }
