@@ -480,11 +480,12 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
 /// [`normalize`] of all-ASCII text: one pass that writes each byte once into a string of
 /// the right size.
 fn normalize_ascii(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    out.extend(raw.bytes().map(|b| match b {
-        b'`' => '\'',
-        _ => char::from(b.to_ascii_lowercase()),
-    }));
+    // Copied whole and lowered in place: pushing char by char costs several times more.
+    let mut out = raw.to_owned();
+    out.make_ascii_lowercase();
+    if out.as_bytes().contains(&b'`') {
+        out = out.replace('`', "'");
+    }
     out
 }
 
