@@ -523,6 +523,10 @@ impl Recognizer {
 /// mention overlaps are one run, found by binary search: no index to build, and nothing
 /// quadratic in the document.
 fn merge_found(mentions: &mut Vec<Mention>, found: Vec<Mention>) {
+    // Most passes find nothing in most documents; then there is nothing to sort either.
+    if found.is_empty() {
+        return;
+    }
     mentions.sort_by_key(|m| m.tokens.start);
     for m in found {
         let lo = mentions.partition_point(|x| x.tokens.end <= m.tokens.start);

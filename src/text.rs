@@ -437,10 +437,12 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
         }
         let shape = chars.token_at(b, f, w, tokens.last());
         let raw = &text[b..shape.end];
+        // A backquote is a token of its own (it is neither a letter nor an apostrophe), so
+        // an ASCII token has nothing to fold but the case, or is a backquote.
         let norm = match (shape.ascii, shape.upper) {
-            // Nothing to fold but a backquote, which is a token of its own.
-            (true, false) if raw.as_bytes()[0] != b'`' => String::from(raw),
-            (true, _) => normalize_ascii(raw),
+            (true, false) if raw == "`" => String::from("'"),
+            (true, false) => String::from(raw),
+            (true, true) => raw.to_ascii_lowercase(),
             (false, _) => normalize(raw),
         };
         let next = tokens.len();
@@ -477,13 +479,10 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
     (tokens, sentences)
 }
 
-/// [`normalize`] of all-ASCII text: one pass that writes each byte once into a string of
-/// the right size.
+/// [`normalize`] of all-ASCII text: lowercased, backquotes folded to apostrophes.
 fn normalize_ascii(raw: &str) -> String {
-    // Copied whole and lowered in place: pushing char by char costs several times more.
-    let mut out = raw.to_owned();
-    out.make_ascii_lowercase();
-    if out.as_bytes().contains(&b'`') {
+    let mut out = raw.to_ascii_lowercase();
+    if out.contains('`') {
         out = out.replace('`', "'");
     }
     out
