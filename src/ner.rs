@@ -370,11 +370,15 @@ impl Recognizer {
             name_starts: Vec::new(),
             lex_cats,
         };
-        for (i, t) in doc.tokens.iter().enumerate() {
-            if (t.capitalized && t.kind == TokenKind::Word) || t.kind == TokenKind::Number {
-                tagged.name_starts.push(i);
-            }
-        }
+        tagged.name_starts = doc
+            .tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.kind == TokenKind::Number || (t.capitalized && t.kind == TokenKind::Word)
+            })
+            .map(|(i, _)| i)
+            .collect();
         for k in 0..tagged.name_starts.len() {
             let i = tagged.name_starts[k];
             tagged.name_tokens[i] = is_name_token(&tagged, i);
@@ -415,11 +419,15 @@ impl Recognizer {
         let toks = &doc.tokens;
         let mut found = Vec::new();
         let mut covering = Covering::new(mentions);
+        // The first token a name may start at; only capitalised words can (see `given`),
+        // so only those (and numbers) are visited.
         let mut i = 0;
-        while i < toks.len() {
+        for &k in &tagged.name_starts {
+            if k < i {
+                continue;
+            }
+            i = k;
             let t = &toks[i];
-            // Only a capitalised word can start a name (see `given`); the tests below cost
-            // more, so most tokens stop here.
             if !(t.capitalized && t.kind == TokenKind::Word) {
                 i += 1;
                 continue;
@@ -1138,6 +1146,10 @@ fn find_places(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let toks = &doc.tokens;
     let mut found = Vec::new();
     for (i, t) in toks.iter().enumerate() {
+        // Every cue is a word of two to four letters: most tokens stop at its length.
+        if !(2..=4).contains(&t.norm.len()) {
+            continue;
+        }
         // "Dora Vance, 34, of Elmsford,": after a name and an age, "of" names a home town.
         let after_age = t.norm == "of"
             && i >= 3
