@@ -1046,6 +1046,18 @@ impl MatcherLayout {
         }
     }
 
+    /// The candidate entries of pattern `p`, best first, without their `via`: collected
+    /// from a slice of known length, so into one allocation of the exact size with no
+    /// capacity check per element (a [`Candidates`] iterator does not promise its length).
+    #[inline]
+    pub fn candidate_entries(&self, bytes: &[u8], p: usize) -> Vec<usize> {
+        let (words, _) = self.candidates(bytes, p).words.as_chunks::<4>();
+        words
+            .iter()
+            .map(|&w| (u32::from_le_bytes(w) >> 2) as usize)
+            .collect()
+    }
+
     /// Whether every candidate of pattern `p` is `context=locative`.
     pub fn locative(&self, bytes: &[u8], p: usize) -> bool {
         bytes[self.locative + p] != 0

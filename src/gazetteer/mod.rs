@@ -1219,7 +1219,7 @@ impl Matcher {
         let layout = &compiled.layout;
         self.scan(doc, |tokens, pattern| {
             let span = doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end;
-            let entries = layout.candidates(bytes, pattern).map(|(e, _)| e).collect();
+            let entries = layout.candidate_entries(bytes, pattern);
             f(span, tokens, entries);
         });
     }
