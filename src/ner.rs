@@ -1466,6 +1466,68 @@ mod tests {
     use std::path::Path;
 
     #[test]
+    fn category_bits_answer_as_the_subtypes_do() {
+        let names = [
+            ("first_name", cat::FIRST_NAME),
+            ("org_suffix", cat::ORG_SUFFIX),
+            ("org_head", cat::ORG_HEAD),
+            ("place_head", cat::PLACE_HEAD),
+            ("function_word", cat::FUNCTION_WORD),
+            ("date_word", cat::DATE_WORD),
+            ("reporting_verb", cat::REPORTING_VERB),
+            ("title", cat::TITLE),
+            ("honorific", cat::HONORIFIC),
+            ("meeting_verb", cat::MEETING_VERB),
+            ("meeting_noun", cat::MEETING_NOUN),
+            ("hedge", cat::HEDGE),
+            ("negation", cat::NEGATION),
+            ("former", cat::FORMER),
+            ("killer_noun", cat::KILLER_NOUN),
+            ("election_word", cat::ELECTION_WORD),
+            ("election_kind", cat::ELECTION_KIND),
+            ("kill_verb", cat::KILL_VERB),
+            ("kill_act", cat::KILL_ACT),
+            ("occupation", cat::OCCUPATION),
+            ("group_noun", cat::GROUP_NOUN),
+            ("employ_verb", cat::EMPLOY_VERB),
+            ("language", cat::LANGUAGE),
+        ];
+        // One bit each, and every category the bits name exists in the bundled lexicon.
+        let all = names.iter().fold(0, |m, &(_, b)| {
+            assert_eq!(m & b, 0);
+            m | b
+        });
+        assert_eq!(all.count_ones() as usize, names.len());
+        let g = Gazetteer::bundled_lexicon();
+        for (name, bit) in names {
+            assert_eq!(cat::of(name), bit);
+            assert!(g.entries().iter().any(|e| e.subtype == name), "{name}");
+        }
+        assert_eq!(cat::of("no_such_category"), 0);
+        // The hits of a tagged text answer as `has_category` does, through the table and
+        // through the fallback for another gazetteer of a different size.
+        let r = Recognizer::new(&g).unwrap();
+        let doc = Document::new(
+            "d",
+            "Mr. Smith, a former minister, said on Monday that the company Ltd was killed \
+             in the general election; the spokesman spoke in Spanish at the University.",
+        );
+        let t = r.tag(&g, &doc);
+        assert!(t.lexicon.len() > 10);
+        let mut other = g.clone();
+        other
+            .add_source("x\tPerson\tx\tX Y\t\t\n", Path::new("t.tsv"))
+            .unwrap();
+        for (k, h) in lex_hits(&t).enumerate() {
+            let fallback = r.categories_of(&other, &h.entries);
+            for (name, bit) in names {
+                assert_eq!(h.has(bit), h.has_category(&g, name), "{name} at {k}");
+                assert_eq!(fallback & bit != 0, h.has(bit), "{name} at {k}");
+            }
+        }
+    }
+
+    #[test]
     fn covering_walks_to_the_same_mentions_as_the_search() {
         let mention = |tokens: Range<usize>| Mention {
             span: tokens.clone(),

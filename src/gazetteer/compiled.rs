@@ -1132,6 +1132,25 @@ mod tests {
     }
 
     #[test]
+    fn candidate_entries_are_the_candidates_without_their_via() {
+        // Two entries named "Ada" (the second by an alias) share its forms.
+        let fields: Vec<Fields> = ["a\tPerson\tx\tAda\t\t", "b\tPerson\tx\tBo\tAda\t"]
+            .iter()
+            .map(|l| parse_fields(l).unwrap())
+            .collect();
+        let mut bytes = Vec::new();
+        compile_matcher(fields.iter().enumerate(), 0, &mut bytes).unwrap();
+        let layout = MatcherLayout::read(&bytes, 0, fields.len()).unwrap();
+        let mut shared = 0;
+        for p in 0..layout.n {
+            let want: Vec<usize> = layout.candidates(&bytes, p).map(|(e, _)| e).collect();
+            shared += usize::from(want.len() > 1);
+            assert_eq!(layout.candidate_entries(&bytes, p), want);
+        }
+        assert!(shared > 0);
+    }
+
+    #[test]
     fn the_lead_filter_passes_every_key_start() {
         struct Form(&'static str);
         impl FormEntry for Form {
