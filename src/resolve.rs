@@ -79,6 +79,9 @@ pub struct Resolved<'d> {
 
 /// Makes a stable id from a name: lowercase, runs of other characters become `-`.
 pub fn slug(name: &str) -> String {
+    if name.is_ascii() {
+        return ascii_slug(name);
+    }
     let mut out = String::new();
     let mut dash = false;
     for c in name.chars().flat_map(char::to_lowercase) {
@@ -89,6 +92,29 @@ pub fn slug(name: &str) -> String {
             out.push(c);
             dash = false;
         } else if c != '\'' && c != '\u{2019}' && c != '.' {
+            dash = true;
+        }
+    }
+    if out.is_empty() {
+        "entity".to_string()
+    } else {
+        out
+    }
+}
+
+/// [`slug`] of an ASCII name, byte by byte (lower-casing a `char` looks it up in the
+/// Unicode tables, which cost the most of a slug).
+fn ascii_slug(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut dash = false;
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            out.push(char::from(b.to_ascii_lowercase()));
+            dash = false;
+        } else if b != b'\'' && b != b'.' {
             dash = true;
         }
     }
@@ -268,18 +294,7 @@ impl RoleClasses {
     /// Reads the facts of entry `entry` from its attributes.
     fn read_facts(&self, gazetteer: &Gazetteer, entry: usize) -> EntryFacts {
         let e = &gazetteer.entries()[entry];
-        // One pass over the attributes for both values (each `attr` call reads them all).
-        let (mut role, mut gender) = (None, None);
-        for (key, value) in e.attributes.iter() {
-            match key {
-                "role" if role.is_none() => role = Some(value),
-                "gender" if gender.is_none() => gender = Some(value),
-                _ => continue,
-            }
-            if role.is_some() && gender.is_some() {
-                break;
-            }
-        }
+        let (role, gender) = role_and_gender(e.attributes.as_str());
         let mut role_classes = BTreeSet::new();
         if let Some(roles) = role {
             for role in roles.split(',') {
@@ -307,6 +322,42 @@ impl RoleClasses {
             short_name,
         }
     }
+}
+
+/// The values of the `role` and `gender` attributes in canonical attributes (`key=value`
+/// pairs joined by `;`, as `Attributes::iter` reads them; the first pair of a key counts,
+/// a pair without `=` has the empty value), found in one pass over the bytes: reading
+/// the pairs with string searches cost most of an entry's facts.
+fn role_and_gender(attrs: &str) -> (Option<&str>, Option<&str>) {
+    let value = |pair: &'_ str, key: &str| -> Option<usize> {
+        let rest = pair.as_bytes().strip_prefix(key.as_bytes())?;
+        match rest.first() {
+            None => Some(pair.len()),
+            Some(b'=') => Some(key.len() + 1),
+            Some(_) => None,
+        }
+    };
+    let (mut role, mut gender) = (None, None);
+    let bytes = attrs.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() && (role.is_none() || gender.is_none()) {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b';')
+            .map_or(bytes.len(), |p| start + p);
+        let pair = &attrs[start..end];
+        if role.is_none()
+            && let Some(at) = value(pair, "role")
+        {
+            role = Some(&pair[at..]);
+        } else if gender.is_none()
+            && let Some(at) = value(pair, "gender")
+        {
+            gender = Some(&pair[at..]);
+        }
+        start = end + 1;
+    }
+    (role, gender)
 }
 
 /// The lexicon categories (bits) of a subtype.
@@ -1333,6 +1384,74 @@ mod tests {
         assert_eq!(slug("U.S. State Department"), "us-state-department");
         assert_eq!(slug("Recep Tayyip Erdoğan"), "recep-tayyip-erdoğan");
         assert_eq!(slug("\"\""), "entity");
+    }
+
+    #[test]
+    fn ascii_slugs_are_the_general_slugs() {
+        let general = |name: &str| {
+            // `slug` of a name that is not ASCII takes the general path: compare with it
+            // by adding a non-ASCII letter the slug keeps as its last character.
+            let s = slug(&format!("{name} é"));
+            let cut = s.strip_suffix("é").unwrap();
+            let cut = cut.strip_suffix('-').unwrap_or(cut);
+            if cut.is_empty() {
+                "entity".to_string()
+            } else {
+                cut.to_string()
+            }
+        };
+        for name in [
+            "Vladimir Putin",
+            "Mark O'Brien",
+            "U.S. State Department",
+            "  A--b__C 12 ",
+            "'.",
+            "",
+            "x",
+            "AT&T Inc.",
+        ] {
+            assert_eq!(ascii_slug(name), general(name), "{name:?}");
+            assert_eq!(slug(name), ascii_slug(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn role_and_gender_are_read_as_the_attributes_read_them() {
+        fn by_iter(attrs: &crate::gazetteer::Attributes) -> (Option<&str>, Option<&str>) {
+            let find = |key: &str| attrs.iter().find(|&(k, _)| k == key).map(|(_, v)| v);
+            (find("role"), find("gender"))
+        }
+        for e in Gazetteer::bundled().entries() {
+            assert_eq!(
+                role_and_gender(e.attributes.as_str()),
+                by_iter(&e.attributes),
+                "{}",
+                e.id
+            );
+        }
+        for attrs in [
+            "",
+            ";",
+            "role",
+            "role=",
+            "roles=x;role=a:b,c:d",
+            "gender=f;gender=m;role=x;role=y",
+            "a=1;;gender;role=z",
+            "rolex=1;genderx=2",
+        ] {
+            // `Attributes::iter`'s reading of the pairs.
+            let pairs: Vec<(&str, &str)> = attrs
+                .split(';')
+                .filter(|p| !p.is_empty())
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect();
+            let find = |key: &str| pairs.iter().find(|&&(k, _)| k == key).map(|&(_, v)| v);
+            assert_eq!(
+                role_and_gender(attrs),
+                (find("role"), find("gender")),
+                "{attrs:?}"
+            );
+        }
     }
 
     #[test]
