@@ -431,10 +431,15 @@ struct PlannedEdge<'a> {
 
 /// The edges of the relations, in order of first relation (`node_of`: each entity's node).
 fn plan_edges<'a>(relations: &'a [Found], node_of: &[usize]) -> Vec<PlannedEdge<'a>> {
-    let mut edges: Vec<PlannedEdge<'a>> = Vec::new();
-    let mut by_relation: FxHashMap<(usize, usize, &str), usize> = FxHashMap::default();
-    let mut per_pair: FxHashMap<(usize, usize), usize> = FxHashMap::default();
-    let mut seen: FxHashSet<(usize, Range<usize>)> = FxHashSet::default();
+    // Sized once for every relation: growing them cost more than filling them.
+    let n = relations.len();
+    let mut edges: Vec<PlannedEdge<'a>> = Vec::with_capacity(n);
+    let mut by_relation: FxHashMap<(usize, usize, &str), usize> =
+        FxHashMap::with_capacity_and_hasher(n, Default::default());
+    let mut per_pair: FxHashMap<(usize, usize), usize> =
+        FxHashMap::with_capacity_and_hasher(n, Default::default());
+    let mut seen: FxHashSet<(usize, Range<usize>)> =
+        FxHashSet::with_capacity_and_hasher(n, Default::default());
     for f in relations {
         let pair = (node_of[f.subject], node_of[f.object]);
         let ix = match by_relation.get(&(pair.0, pair.1, f.predicate.as_str())) {
