@@ -380,6 +380,7 @@ pub fn resolve_with<'d>(
     tagged: Tagged<'d>,
 ) -> Resolved<'d> {
     let doc = tagged.doc;
+    let (lex_flags, hit_categories) = lexicon_flags(gazetteer, roles, doc, &tagged.lexicon);
     let mut r = Resolver {
         gazetteer,
         roles,
@@ -390,7 +391,8 @@ pub fn resolve_with<'d>(
         by_id: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
         mentions: Vec::with_capacity(tagged.mentions.len()),
         covered: vec![false; doc.tokens.len()],
-        lex_flags: lexicon_flags(gazetteer, roles, doc, &tagged.lexicon),
+        lex_flags,
+        hit_categories,
     };
     for m in &tagged.mentions {
         r.add_named(m);
@@ -431,6 +433,9 @@ struct Resolver<'g, 'd> {
     /// Per token: the lexicon categories resolution asks about ([`LEX_SPORT_VERB`]...)
     /// of the lexicon hits covering it.
     lex_flags: Vec<u8>,
+    /// Per lexicon hit: the categories of its entries (the passes over the hits look
+    /// for titles and group nouns among hundreds of function words).
+    hit_categories: Vec<u8>,
 }
 
 /// Lexicon categories, as bits of [`Resolver::lex_flags`] and of an entry's categories.
@@ -445,29 +450,32 @@ const LEX_GROUP_NOUN: u8 = 16;
 /// `honorific` (an entry's bit).
 const LEX_HONORIFIC: u8 = 32;
 
-/// Per token, the categories (the bits above) of the lexicon hits that cover it.
+/// Per token, the categories (the bits above) of the lexicon hits that cover it; and per
+/// hit, the categories of its entries.
 fn lexicon_flags(
     gazetteer: &Gazetteer,
     roles: &RoleClasses,
     doc: &Document,
     lexicon: &[LexHit],
-) -> Vec<u8> {
-    let mut out = vec![0u8; doc.tokens.len()];
+) -> (Vec<u8>, Vec<u8>) {
+    let mut per_token = vec![0u8; doc.tokens.len()];
+    let mut per_hit = Vec::with_capacity(lexicon.len());
     for h in lexicon {
         let flags = h
             .entries
             .iter()
             .fold(0, |f, &e| f | roles.categories(gazetteer, e));
+        per_hit.push(flags);
         if flags == 0 {
             continue;
         }
         for t in h.tokens.clone() {
-            if let Some(slot) = out.get_mut(t) {
+            if let Some(slot) = per_token.get_mut(t) {
                 *slot |= flags;
             }
         }
     }
-    out
+    (per_token, per_hit)
 }
 
 impl<'g> Resolver<'g, '_> {
@@ -1027,7 +1035,10 @@ impl<'g> Resolver<'g, '_> {
         let toks = &self.doc.tokens;
         let entries = self.gazetteer.entries();
         let mut added = Vec::new();
-        for h in &tagged.lexicon {
+        for (h, &categories) in tagged.lexicon.iter().zip(&self.hit_categories) {
+            if categories & LEX_TITLE == 0 {
+                continue;
+            }
             let Some(title) = h
                 .entries
                 .iter()
@@ -1134,7 +1145,10 @@ impl<'g> Resolver<'g, '_> {
     fn link_groups(&mut self, tagged: &Tagged<'_>) {
         let toks = &self.doc.tokens;
         let mut added = Vec::new();
-        for h in &tagged.lexicon {
+        for (h, &categories) in tagged.lexicon.iter().zip(&self.hit_categories) {
+            if categories & LEX_GROUP_NOUN == 0 {
+                continue;
+            }
             let Some(noun) = h
                 .entries
                 .iter()
@@ -1546,6 +1560,39 @@ mod tests {
                 subtype_categories(&e.subtype)
             );
         }
+    }
+
+    #[test]
+    fn lexicon_flags_mark_tokens_and_hits() {
+        let g = Gazetteer::bundled();
+        let roles = RoleClasses::new(g);
+        let of = |subtype: &str| {
+            g.entries()
+                .iter()
+                .position(|e| e.subtype == subtype)
+                .unwrap()
+        };
+        let doc = Document::new("d", "the two leaders said the chancellor");
+        let hit = |tokens: Range<usize>, entries: Vec<usize>| LexHit {
+            span: doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end,
+            tokens,
+            entries,
+        };
+        let lexicon = [
+            hit(2..3, vec![of("group_noun")]),
+            hit(3..4, vec![of("reporting_verb")]),
+            hit(5..6, vec![of("title"), of("honorific")]),
+        ];
+        let (per_token, per_hit) = lexicon_flags(g, &roles, &doc, &lexicon);
+        assert_eq!(
+            per_hit,
+            [
+                LEX_GROUP_NOUN,
+                LEX_REPORTING_VERB,
+                LEX_NOT_A_NAME | LEX_TITLE | LEX_HONORIFIC
+            ]
+        );
+        assert_eq!(per_token, [0, 0, per_hit[0], per_hit[1], 0, per_hit[2]]);
     }
 
     #[test]
