@@ -589,7 +589,10 @@ impl<'g> Resolver<'g, '_> {
                 .is_some_and(|&f| f & LEX_SPORT_VERB != 0)
         };
         let score_at = |i: usize| doc.is_score(i);
-        let table = doc.is_score_table();
+        // Whether the document is a results table: read only for a place before a score
+        // (most documents have none, and the test reads every sentence).
+        let table = std::cell::OnceCell::new();
+        let is_table = || *table.get_or_init(|| doc.is_score_table());
         let mut scored_names_per_sentence = vec![0usize; doc.sentences.len()];
         for m in &self.mentions {
             if score_at(m.tokens.end) {
@@ -611,7 +614,7 @@ impl<'g> Resolver<'g, '_> {
                 || (before > 0 && sport_cue(before - 1))
                 || (before > 1 && sport_cue(before - 2));
             let score = score_at(after)
-                && (table || scored_names_per_sentence[doc.sentence_of_token(before)] >= 2);
+                && (is_table() || scored_names_per_sentence[doc.sentence_of_token(before)] >= 2);
             if cue || score {
                 teams.insert(e);
             }
