@@ -56,7 +56,9 @@ pub fn choose_entries(gazetteer: &Gazetteer, tagged: &mut Tagged<'_>) -> Vec<Cho
         return Vec::new();
     }
     // Countries the unambiguous names point to, with how often.
-    let mut votes: FxHashMap<&str, usize> = FxHashMap::default();
+    // At most one country per mention: sized once instead of grown vote by vote.
+    let mut votes: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default());
     for m in &tagged.mentions {
         if let Target::Entry {
             entry,

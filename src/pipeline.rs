@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::background;
 use crate::disambiguate::{self, Choice};
 use crate::error::Error;
+use crate::export::json::NodeHeads;
 use crate::gazetteer::{EntityType, Gazetteer};
 use crate::graph::{Ambiguity, DocumentInfo, Evidence, KnowledgeGraph, Mention, Node};
 use crate::ner::{Recognizer, Via};
@@ -145,9 +146,11 @@ impl PipelineBuilder {
         let rules = sources.compile(&gazetteer)?;
         let recognizer = Recognizer::new(&gazetteer)?;
         let roles = RoleClasses::new(&gazetteer);
+        let node_heads = NodeHeads::new(gazetteer.len());
         Ok(Pipeline {
             inner: Arc::new(Inner {
                 roles,
+                node_heads,
                 gazetteer,
                 recognizer,
                 rules,
@@ -161,6 +164,8 @@ impl PipelineBuilder {
 struct Inner {
     gazetteer: Gazetteer,
     roles: RoleClasses,
+    /// The JSON of each entry's node, as far as it is the entry's (for `json_line`).
+    node_heads: NodeHeads,
     recognizer: Recognizer,
     rules: RuleSet,
     background: bool,
@@ -266,7 +271,13 @@ impl Pipeline {
             return crate::export::json::json_line(&self.to_graph(analysis), buf);
         }
         let ids = node_ids(&analysis.resolved);
-        crate::export::json::analysis_line(self.inner.gazetteer.entries(), analysis, &ids, buf);
+        crate::export::json::analysis_line(
+            self.inner.gazetteer.entries(),
+            &self.inner.node_heads,
+            analysis,
+            &ids,
+            buf,
+        );
         Ok(())
     }
 
@@ -635,5 +646,66 @@ mod tests {
         let g = p.to_graph(&analysis);
         assert_eq!(g.node_count(), 2);
         assert_eq!(g.edge_count(), 3);
+    }
+
+    /// Nodes of one gazetteer entity each: as the entry stands (written from the entry's
+    /// kept head, with the aliases the text adds), and changed in name, subtype or type
+    /// (written field by field).
+    #[test]
+    fn json_line_writes_entry_nodes_as_the_graph_does() {
+        let p = pipeline();
+        let entries = p.gazetteer().entries();
+        let index = |id: &str| entries.iter().position(|e| e.id == id).unwrap();
+        let text = "Peskov said Russia and Moscow and Kremlin and Peskov and the EU, Oblast.";
+        let doc = Document::new("d2", text);
+        let of_entry = |id: &str| {
+            let entry = &entries[index(id)];
+            let mut e = entity(
+                &entry.id,
+                &entry.name,
+                entry.entity_type().unwrap_or(EntityType::Misc),
+                &entry.subtype,
+            );
+            e.entry = Some(index(id));
+            e
+        };
+        let mut peskov = of_entry("dmitry-peskov");
+        // A new alias, one the entry has, and the name itself.
+        peskov
+            .aliases
+            .extend(["Mr Peskov".into(), "Peskov".into(), "Dmitry Peskov".into()]);
+        let russia = of_entry("russia");
+        // No aliases.
+        let moscow = of_entry("moscow");
+        let mut kremlin = of_entry("kremlin");
+        kremlin.name = "The Kremlin".into();
+        let mut oblast = of_entry("moscow-oblast");
+        oblast.subtype = "region".into();
+        let mut team = of_entry("russia");
+        team.id = "russia-team".into();
+        team.etype = EntityType::Organization;
+        let resolved = Resolved {
+            doc: &doc,
+            entities: vec![peskov, russia, moscow, kremlin, team, oblast],
+            mentions: vec![
+                mention(0..6, vec![0], Via::Name),
+                mention(12..18, vec![1], Via::Name),
+                mention(23..29, vec![2], Via::Name),
+                mention(34..41, vec![3], Via::Name),
+                mention(46..52, vec![0], Via::Surname),
+                mention(57..63, vec![4], Via::Name),
+                mention(65..71, vec![5], Via::Name),
+            ],
+            lexicon: Vec::new(),
+            home_country: None,
+        };
+        let analysis = Analysis {
+            resolved,
+            relations: Vec::new(),
+            choices: Vec::new(),
+        };
+        // Twice: the second time from the kept heads.
+        same_line(p, &analysis);
+        same_line(p, &analysis);
     }
 }

@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::collections::hash_map::Entry as MapEntry;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -78,6 +79,9 @@ pub struct Resolved<'d> {
 
 /// Makes a stable id from a name: lowercase, runs of other characters become `-`.
 pub fn slug(name: &str) -> String {
+    if name.is_ascii() {
+        return ascii_slug(name);
+    }
     let mut out = String::new();
     let mut dash = false;
     for c in name.chars().flat_map(char::to_lowercase) {
@@ -88,6 +92,29 @@ pub fn slug(name: &str) -> String {
             out.push(c);
             dash = false;
         } else if c != '\'' && c != '\u{2019}' && c != '.' {
+            dash = true;
+        }
+    }
+    if out.is_empty() {
+        "entity".to_string()
+    } else {
+        out
+    }
+}
+
+/// [`slug`] of an ASCII name, byte by byte (lower-casing a `char` looks it up in the
+/// Unicode tables, which cost the most of a slug).
+fn ascii_slug(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut dash = false;
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            out.push(char::from(b.to_ascii_lowercase()));
+            dash = false;
+        } else if b != b'\'' && b != b'.' {
             dash = true;
         }
     }
@@ -119,10 +146,13 @@ pub struct RoleClasses {
     generic_lower: FxHashSet<String>,
     /// Their aliases alone, compared with a word as written.
     generic_aliases: FxHashSet<String>,
-    /// Per gazetteer entry, what an entity of it starts with: read from the entry's
-    /// attributes the first time a document names it, then shared by every document
-    /// (reading the attributes again for each entity cost more than the rest of making
-    /// it).
+    /// Per gazetteer entry, the lexicon categories resolution asks about, as bits
+    /// ([`LEX_SPORT_VERB`]...), read from the subtypes once instead of for every hit.
+    entry_categories: Box<[u8]>,
+    /// Per gazetteer entry, what an entity of it starts with and the names a document may
+    /// shorten it to: read from the entry the first time a document names it, then shared
+    /// by every document (reading the attributes and splitting the name again for each
+    /// entity cost more than the rest of making it).
     entry_facts: Box<[OnceLock<EntryFacts>]>,
 }
 
@@ -135,13 +165,19 @@ struct TitleFacts {
     predicate: Option<String>,
 }
 
-/// What [`Resolver::entity_for_entry`] reads from a gazetteer entry's attributes.
+/// What resolution reads from a gazetteer entry, worked out once per entry.
 #[derive(Clone, Debug, Default)]
 struct EntryFacts {
     /// The role classes of the predicates of its `role` attribute, sorted, no repeats.
-    role_classes: Box<[String]>,
+    role_classes: BTreeSet<String>,
     /// The first character of its `gender` attribute.
     gender: Option<char>,
+    /// For a person: the parts of its name a reader links to it ([`name_parts`] of the
+    /// name).
+    name_parts: Box<[Box<str>]>,
+    /// For an organisation: the first word of its name, when the organisation may go by
+    /// that word alone ([`RoleClasses::short_name`]), and the slug of that word.
+    short_name: Option<(Box<str>, Box<str>)>,
 }
 
 impl RoleClasses {
@@ -202,10 +238,53 @@ impl RoleClasses {
             orgs_by_country,
             generic_lower,
             generic_aliases,
+            entry_categories: gazetteer
+                .entries()
+                .iter()
+                .map(|e| subtype_categories(&e.subtype))
+                .collect(),
             entry_facts: (0..gazetteer.entries().len())
                 .map(|_| OnceLock::new())
                 .collect(),
         }
+    }
+
+    /// The lexicon categories (bits) of entry `entry` of `gazetteer`.
+    fn categories(&self, gazetteer: &Gazetteer, entry: usize) -> u8 {
+        // Role classes made for another gazetteer have no bits for the entry.
+        match self.entry_categories.get(entry) {
+            Some(&bits) => bits,
+            None => subtype_categories(&gazetteer.entries()[entry].subtype),
+        }
+    }
+
+    /// The facts of entry `entry`, read the first time they are asked for; `None` when
+    /// these role classes were made for another gazetteer (no slot for the entry).
+    fn facts<'a>(&'a self, gazetteer: &Gazetteer, entry: usize) -> Option<&'a EntryFacts> {
+        let slot = self.entry_facts.get(entry)?;
+        Some(slot.get_or_init(|| self.read_facts(gazetteer, entry)))
+    }
+
+    /// Whether `word` is a generic word ("National", "United", "The") as written or in
+    /// lower case.
+    fn is_generic(&self, word: &str) -> bool {
+        self.generic_lower.contains(&word.to_lowercase()) || self.generic_aliases.contains(word)
+    }
+
+    /// The first word of an organisation's name, when the organisation may go by it alone
+    /// ("Samsung" for "Samsung Electronics Co."): the name has two words or more and the
+    /// first is distinctive: three letters or more, capitalised but not all capitals, and
+    /// not a generic word.
+    fn short_name<'n>(&self, name: &'n str) -> Option<&'n str> {
+        let mut words = name.split_whitespace();
+        let (Some(first), Some(_)) = (words.next(), words.next()) else {
+            return None;
+        };
+        let distinctive = first.chars().count() >= 3
+            && first.chars().next().is_some_and(char::is_uppercase)
+            && !first.chars().all(char::is_uppercase)
+            && !self.is_generic(first);
+        distinctive.then_some(first)
     }
 
     fn of(&self, predicate: &str) -> &[String] {
@@ -215,18 +294,7 @@ impl RoleClasses {
     /// Reads the facts of entry `entry` from its attributes.
     fn read_facts(&self, gazetteer: &Gazetteer, entry: usize) -> EntryFacts {
         let e = &gazetteer.entries()[entry];
-        // One pass over the attributes for both values (each `attr` call reads them all).
-        let (mut role, mut gender) = (None, None);
-        for (key, value) in e.attributes.iter() {
-            match key {
-                "role" if role.is_none() => role = Some(value),
-                "gender" if gender.is_none() => gender = Some(value),
-                _ => continue,
-            }
-            if role.is_some() && gender.is_some() {
-                break;
-            }
-        }
+        let (role, gender) = role_and_gender(e.attributes.as_str());
         let mut role_classes = BTreeSet::new();
         if let Some(roles) = role {
             for role in roles.split(',') {
@@ -234,10 +302,74 @@ impl RoleClasses {
                 role_classes.extend(self.of(predicate).iter().cloned());
             }
         }
-        EntryFacts {
-            role_classes: role_classes.into_iter().collect(),
-            gender: gender.and_then(|g: &str| g.chars().next()),
+        let mut name_parts = Vec::new();
+        let mut short_name = None;
+        match e.entity_type() {
+            Some(EntityType::Person) => {
+                self::name_parts(&e.name, true, |p| name_parts.push(Box::from(p)));
+            }
+            Some(EntityType::Organization) => {
+                short_name = self
+                    .short_name(&e.name)
+                    .map(|w| (Box::from(w), Box::from(slug(w))));
+            }
+            _ => {}
         }
+        EntryFacts {
+            role_classes,
+            gender: gender.and_then(|g: &str| g.chars().next()),
+            name_parts: name_parts.into(),
+            short_name,
+        }
+    }
+}
+
+/// The values of the `role` and `gender` attributes in canonical attributes (`key=value`
+/// pairs joined by `;`, as `Attributes::iter` reads them; the first pair of a key counts,
+/// a pair without `=` has the empty value), found in one pass over the bytes: reading
+/// the pairs with string searches cost most of an entry's facts.
+fn role_and_gender(attrs: &str) -> (Option<&str>, Option<&str>) {
+    let value = |pair: &'_ str, key: &str| -> Option<usize> {
+        let rest = pair.as_bytes().strip_prefix(key.as_bytes())?;
+        match rest.first() {
+            None => Some(pair.len()),
+            Some(b'=') => Some(key.len() + 1),
+            Some(_) => None,
+        }
+    };
+    let (mut role, mut gender) = (None, None);
+    let bytes = attrs.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() && (role.is_none() || gender.is_none()) {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b';')
+            .map_or(bytes.len(), |p| start + p);
+        let pair = &attrs[start..end];
+        if role.is_none()
+            && let Some(at) = value(pair, "role")
+        {
+            role = Some(&pair[at..]);
+        } else if gender.is_none()
+            && let Some(at) = value(pair, "gender")
+        {
+            gender = Some(&pair[at..]);
+        }
+        start = end + 1;
+    }
+    (role, gender)
+}
+
+/// The lexicon categories (bits) of a subtype.
+fn subtype_categories(subtype: &str) -> u8 {
+    match subtype {
+        "sport_verb" => LEX_SPORT_VERB,
+        "reporting_verb" => LEX_REPORTING_VERB,
+        "function_word" | "date_word" => LEX_NOT_A_NAME,
+        "honorific" => LEX_NOT_A_NAME | LEX_HONORIFIC,
+        "title" => LEX_NOT_A_NAME | LEX_TITLE,
+        "group_noun" => LEX_GROUP_NOUN,
+        _ => 0,
     }
 }
 
@@ -248,6 +380,7 @@ pub fn resolve_with<'d>(
     tagged: Tagged<'d>,
 ) -> Resolved<'d> {
     let doc = tagged.doc;
+    let (lex_flags, hit_categories) = lexicon_flags(gazetteer, roles, doc, &tagged.lexicon);
     let mut r = Resolver {
         gazetteer,
         roles,
@@ -256,9 +389,10 @@ pub fn resolve_with<'d>(
         // never moved to grow the vector.
         entities: Vec::with_capacity(tagged.mentions.len()),
         by_id: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
-        mentions: Vec::new(),
+        mentions: Vec::with_capacity(tagged.mentions.len()),
         covered: vec![false; doc.tokens.len()],
-        lex_flags: lexicon_flags(gazetteer, doc, &tagged.lexicon),
+        lex_flags,
+        hit_categories,
     };
     for m in &tagged.mentions {
         r.add_named(m);
@@ -299,74 +433,85 @@ struct Resolver<'g, 'd> {
     /// Per token: the lexicon categories resolution asks about ([`LEX_SPORT_VERB`]...)
     /// of the lexicon hits covering it.
     lex_flags: Vec<u8>,
+    /// Per lexicon hit: the categories of its entries (the passes over the hits look
+    /// for titles and group nouns among hundreds of function words).
+    hit_categories: Vec<u8>,
 }
 
-/// Lexicon categories, as bits of [`Resolver::lex_flags`].
+/// Lexicon categories, as bits of [`Resolver::lex_flags`] and of an entry's categories.
 const LEX_SPORT_VERB: u8 = 1;
 const LEX_REPORTING_VERB: u8 = 2;
 /// `function_word`, `date_word`, `title` or `honorific`: not a name part.
 const LEX_NOT_A_NAME: u8 = 4;
+/// `title` (an entry's bit; a token's bits do not need it).
+const LEX_TITLE: u8 = 8;
+/// `group_noun` (an entry's bit).
+const LEX_GROUP_NOUN: u8 = 16;
+/// `honorific` (an entry's bit).
+const LEX_HONORIFIC: u8 = 32;
 
-/// Per token, the categories (the bits above) of the lexicon hits that cover it.
-fn lexicon_flags(gazetteer: &Gazetteer, doc: &Document, lexicon: &[LexHit]) -> Vec<u8> {
-    let mut out = vec![0u8; doc.tokens.len()];
+/// Per token, the categories (the bits above) of the lexicon hits that cover it; and per
+/// hit, the categories of its entries.
+fn lexicon_flags(
+    gazetteer: &Gazetteer,
+    roles: &RoleClasses,
+    doc: &Document,
+    lexicon: &[LexHit],
+) -> (Vec<u8>, Vec<u8>) {
+    let mut per_token = vec![0u8; doc.tokens.len()];
+    let mut per_hit = Vec::with_capacity(lexicon.len());
     for h in lexicon {
-        let mut flags = 0;
-        for &e in &h.entries {
-            flags |= match gazetteer.entries()[e].subtype.as_str() {
-                "sport_verb" => LEX_SPORT_VERB,
-                "reporting_verb" => LEX_REPORTING_VERB,
-                "function_word" | "date_word" | "title" | "honorific" => LEX_NOT_A_NAME,
-                _ => 0,
-            };
-        }
+        let flags = h
+            .entries
+            .iter()
+            .fold(0, |f, &e| f | roles.categories(gazetteer, e));
+        per_hit.push(flags);
         if flags == 0 {
             continue;
         }
         for t in h.tokens.clone() {
-            if let Some(slot) = out.get_mut(t) {
+            if let Some(slot) = per_token.get_mut(t) {
                 *slot |= flags;
             }
         }
     }
-    out
+    (per_token, per_hit)
 }
 
 impl<'g> Resolver<'g, '_> {
     fn entity_for_entry(&mut self, entry: usize) -> usize {
-        let e = &self.gazetteer.entries()[entry];
-        if let Some(&i) = self.by_id.get(e.id.as_str()) {
-            return i;
-        }
+        let gazetteer: &'g Gazetteer = self.gazetteer;
+        let e = &gazetteer.entries()[entry];
+        // One look-up for both finding the entity and taking the id for a new one.
+        let idx = self.entities.len();
+        match self.by_id.entry(Cow::Borrowed(e.id.as_str())) {
+            MapEntry::Occupied(found) => return *found.get(),
+            MapEntry::Vacant(slot) => slot.insert(idx),
+        };
         let etype = e.entity_type().unwrap_or(EntityType::Misc);
         // Read once per entry and kept, unless these role classes were made for another
         // gazetteer (then there is no slot for the entry).
         let read;
-        let facts = match self.roles.entry_facts.get(entry) {
-            Some(slot) => slot.get_or_init(|| self.roles.read_facts(self.gazetteer, entry)),
+        let facts = match self.roles.facts(gazetteer, entry) {
+            Some(facts) => facts,
             None => {
-                read = self.roles.read_facts(self.gazetteer, entry);
+                read = self.roles.read_facts(gazetteer, entry);
                 &read
             }
         };
-        let role_classes = if facts.role_classes.is_empty() {
-            BTreeSet::new()
-        } else {
-            facts.role_classes.iter().cloned().collect()
-        };
-        let gender = facts.gender;
-        self.push_entity(Entity {
+        self.entities.push(Entity {
             id: e.id.clone(),
             name: e.name.clone(),
             etype,
             subtype: e.subtype.clone(),
             aliases: BTreeSet::new(),
             entry: Some(entry),
-            role_classes,
-            gender,
+            role_classes: facts.role_classes.clone(),
+            gender: facts.gender,
             text_roles: BTreeSet::new(),
             titles: BTreeSet::new(),
-        })
+        });
+        idx
     }
 
     fn push_entity(&mut self, e: Entity) -> usize {
@@ -444,7 +589,10 @@ impl<'g> Resolver<'g, '_> {
                 .is_some_and(|&f| f & LEX_SPORT_VERB != 0)
         };
         let score_at = |i: usize| doc.is_score(i);
-        let table = doc.is_score_table();
+        // Whether the document is a results table: read only for a place before a score
+        // (most documents have none, and the test reads every sentence).
+        let table = std::cell::OnceCell::new();
+        let is_table = || *table.get_or_init(|| doc.is_score_table());
         let mut scored_names_per_sentence = vec![0usize; doc.sentences.len()];
         for m in &self.mentions {
             if score_at(m.tokens.end) {
@@ -466,7 +614,7 @@ impl<'g> Resolver<'g, '_> {
                 || (before > 0 && sport_cue(before - 1))
                 || (before > 1 && sport_cue(before - 2));
             let score = score_at(after)
-                && (table || scored_names_per_sentence[doc.sentence_of_token(before)] >= 2);
+                && (is_table() || scored_names_per_sentence[doc.sentence_of_token(before)] >= 2);
             if cue || score {
                 teams.insert(e);
             }
@@ -722,49 +870,60 @@ impl<'g> Resolver<'g, '_> {
                 })
                 .or_insert(person);
         }
-        let mut parts: FxHashMap<Cow<'_, str>, usize> = FxHashMap::default();
+        let (gazetteer, roles) = (self.gazetteer, self.roles);
+        // Sized once: growing it entry by entry cost more than the entries.
+        let people = self
+            .entities
+            .iter()
+            .filter(|e| e.etype == EntityType::Person)
+            .count();
+        let mut parts: FxHashMap<Cow<'_, str>, usize> =
+            FxHashMap::with_capacity_and_hasher(4 * people, Default::default());
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Person {
                 continue;
             }
-            let aliases = e.aliases.iter().filter(|a| **a != e.name);
-            for n in std::iter::once(&e.name).chain(aliases) {
-                let mut words = name_words_iter(n);
-                let (Some(first), second) = (words.next(), words.next()) else {
-                    continue;
-                };
-                let Some(second) = second else {
-                    // A person named by one word ("Governor Aldridge") is that word
-                    // wherever else it stands alone.
-                    if *n == e.name && n.chars().count() > 2 {
-                        add(&mut parts, Cow::Borrowed(first), i);
+            // A person of the gazetteer has its entry's name: its parts are known.
+            let entry = e.entry.filter(|&x| gazetteer.entries()[x].name == e.name);
+            match entry.and_then(|x| roles.facts(gazetteer, x)) {
+                Some(facts) => {
+                    for p in &facts.name_parts {
+                        add(&mut parts, Cow::Borrowed(p), i);
                     }
-                    continue;
-                };
-                // The surname, and the given name: a reader links both.
-                add(&mut parts, Cow::Borrowed(words.last().unwrap_or(second)), i);
-                add(&mut parts, Cow::Borrowed(first), i);
-                // Compound surnames: "da Silva", "von der Leyen".
-                let lower_particle = n
-                    .split_whitespace()
-                    .position(|w| w.chars().next().is_some_and(char::is_lowercase));
-                if let Some(p) = lower_particle {
-                    let tail: Vec<&str> = n.split_whitespace().skip(p).collect();
-                    add(&mut parts, Cow::Owned(tail.join(" ")), i);
                 }
+                None => name_parts(&e.name, true, |p| add(&mut parts, p, i)),
+            }
+            for a in e.aliases.iter().filter(|a| **a != e.name) {
+                name_parts(a, false, |p| add(&mut parts, p, i));
             }
         }
         if parts.is_empty() {
             return;
         }
+        let mut first_bytes = ByteSet::default();
+        for p in parts.keys() {
+            first_bytes.insert(p.as_bytes()[0]);
+        }
         let doc = self.doc;
         let toks = &doc.tokens;
         let lexicon_word = |i: usize| self.lex_flags[i] & LEX_NOT_A_NAME != 0;
+        // Whether a part may start with the first byte of token `i`: the single-spaced text
+        // a part is compared with starts with the token's first character (tokens never
+        // start with white space; non-ASCII characters take the look-ups all the same).
+        let may_start = |i: usize| {
+            let b = doc.text.as_bytes()[toks[i].start];
+            !b.is_ascii() || first_bytes.contains(b)
+        };
         let mut added = Vec::new();
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
-            if t.kind != TokenKind::Word || !t.capitalized || self.covered(i) || lexicon_word(i) {
+            if t.kind != TokenKind::Word
+                || !t.capitalized
+                || self.covered(i)
+                || lexicon_word(i)
+                || !may_start(i)
+            {
                 i += 1;
                 continue;
             }
@@ -815,6 +974,8 @@ impl<'g> Resolver<'g, '_> {
     /// "spokesman, X", "Foreign Minister Sheikh X").
     fn assign_roles(&mut self, tagged: &Tagged<'_>) {
         let entries = self.gazetteer.entries();
+        let (gazetteer, roles) = (self.gazetteer, self.roles);
+        let is = |e: usize, category: u8| roles.categories(gazetteer, e) & category != 0;
         // The first lexicon hit ending at each token, looked up per mention: a linear search
         // per mention made this quadratic in the length of the document.
         let mut ending_at: Vec<usize> = vec![usize::MAX; self.doc.tokens.len() + 1];
@@ -836,7 +997,7 @@ impl<'g> Resolver<'g, '_> {
             }
             let mut hit = hit_ending_at(k);
             if let Some(h) = hit
-                && h.entries.iter().all(|&e| entries[e].subtype == "honorific")
+                && h.entries.iter().all(|&e| is(e, LEX_HONORIFIC))
             {
                 hit = hit_ending_at(h.tokens.start);
             }
@@ -844,7 +1005,7 @@ impl<'g> Resolver<'g, '_> {
             let idx = m.entities[0];
             for &e in &h.entries {
                 let entry = &entries[e];
-                if entry.subtype != "title" {
+                if !is(e, LEX_TITLE) {
                     continue;
                 }
                 let ent = &mut self.entities[idx];
@@ -877,12 +1038,15 @@ impl<'g> Resolver<'g, '_> {
         let toks = &self.doc.tokens;
         let entries = self.gazetteer.entries();
         let mut added = Vec::new();
-        for h in &tagged.lexicon {
+        for (h, &categories) in tagged.lexicon.iter().zip(&self.hit_categories) {
+            if categories & LEX_TITLE == 0 {
+                continue;
+            }
             let Some(title) = h
                 .entries
                 .iter()
                 .copied()
-                .find(|&e| entries[e].subtype == "title")
+                .find(|&e| self.roles.categories(self.gazetteer, e) & LEX_TITLE != 0)
             else {
                 continue;
             };
@@ -921,27 +1085,31 @@ impl<'g> Resolver<'g, '_> {
     /// "Samsung" after "Samsung Electronics Co.": the first word of a longer organisation
     /// name, when it is distinctive and names no other entity.
     fn link_org_short_names(&mut self) {
-        let generic = |w: &str| {
-            self.roles.generic_lower.contains(&w.to_lowercase())
-                || self.roles.generic_aliases.contains(w)
-        };
+        let (gazetteer, roles) = (self.gazetteer, self.roles);
         let mut short: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        // The first bytes of the short names: most words need no look-up.
+        let mut first_bytes = ByteSet::default();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Organization {
                 continue;
             }
-            let mut words = e.name.split_whitespace();
-            let (Some(first), Some(_)) = (words.next(), words.next()) else {
-                continue;
+            // An organisation of the gazetteer has its entry's name: its short name and
+            // that name's slug are known.
+            let entry = e.entry.filter(|&x| gazetteer.entries()[x].name == e.name);
+            let (first, first_slug) = match entry.and_then(|x| roles.facts(gazetteer, x)) {
+                Some(facts) => match &facts.short_name {
+                    Some((first, first_slug)) => (&**first, Cow::Borrowed(&**first_slug)),
+                    None => continue,
+                },
+                None => match roles.short_name(&e.name) {
+                    Some(first) => (first, Cow::Owned(slug(first))),
+                    None => continue,
+                },
             };
-            if first.chars().count() < 3
-                || !first.chars().next().is_some_and(char::is_uppercase)
-                || first.chars().all(|c| c.is_uppercase())
-                || generic(first)
-                || self.by_id.contains_key(slug(first).as_str())
-            {
+            if self.by_id.contains_key(&*first_slug) {
                 continue;
             }
+            first_bytes.insert(first.as_bytes()[0]);
             short.entry(first).or_default().push(i);
         }
         if short.is_empty() {
@@ -953,11 +1121,12 @@ impl<'g> Resolver<'g, '_> {
             if self.covered(i) || t.kind != TokenKind::Word {
                 continue;
             }
-            let text = &self.doc.text[t.start..t.end];
-            // Every short name starts with a capital: most words need no look-up.
-            if !text.chars().next().is_some_and(char::is_uppercase) {
+            // Every short name starts with a byte of `first_bytes`: most words need no
+            // look-up (and no slicing of the text).
+            if t.start >= t.end || !first_bytes.contains(self.doc.text.as_bytes()[t.start]) {
                 continue;
             }
+            let text = &self.doc.text[t.start..t.end];
             if let Some([e]) = short.get(text).map(|v| &v[..]) {
                 added.push(ResolvedMention {
                     span: t.start..t.end,
@@ -979,12 +1148,15 @@ impl<'g> Resolver<'g, '_> {
     fn link_groups(&mut self, tagged: &Tagged<'_>) {
         let toks = &self.doc.tokens;
         let mut added = Vec::new();
-        for h in &tagged.lexicon {
+        for (h, &categories) in tagged.lexicon.iter().zip(&self.hit_categories) {
+            if categories & LEX_GROUP_NOUN == 0 {
+                continue;
+            }
             let Some(noun) = h
                 .entries
                 .iter()
+                .find(|&&e| self.roles.categories(self.gazetteer, e) & LEX_GROUP_NOUN != 0)
                 .map(|&e| &self.gazetteer.entries()[e])
-                .find(|e| e.subtype == "group_noun")
             else {
                 continue;
             };
@@ -1129,6 +1301,20 @@ impl<'g> Resolver<'g, '_> {
     }
 }
 
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, b: u8) {
+        self.0[usize::from(b / 64)] |= 1 << (b % 64);
+    }
+
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
+    }
+}
+
 fn new_entity(id: String, name: &str, etype: EntityType) -> Entity {
     Entity {
         id,
@@ -1173,6 +1359,32 @@ fn name_words_iter(name: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// The parts of a personal name (`name`) or of another name of the person (`name` false)
+/// a reader links to the person: the surname and the given name, a compound surname
+/// ("da Silva", "von der Leyen"), and a name of one word itself ("Governor Aldridge").
+fn name_parts<'a>(name: &'a str, whole_name: bool, mut add: impl FnMut(Cow<'a, str>)) {
+    let mut words = name_words_iter(name);
+    let (Some(first), second) = (words.next(), words.next()) else {
+        return;
+    };
+    let Some(second) = second else {
+        // A person named by one word is that word wherever else it stands alone.
+        if whole_name && name.chars().count() > 2 {
+            add(Cow::Borrowed(first));
+        }
+        return;
+    };
+    add(Cow::Borrowed(words.last().unwrap_or(second)));
+    add(Cow::Borrowed(first));
+    let lower_particle = name
+        .split_whitespace()
+        .position(|w| w.chars().next().is_some_and(char::is_lowercase));
+    if let Some(p) = lower_particle {
+        let tail: Vec<&str> = name.split_whitespace().skip(p).collect();
+        add(Cow::Owned(tail.join(" ")));
+    }
+}
+
 /// Whether `part` is a contiguous run of the words of `full`.
 fn is_subname(part: &[String], full: &[String]) -> bool {
     !part.is_empty() && full.windows(part.len()).any(|w| w == part)
@@ -1192,6 +1404,74 @@ mod tests {
     }
 
     #[test]
+    fn ascii_slugs_are_the_general_slugs() {
+        let general = |name: &str| {
+            // `slug` of a name that is not ASCII takes the general path: compare with it
+            // by adding a non-ASCII letter the slug keeps as its last character.
+            let s = slug(&format!("{name} é"));
+            let cut = s.strip_suffix("é").unwrap();
+            let cut = cut.strip_suffix('-').unwrap_or(cut);
+            if cut.is_empty() {
+                "entity".to_string()
+            } else {
+                cut.to_string()
+            }
+        };
+        for name in [
+            "Vladimir Putin",
+            "Mark O'Brien",
+            "U.S. State Department",
+            "  A--b__C 12 ",
+            "'.",
+            "",
+            "x",
+            "AT&T Inc.",
+        ] {
+            assert_eq!(ascii_slug(name), general(name), "{name:?}");
+            assert_eq!(slug(name), ascii_slug(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn role_and_gender_are_read_as_the_attributes_read_them() {
+        fn by_iter(attrs: &crate::gazetteer::Attributes) -> (Option<&str>, Option<&str>) {
+            let find = |key: &str| attrs.iter().find(|&(k, _)| k == key).map(|(_, v)| v);
+            (find("role"), find("gender"))
+        }
+        for e in Gazetteer::bundled().entries() {
+            assert_eq!(
+                role_and_gender(e.attributes.as_str()),
+                by_iter(&e.attributes),
+                "{}",
+                e.id
+            );
+        }
+        for attrs in [
+            "",
+            ";",
+            "role",
+            "role=",
+            "roles=x;role=a:b,c:d",
+            "gender=f;gender=m;role=x;role=y",
+            "a=1;;gender;role=z",
+            "rolex=1;genderx=2",
+        ] {
+            // `Attributes::iter`'s reading of the pairs.
+            let pairs: Vec<(&str, &str)> = attrs
+                .split(';')
+                .filter(|p| !p.is_empty())
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect();
+            let find = |key: &str| pairs.iter().find(|&&(k, _)| k == key).map(|&(_, v)| v);
+            assert_eq!(
+                role_and_gender(attrs),
+                (find("role"), find("gender")),
+                "{attrs:?}"
+            );
+        }
+    }
+
+    #[test]
     fn single_spacing_matches_split_and_join() {
         for t in [
             "Lee",
@@ -1207,6 +1487,128 @@ mod tests {
                 single_spaced(t),
                 t.split_whitespace().collect::<Vec<_>>().join(" "),
                 "{t:?}"
+            );
+        }
+    }
+
+    fn parts_of(name: &str, whole_name: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        name_parts(name, whole_name, |p| out.push(p.into_owned()));
+        out
+    }
+
+    #[test]
+    fn name_parts_are_surname_given_name_and_compound_surname() {
+        assert_eq!(parts_of("Dmitry Peskov", true), ["Peskov", "Dmitry"]);
+        assert_eq!(
+            parts_of("Luiz Inacio Lula da Silva", true),
+            ["Silva", "Luiz", "da Silva"]
+        );
+        assert_eq!(
+            parts_of("Ursula  von der Leyen", false),
+            ["Leyen", "Ursula", "von der Leyen"]
+        );
+        assert_eq!(parts_of("George W. Bush", true), ["Bush", "George"]);
+        // One word: itself, when it is the person's name and longer than two characters.
+        assert_eq!(parts_of("Aldridge", true), ["Aldridge"]);
+        assert!(parts_of("Aldridge", false).is_empty());
+        assert!(parts_of("Li", true).is_empty());
+        assert!(parts_of(" . ", true).is_empty());
+    }
+
+    #[test]
+    fn short_names_are_distinctive_first_words() {
+        let g = Gazetteer::bundled();
+        let roles = RoleClasses::new(g);
+        assert_eq!(roles.short_name("Samsung Electronics Co."), Some("Samsung"));
+        // One word, short, all capitals, lower case, generic: none.
+        assert_eq!(roles.short_name("Samsung"), None);
+        assert_eq!(roles.short_name("Ab Group"), None);
+        assert_eq!(roles.short_name("IBM Research"), None);
+        assert_eq!(roles.short_name("acme Corp"), None);
+        assert_eq!(roles.short_name("National Grid"), None);
+    }
+
+    #[test]
+    fn entry_facts_match_the_entry() {
+        let g = Gazetteer::bundled();
+        let roles = RoleClasses::new(g);
+        let index = |id: &str| g.entries().iter().position(|e| e.id == id).unwrap();
+        let peskov = index("dmitry-peskov");
+        let facts = roles.facts(g, peskov).unwrap();
+        assert_eq!(facts.gender, Some('m'));
+        assert_eq!(&*facts.name_parts, ["Peskov".into(), "Dmitry".into()]);
+        assert!(facts.short_name.is_none());
+        // The same facts when read again, and when read for another gazetteer's entry.
+        assert_eq!(roles.read_facts(g, peskov).role_classes, facts.role_classes);
+        assert!(RoleClasses::default().facts(g, peskov).is_none());
+    }
+
+    #[test]
+    fn categories_come_from_the_subtype() {
+        assert_eq!(subtype_categories("title"), LEX_NOT_A_NAME | LEX_TITLE);
+        assert_eq!(
+            subtype_categories("honorific"),
+            LEX_NOT_A_NAME | LEX_HONORIFIC
+        );
+        assert_eq!(subtype_categories("group_noun"), LEX_GROUP_NOUN);
+        assert_eq!(subtype_categories("reporting_verb"), LEX_REPORTING_VERB);
+        assert_eq!(subtype_categories("country"), 0);
+        let g = Gazetteer::bundled();
+        let roles = RoleClasses::new(g);
+        for (i, e) in g.entries().iter().enumerate() {
+            assert_eq!(roles.categories(g, i), subtype_categories(&e.subtype));
+            assert_eq!(
+                RoleClasses::default().categories(g, i),
+                subtype_categories(&e.subtype)
+            );
+        }
+    }
+
+    #[test]
+    fn lexicon_flags_mark_tokens_and_hits() {
+        let g = Gazetteer::bundled();
+        let roles = RoleClasses::new(g);
+        let of = |subtype: &str| {
+            g.entries()
+                .iter()
+                .position(|e| e.subtype == subtype)
+                .unwrap()
+        };
+        let doc = Document::new("d", "the two leaders said the chancellor");
+        let hit = |tokens: Range<usize>, entries: Vec<usize>| LexHit {
+            span: doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end,
+            tokens,
+            entries,
+        };
+        let lexicon = [
+            hit(2..3, vec![of("group_noun")]),
+            hit(3..4, vec![of("reporting_verb")]),
+            hit(5..6, vec![of("title"), of("honorific")]),
+        ];
+        let (per_token, per_hit) = lexicon_flags(g, &roles, &doc, &lexicon);
+        assert_eq!(
+            per_hit,
+            [
+                LEX_GROUP_NOUN,
+                LEX_REPORTING_VERB,
+                LEX_NOT_A_NAME | LEX_TITLE | LEX_HONORIFIC
+            ]
+        );
+        assert_eq!(per_token, [0, 0, per_hit[0], per_hit[1], 0, per_hit[2]]);
+    }
+
+    #[test]
+    fn byte_sets() {
+        let mut set = ByteSet::default();
+        for b in [0, b'A', 63, 64, 200, 255] {
+            set.insert(b);
+        }
+        for b in 0..=255u8 {
+            assert_eq!(
+                set.contains(b),
+                [0, b'A', 63, 64, 200, 255].contains(&b),
+                "{b}"
             );
         }
     }

@@ -11,10 +11,11 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::error::Error;
 use crate::fxhash::{FxHashMap, FxHashSet};
-use crate::gazetteer::Entry;
+use crate::gazetteer::{EntityType, Entry};
 use crate::graph::{Edge, Evidence, FORMAT_VERSION, KnowledgeGraph, Mention, Node};
 use crate::ner::Via;
 use crate::pipeline::Analysis;
@@ -76,9 +77,11 @@ pub fn json_line(graph: &KnowledgeGraph, buf: &mut Vec<u8>) -> Result<(), Error>
 ///
 /// Entities that share an id become one node and relations with the same subject,
 /// predicate and object one edge, merged as `KnowledgeGraph::add_node` and
-/// `add_relation` merge them.
+/// `add_relation` merge them. A node of one entity that is its gazetteer entry as it
+/// stands starts with the bytes `heads` keeps for that entry.
 pub(crate) fn analysis_line(
     entries: &[Entry],
+    heads: &NodeHeads,
     analysis: &Analysis<'_>,
     ids: &[Cow<'_, str>],
     buf: &mut Vec<u8>,
@@ -107,34 +110,54 @@ pub(crate) fn analysis_line(
             buf.push(b',');
         }
         let e = &r.entities[first];
-        buf.extend_from_slice(br#"{"id":"#);
-        string(buf, &ids[first]);
-        buf.extend_from_slice(br#","name":"#);
-        string(buf, &e.name);
-        buf.extend_from_slice(br#","type":"#);
-        plain(buf, e.etype.as_str());
-        // The first member's subtype, else the first a later member has.
-        if let Some(s) = nodes
-            .members(first)
-            .map(|m| &r.entities[m].subtype)
-            .find(|s| !s.is_empty())
-        {
-            buf.extend_from_slice(br#","subtype":"#);
-            string(buf, s);
-        }
-        aliases.clear();
-        entity_aliases(entries, e, &mut aliases);
-        for m in nodes.members(first).skip(1) {
-            more.clear();
-            entity_aliases(entries, &r.entities[m], &mut more);
-            for &a in &more {
-                if a != e.name && !aliases.contains(&a) {
-                    aliases.push(a);
+        let alone = nodes.next[first] == usize::MAX;
+        let head = e
+            .entry
+            .filter(|&x| alone && is_entry_as_is(&entries[x], e, &ids[first]))
+            .and_then(|x| Some((&entries[x], heads.get(entries, x)?)));
+        if let Some((entry, head)) = head {
+            // Through the entry's aliases; then those the text gave it.
+            buf.extend_from_slice(&head.bytes);
+            let mut any = head.has_aliases;
+            for a in &e.aliases {
+                if *a != e.name && !entry.alias_names().any(|x| x == a) {
+                    if any {
+                        buf.push(b',');
+                    }
+                    string(buf, a);
+                    any = true;
                 }
             }
+        } else {
+            buf.extend_from_slice(br#"{"id":"#);
+            string(buf, &ids[first]);
+            buf.extend_from_slice(br#","name":"#);
+            string(buf, &e.name);
+            buf.extend_from_slice(br#","type":"#);
+            plain(buf, e.etype.as_str());
+            // The first member's subtype, else the first a later member has.
+            if let Some(s) = nodes
+                .members(first)
+                .map(|m| &r.entities[m].subtype)
+                .find(|s| !s.is_empty())
+            {
+                buf.extend_from_slice(br#","subtype":"#);
+                string(buf, s);
+            }
+            aliases.clear();
+            entity_aliases(entries, e, &mut aliases);
+            for m in nodes.members(first).skip(1) {
+                more.clear();
+                entity_aliases(entries, &r.entities[m], &mut more);
+                for &a in &more {
+                    if a != e.name && !aliases.contains(&a) {
+                        aliases.push(a);
+                    }
+                }
+            }
+            buf.extend_from_slice(br#","aliases":["#);
+            separated(buf, aliases.iter(), |buf, a| string(buf, a));
         }
-        buf.extend_from_slice(br#","aliases":["#);
-        separated(buf, aliases.iter(), |buf, a| string(buf, a));
         buf.extend_from_slice(br#"],"mentions":["#);
         let names = nodes.members(first).flat_map(|m| nodes.names(m));
         separated(buf, names, |buf, &i| {
@@ -182,6 +205,81 @@ pub(crate) fn analysis_line(
         buf.extend_from_slice(br#"],"count":1}"#);
     });
     buf.extend_from_slice(b"]}\n");
+}
+
+/// The first bytes of the node of each gazetteer entry's entity, written the first time a
+/// document names the entry and then kept for the pipeline's life: most nodes are an
+/// entry as it stands, and copying its id, name, type, subtype and aliases as one piece
+/// costs less than writing them field by field for every document.
+#[derive(Debug, Default)]
+pub(crate) struct NodeHeads {
+    heads: Box<[OnceLock<NodeHead>]>,
+}
+
+/// A node's bytes from its opening brace through its entry's aliases, without the
+/// bracket that closes the aliases.
+#[derive(Debug)]
+struct NodeHead {
+    bytes: Vec<u8>,
+    /// Whether an alias ends it (the next one needs a comma).
+    has_aliases: bool,
+}
+
+impl NodeHeads {
+    /// Room for the heads of `entries` gazetteer entries.
+    pub(crate) fn new(entries: usize) -> NodeHeads {
+        NodeHeads {
+            heads: (0..entries).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The head of entry `entry`, written on first use; `None` when made for another
+    /// gazetteer (no slot).
+    fn get(&self, entries: &[Entry], entry: usize) -> Option<&NodeHead> {
+        let slot = self.heads.get(entry)?;
+        Some(slot.get_or_init(|| node_head(&entries[entry])))
+    }
+}
+
+/// The head of the node of an entry's entity (see [`NodeHead`]).
+fn node_head(entry: &Entry) -> NodeHead {
+    // Sized for the fields and their quotes and commas (more only for escapes).
+    let size = 64
+        + entry.id.len()
+        + entry.name.len()
+        + entry.subtype.len()
+        + entry.alias_names().map(|a| a.len() + 3).sum::<usize>();
+    let mut buf = Vec::with_capacity(size);
+    buf.extend_from_slice(br#"{"id":"#);
+    string(&mut buf, &entry.id);
+    buf.extend_from_slice(br#","name":"#);
+    string(&mut buf, &entry.name);
+    buf.extend_from_slice(br#","type":"#);
+    plain(&mut buf, entry_type(entry).as_str());
+    if !entry.subtype.is_empty() {
+        buf.extend_from_slice(br#","subtype":"#);
+        string(&mut buf, &entry.subtype);
+    }
+    buf.extend_from_slice(br#","aliases":["#);
+    separated(&mut buf, entry.alias_names(), string);
+    NodeHead {
+        bytes: buf,
+        has_aliases: entry.alias_names().next().is_some(),
+    }
+}
+
+/// The type an entity of the entry has.
+fn entry_type(entry: &Entry) -> EntityType {
+    entry.entity_type().unwrap_or(EntityType::Misc)
+}
+
+/// Whether entity `e`, with node id `id`, has its gazetteer entry's id, name, type and
+/// subtype (resolution may have changed them; then the node is written field by field).
+fn is_entry_as_is(entry: &Entry, e: &Entity, id: &str) -> bool {
+    e.etype == entry_type(entry)
+        && id == entry.id
+        && e.name == entry.name
+        && e.subtype == entry.subtype
 }
 
 /// The aliases of an entity's node: its gazetteer entry's, then those the text gave it.
@@ -333,10 +431,15 @@ struct PlannedEdge<'a> {
 
 /// The edges of the relations, in order of first relation (`node_of`: each entity's node).
 fn plan_edges<'a>(relations: &'a [Found], node_of: &[usize]) -> Vec<PlannedEdge<'a>> {
-    let mut edges: Vec<PlannedEdge<'a>> = Vec::new();
-    let mut by_relation: FxHashMap<(usize, usize, &str), usize> = FxHashMap::default();
-    let mut per_pair: FxHashMap<(usize, usize), usize> = FxHashMap::default();
-    let mut seen: FxHashSet<(usize, Range<usize>)> = FxHashSet::default();
+    // Sized once for every relation: growing them cost more than filling them.
+    let n = relations.len();
+    let mut edges: Vec<PlannedEdge<'a>> = Vec::with_capacity(n);
+    let mut by_relation: FxHashMap<(usize, usize, &str), usize> =
+        FxHashMap::with_capacity_and_hasher(n, Default::default());
+    let mut per_pair: FxHashMap<(usize, usize), usize> =
+        FxHashMap::with_capacity_and_hasher(n, Default::default());
+    let mut seen: FxHashSet<(usize, Range<usize>)> =
+        FxHashSet::with_capacity_and_hasher(n, Default::default());
     for f in relations {
         let pair = (node_of[f.subject], node_of[f.object]);
         let ix = match by_relation.get(&(pair.0, pair.1, f.predicate.as_str())) {
@@ -498,23 +601,55 @@ fn strings(buf: &mut Vec<u8>, list: &[String]) {
     buf.push(b']');
 }
 
+/// The two digits of each number below 100, as the bytes of a little-endian `u16` (the
+/// tens digit first in memory).
+const DIGIT_PAIRS: [u16; 100] = {
+    let mut pairs = [0u16; 100];
+    let mut i = 0;
+    while i < 100 {
+        pairs[i] = u16::from_le_bytes([b'0' + (i / 10) as u8, b'0' + (i % 10) as u8]);
+        i += 1;
+    }
+    pairs
+};
+
 /// A number in decimal, as serde_json writes it.
-fn uint(buf: &mut Vec<u8>, mut n: u64) {
+fn uint(buf: &mut Vec<u8>, n: u64) {
+    // Up to eight digits (every offset into a document below 100 MB): the digits are
+    // gathered in one word, two at a time, the later ones shifted up as each earlier pair
+    // comes (so the first digit lands in the lowest byte), appended whole and cut to
+    // length: no push per digit and no copy call; 32-bit division is the cheaper.
+    if let Ok(mut rest) = u32::try_from(n)
+        && rest < 100_000_000
+    {
+        let mut word = 0u64;
+        let mut len = 0;
+        while rest >= 100 {
+            word = (word << 16) | u64::from(DIGIT_PAIRS[(rest % 100) as usize]);
+            len += 2;
+            rest /= 100;
+        }
+        if rest >= 10 {
+            word = (word << 16) | u64::from(DIGIT_PAIRS[rest as usize]);
+            len += 2;
+        } else {
+            word = (word << 8) | u64::from(b'0' + rest as u8);
+            len += 1;
+        }
+        let at = buf.len();
+        buf.extend_from_slice(&word.to_le_bytes());
+        buf.truncate(at + len);
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    loop {
+    let mut rest = n;
+    while rest > 0 {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
-    // Byte by byte: most numbers have a few digits, fewer than a copy call costs.
-    buf.reserve(digits.len() - at);
-    for &d in &digits[at..] {
-        buf.push(d);
-    }
+    buf.extend_from_slice(&digits[at..]);
 }
 
 /// A string known to need no escape (a name from the program, such as an entity type),
@@ -532,15 +667,41 @@ fn plain(buf: &mut Vec<u8>, s: &'static str) {
 /// and non-ASCII included, as is.
 fn string(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    buf.reserve(bytes.len() + 2);
-    buf.push(b'"');
     if needs_escape(bytes) {
+        buf.reserve(bytes.len() + 2);
+        buf.push(b'"');
         escape(buf, bytes);
+        buf.push(b'"');
     } else {
         // Nearly every string: one check, one copy.
-        buf.extend_from_slice(bytes);
+        quoted(buf, bytes);
     }
-    buf.push(b'"');
+}
+
+/// `bytes` between quotes. Strings of up to 16 bytes (most names, ids and mentions) are
+/// copied as two overlapping fixed-size pieces, cheaper than a copy call.
+fn quoted(buf: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    let at = buf.len();
+    if (4..=16).contains(&n) {
+        // Room for the longest: quote, 16 bytes, quote; cut to length below.
+        buf.extend_from_slice(&[b'"'; 18]);
+        let out = &mut buf[at + 1..at + 1 + n];
+        if n >= 8 {
+            out[..8].copy_from_slice(&bytes[..8]);
+            out[n - 8..].copy_from_slice(&bytes[n - 8..]);
+        } else {
+            out[..4].copy_from_slice(&bytes[..4]);
+            out[n - 4..].copy_from_slice(&bytes[n - 4..]);
+        }
+        buf[at + 1 + n] = b'"';
+        buf.truncate(at + n + 2);
+    } else {
+        buf.reserve(n + 2);
+        buf.push(b'"');
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+    }
 }
 
 /// Whether a byte needs an escape: below 0x20, `"` or `\`.
@@ -628,6 +789,31 @@ mod tests {
             String::from_utf8(got).unwrap(),
             String::from_utf8(want).unwrap()
         );
+    }
+
+    #[test]
+    fn numbers_are_written_as_serde_writes_them() {
+        let mut numbers: Vec<u64> = (0..1_000).collect();
+        for digits in 1..=20 {
+            let p = 10u64.saturating_pow(digits);
+            numbers.extend([p - 1, p, p + 1, p / 3, p.saturating_mul(7) / 9]);
+        }
+        numbers.extend([99_999_999, 100_000_000, u64::from(u32::MAX), u64::MAX]);
+        for n in numbers {
+            let mut got = b"x".to_vec();
+            super::uint(&mut got, n);
+            assert_eq!(got[1..], serde_json::to_vec(&n).unwrap(), "{n}");
+        }
+    }
+
+    #[test]
+    fn strings_of_every_length_are_quoted() {
+        for len in 0..40 {
+            let s: String = ('a'..='z').cycle().take(len).collect();
+            let mut got = b"[".to_vec();
+            super::string(&mut got, &s);
+            assert_eq!(got[1..], serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
     }
 
     #[test]
