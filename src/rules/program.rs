@@ -71,12 +71,65 @@ impl IdSet {
         }
         self.bits.iter_mut().zip(row).for_each(|(w, r)| *w |= r);
     }
+}
 
-    /// Whether every id of the set is in `other`.
-    pub(crate) fn is_subset_of(&self, other: &IdSet) -> bool {
-        let (common, rest) = self.bits.split_at(self.bits.len().min(other.bits.len()));
-        common.iter().zip(&other.bits).all(|(a, b)| a & !b == 0) && rest.iter().all(|&w| w == 0)
+/// Rows of bits of one width: row `i` is a set of small ids, as [`IdSet`], but all rows
+/// in one vector (a unit's start keys, a rule's keys, a key's rules, ...).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BitRows {
+    /// Words per row.
+    stride: usize,
+    words: Vec<u64>,
+}
+
+impl BitRows {
+    /// `rows` empty rows able to hold ids below `ids`.
+    pub(crate) fn new(rows: usize, ids: usize) -> BitRows {
+        let stride = ids.div_ceil(64);
+        BitRows {
+            stride,
+            words: vec![0; rows * stride],
+        }
     }
+
+    /// Makes it `rows` empty rows able to hold ids below `ids`, keeping its storage.
+    pub(crate) fn reset(&mut self, rows: usize, ids: usize) {
+        self.stride = ids.div_ceil(64);
+        self.words.clear();
+        self.words.resize(rows * self.stride, 0);
+    }
+
+    /// Words per row.
+    pub(crate) fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// Row `i` (empty when there is no such row).
+    pub(crate) fn row(&self, i: usize) -> &[u64] {
+        self.words
+            .get(i * self.stride..(i + 1) * self.stride)
+            .unwrap_or(&[])
+    }
+
+    /// Adds `id` to row `i`.
+    pub(crate) fn insert(&mut self, i: usize, id: u32) {
+        let id = id as usize;
+        self.words[i * self.stride + id / 64] |= 1 << (id % 64);
+    }
+}
+
+/// The ids of a row of bits, in increasing order.
+pub(crate) fn bit_ids(row: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    row.iter().enumerate().flat_map(|(i, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            (w != 0).then(|| {
+                let b = w.trailing_zeros();
+                w &= w - 1;
+                (i * 64) as u32 + b
+            })
+        })
+    })
 }
 
 /// FxHash (as in rustc): the interned strings are short and trusted, so a fast hash
@@ -123,11 +176,68 @@ impl Hasher for FxHasher {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
     ids: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    /// The strings of 1 to 16 bytes again, in an open-addressing table keyed by their
+    /// bytes as two words: nearly every lookup is of such a string (a token's norm), and
+    /// this finds it without hashing byte by byte or comparing through `memcmp`.
+    short: Vec<ShortSlot>,
     /// Bit `n`: some string is `n` bytes long (63: 63 or more). Most text a sentence holds
     /// is no interned string, and this rejects much of it without hashing.
     lengths: u64,
     /// Bit `b`: some string starts with byte `b`.
     first_bytes: [u64; 4],
+}
+
+/// One slot of [`Interner::short`]; empty when `id` is [`NONE`].
+#[derive(Clone, Copy, Debug)]
+struct ShortSlot {
+    key: ShortKey,
+    id: u32,
+}
+
+/// A string of 1 to 16 bytes as its length and two words that, with the length, give
+/// back every byte (see [`short_key`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ShortKey {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+const EMPTY_SLOT: ShortSlot = ShortSlot {
+    key: ShortKey {
+        len: 0,
+        head: 0,
+        tail: 0,
+    },
+    id: NONE,
+};
+
+/// The key of a string of 1 to 16 bytes, else `None`. Short strings are read as
+/// overlapping pieces (first, middle and last byte; first and last four; first and last
+/// eight), so that no byte is left out and no byte beyond the string is read.
+fn short_key(b: &[u8]) -> Option<ShortKey> {
+    let n = b.len();
+    let u32_at = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4")));
+    let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8"));
+    let (head, tail) = match n {
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        ),
+        4..=7 => (u32_at(0) | u32_at(n - 4) << 32, 0),
+        8..=16 => (u64_at(0), u64_at(n - 8)),
+        _ => return None,
+    };
+    Some(ShortKey { len: n, head, tail })
+}
+
+impl ShortKey {
+    /// The slot to probe first in a table of `mask + 1` slots.
+    fn home(&self, mask: usize) -> usize {
+        let h = (self.head ^ self.tail.rotate_left(23) ^ self.len as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 32) as usize & mask
+    }
 }
 
 impl Interner {
@@ -141,7 +251,29 @@ impl Interner {
         if let Some(&b) = s.as_bytes().first() {
             self.first_bytes[usize::from(b / 64)] |= 1 << (b % 64);
         }
+        if short_key(s.as_bytes()).is_some() {
+            self.rebuild_short();
+        }
         id
+    }
+
+    /// Refills [`Interner::short`] from `ids`, at most half full (interning happens once,
+    /// when the rules are compiled).
+    fn rebuild_short(&mut self) {
+        let keys: Vec<(ShortKey, u32)> = self
+            .ids
+            .iter()
+            .filter_map(|(s, &id)| Some((short_key(s.as_bytes())?, id)))
+            .collect();
+        let size = (keys.len() * 2).next_power_of_two().max(16);
+        self.short = vec![EMPTY_SLOT; size];
+        for (key, id) in keys {
+            let mut at = key.home(size - 1);
+            while self.short[at].id != NONE {
+                at = (at + 1) & (size - 1);
+            }
+            self.short[at] = ShortSlot { key, id };
+        }
     }
 
     /// The id of `s`, or [`NONE`].
@@ -149,7 +281,19 @@ impl Interner {
         if !self.may_hold(s.len(), s.as_bytes().first().copied()) {
             return NONE;
         }
-        self.ids.get(s).copied().unwrap_or(NONE)
+        let Some(key) = short_key(s.as_bytes()) else {
+            return self.ids.get(s).copied().unwrap_or(NONE);
+        };
+        // `may_hold` passed, so some string is interned and the table is not empty.
+        let mask = self.short.len() - 1;
+        let mut at = key.home(mask);
+        loop {
+            let slot = &self.short[at];
+            if slot.id == NONE || slot.key == key {
+                return slot.id;
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     /// False when no string of `len` bytes starting with `first` is interned (true does
@@ -448,6 +592,54 @@ impl Features {
     }
 }
 
+/// Every rule's [`Needs::terms`] in flat vectors, for the test each sentence makes of each
+/// rule that may start in it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NeedTable {
+    /// Per rule, its terms' positions in `entities` and `required`.
+    of_rule: Vec<std::ops::Range<usize>>,
+    /// Per term, the entity units it needs.
+    entities: Vec<usize>,
+    /// Per term, the features it needs.
+    required: BitRows,
+}
+
+impl NeedTable {
+    fn new(patterns: &[Pattern], features: usize) -> NeedTable {
+        let terms: usize = patterns.iter().map(|p| p.needs.terms.len()).sum();
+        let mut table = NeedTable {
+            of_rule: Vec::with_capacity(patterns.len()),
+            entities: Vec::with_capacity(terms),
+            required: BitRows::new(terms, features),
+        };
+        for p in patterns {
+            let first = table.entities.len();
+            for t in &p.needs.terms {
+                let row = table.entities.len();
+                table.entities.push(t.entities);
+                t.required.ids().for_each(|f| table.required.insert(row, f));
+            }
+            table.of_rule.push(first..table.entities.len());
+        }
+        table
+    }
+
+    /// Whether a sentence with `entities` entity units and `features` meets the needs of
+    /// rule `rule`. `features` must have room for every feature
+    /// ([`IdSet::with_universe`] of [`Features::len`]), as the terms' rows have.
+    pub(crate) fn met(&self, rule: usize, entities: usize, features: &IdSet) -> bool {
+        self.of_rule[rule].clone().any(|t| {
+            entities >= self.entities[t]
+                && self
+                    .required
+                    .row(t)
+                    .iter()
+                    .zip(&features.bits)
+                    .all(|(r, f)| r & !f == 0)
+        })
+    }
+}
+
 /// A guard over category ids.
 #[derive(Clone, Debug)]
 pub(crate) struct Guard {
@@ -588,19 +780,24 @@ pub(crate) struct Program {
     pub(crate) starts: Starts,
     /// What the patterns' needs are tested on.
     pub(crate) features: Features,
+    /// The patterns' needs, flat.
+    pub(crate) needs: NeedTable,
 }
 
 /// Which units may start a match of which rule: the first unit of every non-empty match of
 /// a pattern fits one of the pattern's first atoms (see [`first_units`]), so other starts
 /// cannot give a relation and are not tried. Each distinct first atom is a *key*; per
-/// sentence the engine lists the units that pass each key (a test is done once per unit
-/// however many rules share it), then each rule starts at the units of its keys.
+/// sentence the engine finds the keys each unit passes (a test is done once per unit
+/// however many rules share it), as a row of bits; a rule may start at the units whose
+/// row shares a key with its own, and only rules with a key some unit passes are visited.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Starts {
     /// Per key, what a unit must be to pass it.
     pub(crate) keys: Vec<StartKey>,
     /// Per rule, its keys.
     pub(crate) of_rule: Vec<Vec<u32>>,
+    /// Per key, the rules that have it, as a row of bits.
+    pub(crate) key_rules: BitRows,
     /// Per entity type (the position of its bit in [`EntityTest::types`]), the keys of
     /// entity tests a one-entity unit of that type may pass.
     pub(crate) entity_by_type: Vec<Vec<u32>>,
@@ -608,12 +805,12 @@ pub(crate) struct Starts {
     pub(crate) entity_single: Vec<u32>,
     /// Keys of entity tests for plural references.
     pub(crate) entity_group: Vec<u32>,
-    /// Keys of `Lex` tests.
-    pub(crate) lex: Vec<u32>,
+    /// Per category id, the keys of `Lex` tests of that category.
+    pub(crate) lex_by_category: Vec<Vec<u32>>,
     /// Keys of `Number` tests.
     pub(crate) number: Vec<u32>,
-    /// Per word id, the keys of the `Word` atoms holding it.
-    pub(crate) word: Vec<Vec<u32>>,
+    /// Per word id, the keys of the `Word` atoms holding it, as a row of bits.
+    pub(crate) word_keys: BitRows,
     /// The keys of `Cap`, `Lower` and a leading free `Skip` (any unit), when some rule
     /// starts so.
     pub(crate) cap: Option<u32>,
@@ -655,7 +852,6 @@ const TYPE_BITS: usize = 32;
 impl Starts {
     fn new(patterns: &[Pattern], words: usize) -> Starts {
         let mut s = Starts {
-            word: vec![Vec::new(); words],
             entity_by_type: vec![Vec::new(); TYPE_BITS],
             ..Starts::default()
         };
@@ -693,10 +889,25 @@ impl Starts {
             }
             s.of_rule.push(keys);
         }
+        let (rules, keys) = (s.of_rule.len(), s.keys.len());
+        s.key_rules = BitRows::new(keys, rules);
+        for (r, ks) in s.of_rule.iter().enumerate() {
+            for &k in ks {
+                s.key_rules.insert(k as usize, r as u32);
+            }
+        }
+        s.word_keys = BitRows::new(words, keys);
+        for (k, key) in s.keys.iter().enumerate() {
+            if let StartKey::Word(set) = key {
+                set.ids()
+                    .for_each(|w| s.word_keys.insert(w as usize, k as u32));
+            }
+        }
         s
     }
 
-    /// Files new key `k` under what a unit must be to pass it.
+    /// Files new key `k` under what a unit must be to pass it (`Word` keys are filed once
+    /// all keys are known).
     fn add_key(&mut self, k: usize) {
         let id = k as u32;
         match &self.keys[k] {
@@ -709,17 +920,26 @@ impl Starts {
                     }
                 }
             }
-            StartKey::Lex(_) => self.lex.push(id),
-            StartKey::Number(_) => self.number.push(id),
-            StartKey::Word(set) => {
-                for w in set.ids() {
-                    self.word[w as usize].push(id);
+            StartKey::Lex(t) => {
+                let c = t.category as usize;
+                if self.lex_by_category.len() <= c {
+                    self.lex_by_category.resize(c + 1, Vec::new());
                 }
+                self.lex_by_category[c].push(id);
             }
+            StartKey::Number(_) => self.number.push(id),
+            StartKey::Word(_) => {}
             StartKey::Cap => self.cap = Some(id),
             StartKey::Lower => self.lower = Some(id),
             StartKey::Any => self.any = Some(id),
         }
+    }
+
+    /// The keys of `Lex` tests of category `c`.
+    pub(crate) fn lex_of_category(&self, c: u32) -> &[u32] {
+        self.lex_by_category
+            .get(c as usize)
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -814,6 +1034,7 @@ impl Program {
         }
         p.starts = Starts::new(&patterns, p.words.len());
         p.features = Features::new(&mut patterns, p.categories.len(), p.words.len());
+        p.needs = NeedTable::new(&patterns, p.features.len);
         p.patterns = patterns;
         p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests);
         p
@@ -1041,12 +1262,27 @@ mod tests {
         assert_eq!(a.ids().collect::<Vec<_>>(), [3, 130]);
         let mut b = IdSet::default();
         b.insert(3);
-        assert!(b.is_subset_of(&a) && !a.is_subset_of(&b));
         b.insert_all(&a.bits);
-        assert!(a.is_subset_of(&b));
+        assert_eq!(b.ids().collect::<Vec<_>>(), [3, 130]);
         a.clear();
         assert!(!a.contains(3) && !a.contains(130));
-        assert!(a.is_subset_of(&IdSet::default()));
+        assert_eq!(a.ids().count(), 0);
+    }
+
+    #[test]
+    fn bit_rows() {
+        let mut rows = BitRows::new(3, 70);
+        assert_eq!(rows.stride(), 2);
+        rows.insert(0, 69);
+        rows.insert(2, 1);
+        rows.insert(2, 64);
+        assert_eq!(bit_ids(rows.row(0)).collect::<Vec<_>>(), [69]);
+        assert_eq!(bit_ids(rows.row(1)).count(), 0);
+        assert_eq!(bit_ids(rows.row(2)).collect::<Vec<_>>(), [1, 64]);
+        assert!(rows.row(3).is_empty());
+        rows.reset(2, 10);
+        assert_eq!(rows.stride(), 1);
+        assert_eq!(bit_ids(rows.row(0)).count(), 0);
     }
 
     #[test]
@@ -1061,6 +1297,34 @@ mod tests {
         // Lengths and first bytes no string has are rejected without hashing.
         assert!(i.may_hold(3, Some(b't')) && !i.may_hold(4, Some(b't')));
         assert!(!i.may_hold(2, Some(b'x')));
+    }
+
+    /// Strings of every length up to 16 bytes (read as overlapping words) and longer ones
+    /// (in the hash map) are found, and strings differing in one byte are told apart.
+    #[test]
+    fn interner_tells_strings_apart() {
+        let mut i = Interner::default();
+        let words: Vec<String> = (1..=24)
+            .flat_map(|n| {
+                let base: String = "abcdefghijklmnopqrstuvwx"[..n].to_string();
+                let mut changed = base.clone().into_bytes();
+                changed[n / 2] = b'Z';
+                [base, String::from_utf8(changed).unwrap()]
+            })
+            .collect();
+        for w in &words {
+            i.intern(w);
+        }
+        for (id, w) in words.iter().enumerate() {
+            assert_eq!(i.get(w), id as u32, "{w}");
+            let mut other = w.clone().into_bytes();
+            *other.last_mut().unwrap() = b'?';
+            assert_eq!(i.get(std::str::from_utf8(&other).unwrap()), NONE, "{w}");
+        }
+        assert_eq!(i.get("abc\0"), NONE);
+        assert_eq!(i.get(""), NONE);
+        i.intern("");
+        assert_eq!(i.get(""), words.len() as u32);
     }
 
     fn parse(pattern: &str) -> Vec<Element> {
@@ -1184,10 +1448,15 @@ mod tests {
             ]
         );
         assert_eq!(s.any, Some(3));
-        assert_eq!(s.lex, [4]);
-        assert_eq!(s.word[p.words.get("the") as usize], [1]);
-        assert_eq!(s.word[p.words.get("a") as usize], [1]);
-        assert!(s.word[p.words.get("of") as usize].is_empty());
+        assert_eq!(s.lex_of_category(p.categories.get("title")), [4]);
+        let word_keys =
+            |w: &str| bit_ids(s.word_keys.row(p.words.get(w) as usize)).collect::<Vec<_>>();
+        assert_eq!(word_keys("the"), [1]);
+        assert_eq!(word_keys("a"), [1]);
+        assert!(word_keys("of").is_empty());
+        // Per key, the rules that have it.
+        assert_eq!(bit_ids(s.key_rules.row(0)).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(bit_ids(s.key_rules.row(2)).collect::<Vec<_>>(), [1]);
         assert_eq!((s.cap, s.lower), (Some(2), Some(5)));
         // A one-entity unit tries the tests of its type; a group only the group tests.
         let person = type_bit(EntityType::Person).trailing_zeros() as usize;
@@ -1230,6 +1499,20 @@ mod tests {
         let ids = |t: &Term| t.required.ids().collect::<Vec<_>>();
         assert_eq!(ids(&terms[0]), [p.categories.get("a"), 2, number]);
         assert_eq!(ids(&terms[1]), [number]);
+        // Flat, the same: each term's entities and features.
+        let table = NeedTable::new(&patterns, f.len);
+        let features = |ids: &[u32]| {
+            let mut set = IdSet::with_universe(f.len);
+            ids.iter().for_each(|&i| set.insert(i));
+            set
+        };
+        let a = p.categories.get("a");
+        assert!(table.met(0, 1, &features(&[a, 2, number])));
+        assert!(!table.met(0, 0, &features(&[a, 2, number])));
+        assert!(!table.met(0, 5, &features(&[a, 2])));
+        let second = terms[1].entities;
+        assert!(table.met(0, second, &features(&[number])));
+        assert!(!table.met(0, second - 1, &features(&[number])));
     }
 
     #[test]
