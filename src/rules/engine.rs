@@ -112,6 +112,8 @@ struct Scan {
     rules: Vec<u32>,
     /// The units where the rule being tried may start.
     rule_starts: Vec<u64>,
+    /// The terms of the rules' needs ([`Program::needs`]) the sentence meets.
+    terms_met: Vec<u64>,
 }
 
 impl Scan {
@@ -259,7 +261,7 @@ fn s_run<'a>(
     for i in 0..scan.rules.len() {
         let r = scan.rules[i] as usize;
         // The needs are tested only for rules that could start somewhere: most cannot.
-        if !cx.program.needs.met(r, scan.entities, &scan.features) {
+        if !cx.program.needs.met(r, &scan.terms_met) {
             continue;
         }
         let (rule, pattern) = (&rules[r], &cx.program.patterns[r]);
@@ -480,6 +482,11 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
             .for_each(|(w, r)| *w |= r);
     }
     scan.rules.extend(bit_ids(&scan.rule_starts));
+    if !scan.rules.is_empty() {
+        program
+            .needs
+            .terms_met(scan.entities, &scan.features, &mut scan.terms_met);
+    }
 }
 
 /// The entity of the document that a person's gazetteer role with `predicate` points at.
@@ -523,12 +530,17 @@ fn units_of<'a>(
     // `end` is the token after the unit: only a one-token unit can be a number.
     let token_unit = |i: usize, end: usize, kind: Kind<'a>, word: u32| {
         let t = &doc.tokens[i];
+        let first = t.norm.as_bytes().first().copied();
         Unit {
             kind,
             word,
             cap: t.capitalized,
-            alphabetic: t.norm.chars().next().is_some_and(char::is_alphabetic),
-            number: if end == i + 1 {
+            alphabetic: match first {
+                Some(b) if b.is_ascii() => b.is_ascii_alphabetic(),
+                Some(_) => t.norm.chars().next().is_some_and(char::is_alphabetic),
+                None => false,
+            },
+            number: if end == i + 1 && first.is_some_and(|b| b.is_ascii_digit()) {
                 number_value(&t.norm)
             } else {
                 None

@@ -99,6 +99,11 @@ impl BitRows {
         self.words.resize(rows * self.stride, 0);
     }
 
+    /// Number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.words.len().checked_div(self.stride).unwrap_or(0)
+    }
+
     /// Words per row.
     pub(crate) fn stride(&self) -> usize {
         self.stride
@@ -119,17 +124,35 @@ impl BitRows {
 }
 
 /// The ids of a row of bits, in increasing order.
-pub(crate) fn bit_ids(row: &[u64]) -> impl Iterator<Item = u32> + '_ {
-    row.iter().enumerate().flat_map(|(i, &w)| {
-        let mut w = w;
-        std::iter::from_fn(move || {
-            (w != 0).then(|| {
-                let b = w.trailing_zeros();
-                w &= w - 1;
-                (i * 64) as u32 + b
-            })
-        })
-    })
+pub(crate) fn bit_ids(row: &[u64]) -> BitIds<'_> {
+    BitIds {
+        words: row.iter(),
+        word: 0,
+        base: 0,
+    }
+}
+
+/// The iterator of [`bit_ids`].
+pub(crate) struct BitIds<'r> {
+    words: std::slice::Iter<'r, u64>,
+    /// What is left of the current word.
+    word: u64,
+    /// The id of the bit after the current word's last.
+    base: u32,
+}
+
+impl Iterator for BitIds<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        while self.word == 0 {
+            self.word = *self.words.next()?;
+            self.base += 64;
+        }
+        let bit = self.word.trailing_zeros();
+        self.word &= self.word - 1;
+        Some(self.base - 64 + bit)
+    }
 }
 
 /// FxHash (as in rustc): the interned strings are short and trusted, so a fast hash
@@ -277,6 +300,7 @@ impl Interner {
     }
 
     /// The id of `s`, or [`NONE`].
+    #[inline]
     pub(crate) fn get(&self, s: &str) -> u32 {
         if !self.may_hold(s.len(), s.as_bytes().first().copied()) {
             return NONE;
@@ -298,6 +322,7 @@ impl Interner {
 
     /// False when no string of `len` bytes starting with `first` is interned (true does
     /// not say one is): a test without hashing, or building the string.
+    #[inline]
     pub(crate) fn may_hold(&self, len: usize, first: Option<u8>) -> bool {
         self.lengths >> len.min(63) & 1 == 1
             && first.is_none_or(|b| self.first_bytes[usize::from(b / 64)] >> (b % 64) & 1 == 1)
@@ -592,51 +617,85 @@ impl Features {
     }
 }
 
-/// Every rule's [`Needs::terms`] in flat vectors, for the test each sentence makes of each
-/// rule that may start in it.
+/// Every rule's [`Needs::terms`], numbered together, as bit sets over the terms: once per
+/// sentence, the terms the sentence meets are found for all rules at once (a term fails by
+/// a feature it needs that the sentence lacks, or by too few entity units); a rule's needs
+/// are met when one of its terms is.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NeedTable {
-    /// Per rule, its terms' positions in `entities` and `required`.
-    of_rule: Vec<std::ops::Range<usize>>,
-    /// Per term, the entity units it needs.
-    entities: Vec<usize>,
-    /// Per term, the features it needs.
-    required: BitRows,
+    /// Number of terms.
+    terms: usize,
+    /// Per rule, its terms.
+    of_rule: BitRows,
+    /// Row `16 * n + v`: the terms failed when the features `4 * n` to `4 * n + 3` present
+    /// in a sentence are the bits of `v` (the terms that need one of the others). A
+    /// sentence's failed terms are then one row per four features, not one per lacking
+    /// feature.
+    failed_by_nibble: BitRows,
+    /// Row `n`: the terms that need more than `n` entity units (the last row for more).
+    too_few: BitRows,
 }
 
 impl NeedTable {
     fn new(patterns: &[Pattern], features: usize) -> NeedTable {
-        let terms: usize = patterns.iter().map(|p| p.needs.terms.len()).sum();
+        let all: Vec<&Term> = patterns.iter().flat_map(|p| &p.needs.terms).collect();
+        let most_entities = all.iter().map(|t| t.entities).max().unwrap_or(0);
+        let nibbles = features.div_ceil(4);
         let mut table = NeedTable {
-            of_rule: Vec::with_capacity(patterns.len()),
-            entities: Vec::with_capacity(terms),
-            required: BitRows::new(terms, features),
+            terms: all.len(),
+            of_rule: BitRows::new(patterns.len(), all.len()),
+            failed_by_nibble: BitRows::new(nibbles * 16, all.len()),
+            too_few: BitRows::new(most_entities + 1, all.len()),
         };
-        for p in patterns {
-            let first = table.entities.len();
+        let mut term = 0;
+        for (r, p) in patterns.iter().enumerate() {
             for t in &p.needs.terms {
-                let row = table.entities.len();
-                table.entities.push(t.entities);
-                t.required.ids().for_each(|f| table.required.insert(row, f));
+                let id = term as u32;
+                table.of_rule.insert(r, id);
+                for f in t.required.ids() {
+                    let (nibble, bit) = (f as usize / 4, f % 4);
+                    for v in (0..16).filter(|v| v >> bit & 1 == 0) {
+                        table.failed_by_nibble.insert(nibble * 16 + v, id);
+                    }
+                }
+                for n in 0..t.entities {
+                    table.too_few.insert(n, id);
+                }
+                term += 1;
             }
-            table.of_rule.push(first..table.entities.len());
         }
         table
     }
 
-    /// Whether a sentence with `entities` entity units and `features` meets the needs of
-    /// rule `rule`. `features` must have room for every feature
-    /// ([`IdSet::with_universe`] of [`Features::len`]), as the terms' rows have.
-    pub(crate) fn met(&self, rule: usize, entities: usize, features: &IdSet) -> bool {
-        self.of_rule[rule].clone().any(|t| {
-            entities >= self.entities[t]
-                && self
-                    .required
-                    .row(t)
-                    .iter()
-                    .zip(&features.bits)
-                    .all(|(r, f)| r & !f == 0)
-        })
+    /// Fills `met` with the terms a sentence with `entities` entity units and `features`
+    /// meets. `features` must have room for every feature ([`IdSet::with_universe`] of
+    /// [`Features::len`]).
+    pub(crate) fn terms_met(&self, entities: usize, features: &IdSet, met: &mut Vec<u64>) {
+        let stride = self.failed_by_nibble.stride;
+        let nibbles = self.failed_by_nibble.rows() / 16;
+        let too_few = self.too_few.row(entities.min(self.too_few.rows() - 1));
+        let failed = &self.failed_by_nibble.words;
+        met.clear();
+        for w in 0..stride {
+            let mut m = !too_few[w];
+            if w == stride - 1 && !self.terms.is_multiple_of(64) {
+                m &= (1 << (self.terms % 64)) - 1;
+            }
+            for n in 0..nibbles {
+                let v = (features.bits[n / 16] >> (n % 16 * 4) & 15) as usize;
+                m &= !failed[(n * 16 + v) * stride + w];
+            }
+            met.push(m);
+        }
+    }
+
+    /// Whether rule `rule` has one of the terms in `met` (from [`NeedTable::terms_met`]).
+    pub(crate) fn met(&self, rule: usize, met: &[u64]) -> bool {
+        self.of_rule
+            .row(rule)
+            .iter()
+            .zip(met)
+            .any(|(r, m)| r & m != 0)
     }
 }
 
@@ -1499,20 +1558,27 @@ mod tests {
         let ids = |t: &Term| t.required.ids().collect::<Vec<_>>();
         assert_eq!(ids(&terms[0]), [p.categories.get("a"), 2, number]);
         assert_eq!(ids(&terms[1]), [number]);
-        // Flat, the same: each term's entities and features.
+        // As bit sets over the terms, the same: each term's entities and features.
         let table = NeedTable::new(&patterns, f.len);
-        let features = |ids: &[u32]| {
+        let met = |entities: usize, ids: &[u32]| {
             let mut set = IdSet::with_universe(f.len);
             ids.iter().for_each(|&i| set.insert(i));
-            set
+            let mut met = Vec::new();
+            table.terms_met(entities, &set, &mut met);
+            (table.met(0, &met), met)
         };
         let a = p.categories.get("a");
-        assert!(table.met(0, 1, &features(&[a, 2, number])));
-        assert!(!table.met(0, 0, &features(&[a, 2, number])));
-        assert!(!table.met(0, 5, &features(&[a, 2])));
+        assert_eq!(
+            met(1, &[a, 2, number]).1,
+            [0b01 | (u64::from(terms[1].entities <= 1) << 1)]
+        );
+        assert!(!met(0, &[a, 2, number]).0);
+        assert!(!met(5, &[a, 2]).0);
         let second = terms[1].entities;
-        assert!(table.met(0, second, &features(&[number])));
-        assert!(!table.met(0, second - 1, &features(&[number])));
+        assert_eq!(met(second, &[number]), (true, vec![0b10]));
+        assert!(!met(second - 1, &[number]).0);
+        // More entity units than any term needs.
+        assert_eq!(met(9, &[a, 2, number]), (true, vec![0b11]));
     }
 
     #[test]
