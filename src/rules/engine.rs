@@ -283,10 +283,10 @@ fn s_run<'a>(
             for e in &pattern.emit {
                 let predicate: Cow<'_, str> = match &e.predicate {
                     Predicate::Named(name) => Cow::Borrowed(name),
-                    Predicate::FromSlot { slot, attr } => {
+                    Predicate::FromSlot { slot, attr, key } => {
                         let from_lex = slot
                             .and_then(|slot| binds.lex.iter().find(|(n, _)| *n == slot))
-                            .and_then(|(_, entry)| gazetteer.entries()[*entry].attr(attr));
+                            .and_then(|(_, entry)| cx.lexicon.value(*entry, *key));
                         let from_entity = || {
                             let [one] = *binds.entities(*slot)? else {
                                 return None;
@@ -296,8 +296,11 @@ fn s_run<'a>(
                                 .then(|| roles.iter().next().cloned())
                                 .flatten()
                         };
-                        match from_lex.map(str::to_string).or_else(from_entity) {
-                            Some(v) => Cow::Owned(v),
+                        match from_lex
+                            .map(Cow::Borrowed)
+                            .or_else(|| from_entity().map(Cow::Owned))
+                        {
+                            Some(v) => v,
                             None => continue,
                         }
                     }

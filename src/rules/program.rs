@@ -713,7 +713,12 @@ pub(crate) enum Predicate {
     Named(String),
     /// `$slot.attr`: the attribute of the lexicon entry bound to `slot`, or for `.role` the
     /// role the text gives the person bound to it.
-    FromSlot { slot: Option<Slot>, attr: String },
+    FromSlot {
+        slot: Option<Slot>,
+        attr: String,
+        /// `attr`'s index in [`Program::value_keys`].
+        key: usize,
+    },
 }
 
 /// Where an emitted object comes from.
@@ -764,18 +769,28 @@ pub(crate) struct LexTable {
     /// Per entry, `stride` words of bits: the attribute tests it passes.
     attrs: Vec<u64>,
     stride: usize,
+    /// Per (entry, index into [`Program::value_keys`]), the entry's value of that attribute,
+    /// for the entries of the categories the rules name: what a `$slot.attr` predicate
+    /// reads, without parsing the entry's attributes at every match.
+    values: HashMap<(usize, usize), Box<str>, BuildHasherDefault<FxHasher>>,
     /// Address and length of the entry list the table was built from.
     built_for: (usize, usize),
 }
 
 impl LexTable {
-    fn new(gazetteer: &Gazetteer, categories: &Interner, tests: &[(String, Vec<String>)]) -> Self {
+    fn new(
+        gazetteer: &Gazetteer,
+        categories: &Interner,
+        tests: &[(String, Vec<String>)],
+        value_keys: &[String],
+    ) -> Self {
         let entries = gazetteer.entries();
         let stride = tests.len().div_ceil(64);
         let mut table = LexTable {
             categories: Vec::with_capacity(entries.len()),
             attrs: vec![0; entries.len() * stride],
             stride,
+            values: HashMap::default(),
             built_for: (entries.as_ptr() as usize, entries.len()),
         };
         for (i, e) in entries.iter().enumerate() {
@@ -783,6 +798,11 @@ impl LexTable {
             table.categories.push(category);
             if category == NONE {
                 continue;
+            }
+            for (k, key) in value_keys.iter().enumerate() {
+                if let Some(v) = e.attr(key) {
+                    table.values.insert((i, k), v.into());
+                }
             }
             for (t, (key, values)) in tests.iter().enumerate() {
                 // The attribute holds a comma list; any item among the values passes.
@@ -795,6 +815,12 @@ impl LexTable {
             }
         }
         table
+    }
+
+    /// The value of attribute `key` (an index into [`Program::value_keys`]) of entry `e`,
+    /// an entry of a category the rules name.
+    pub(crate) fn value(&self, e: usize, key: usize) -> Option<&str> {
+        self.values.get(&(e, key)).map(|v| &**v)
     }
 
     /// Whether the table was built from this gazetteer's entries.
@@ -833,6 +859,8 @@ pub(crate) struct Program {
     pub(crate) categories: Interner,
     /// Distinct `attr: (key, [values])` tests.
     attr_tests: Vec<(String, Vec<String>)>,
+    /// The attributes `$slot.attr` predicates read.
+    pub(crate) value_keys: Vec<String>,
     pub(crate) lexicon: LexTable,
     /// One per rule, in order.
     pub(crate) patterns: Vec<Pattern>,
@@ -1041,9 +1069,17 @@ impl Program {
                     let predicate = match e.predicate.strip_prefix('$') {
                         Some(rest) => {
                             let (name, attr) = rest.split_once('.').unwrap_or((rest, ""));
+                            let key = match p.value_keys.iter().position(|k| k == attr) {
+                                Some(k) => k,
+                                None => {
+                                    p.value_keys.push(attr.to_string());
+                                    p.value_keys.len() - 1
+                                }
+                            };
                             Predicate::FromSlot {
                                 slot: slot(name),
                                 attr: attr.to_string(),
+                                key,
                             }
                         }
                         None => Predicate::Named(e.predicate.clone()),
@@ -1095,7 +1131,7 @@ impl Program {
         p.features = Features::new(&mut patterns, p.categories.len(), p.words.len());
         p.needs = NeedTable::new(&patterns, p.features.len);
         p.patterns = patterns;
-        p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests);
+        p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests, &p.value_keys);
         p
     }
 
@@ -1105,7 +1141,12 @@ impl Program {
         if self.lexicon.is_for(gazetteer) {
             std::borrow::Cow::Borrowed(&self.lexicon)
         } else {
-            std::borrow::Cow::Owned(LexTable::new(gazetteer, &self.categories, &self.attr_tests))
+            std::borrow::Cow::Owned(LexTable::new(
+                gazetteer,
+                &self.categories,
+                &self.attr_tests,
+                &self.value_keys,
+            ))
         }
     }
 
