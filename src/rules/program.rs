@@ -406,8 +406,8 @@ pub(crate) struct Branch {
     pub(crate) elems: Vec<Elem>,
     /// When every match consumes a unit: atoms one of which that first unit fits.
     pub(crate) first: Option<Vec<Elem>>,
-    /// When the branch starts with an atom and what follows it must consume a unit too:
-    /// atoms one of which the second unit fits.
+    /// When every match consumes a second unit right after its first (see [`second_of`]):
+    /// atoms one of which that second unit fits.
     pub(crate) second: Option<Vec<Elem>>,
 }
 
@@ -418,10 +418,7 @@ impl Branch {
             (first_of(seq, &mut atoms) == Some(false)).then_some(atoms)
         };
         let first = consuming_first(&elems);
-        let second = match elems.split_first() {
-            Some((head, rest)) if head.is_atom() => consuming_first(rest),
-            _ => None,
-        };
+        let second = second_of(&elems);
         Branch {
             elems,
             first,
@@ -1118,7 +1115,7 @@ impl Program {
                 })
                 .collect();
             let needs = p.needs(&elems);
-            let second = Branch::new(elems.clone()).second;
+            let second = second_of(&elems);
             patterns.push(Pattern {
                 elems,
                 second,
@@ -1310,6 +1307,32 @@ fn first_units(seq: &[Elem], out: &mut Vec<Elem>) -> bool {
     first_of(seq, out).is_some()
 }
 
+/// The atoms one of which the second unit a match of `seq` consumes must fit, when every
+/// match consumes its first unit by one atom and then a second unit: `seq` starts with an
+/// atom (after zero-width `Not` and `NotAfter`) and what follows cannot match nothing, or
+/// with an `Either` each of whose alternatives, followed by the rest of `seq`, is so. The
+/// second unit is then the one right after the start, and a start whose next unit fits
+/// none of the atoms cannot give a match.
+fn second_of(seq: &[Elem]) -> Option<Vec<Elem>> {
+    let (head, rest) = seq.split_first()?;
+    match head {
+        _ if head.is_atom() => {
+            let mut atoms = Vec::new();
+            (first_of(rest, &mut atoms) == Some(false)).then_some(atoms)
+        }
+        Elem::Not(_) | Elem::NotAfter(_) => second_of(rest),
+        Elem::Either(alts) => {
+            let mut atoms = Vec::new();
+            for alt in alts {
+                let then_rest: Vec<Elem> = alt.elems.iter().chain(rest).cloned().collect();
+                atoms.extend(second_of(&then_rest)?);
+            }
+            Some(atoms)
+        }
+        _ => None,
+    }
+}
+
 /// As [`first_units`]; `Some(nullable)` says whether `seq` can match no unit at all.
 fn first_of(seq: &[Elem], out: &mut Vec<Elem>) -> Option<bool> {
     for e in seq {
@@ -1490,6 +1513,27 @@ mod tests {
         assert_eq!(looks(&alts[2]), (Some(1), None));
         // A free skip may start anywhere.
         assert_eq!(looks(&alts[3]), (None, None));
+    }
+
+    #[test]
+    fn second_units_of_patterns() {
+        let second = |text: &str| second_of(&compiled(text)).map(|atoms| atoms.len());
+        assert_eq!(second("[Entity(), Word([\"of\"])]"), Some(1));
+        assert_eq!(second("[Entity(), Opt([Cap]), Word([\"of\"])]"), Some(2));
+        // Nothing need follow the first unit.
+        assert_eq!(second("[Entity(), Opt([Cap])]"), None);
+        // Zero-width elements before the first atom consume nothing.
+        assert_eq!(
+            second("[NotAfter(Cap), Not(Lower), Entity(), Word([\"of\"])]"),
+            Some(1)
+        );
+        // Each alternative, followed by the rest, gives its atoms.
+        assert_eq!(
+            second("[Either([[Entity(), Word([\",\"])], [Cap]]), Opt([Lower]), Entity()]"),
+            Some(3)
+        );
+        assert_eq!(second("[Either([[Entity(), Word([\",\"])], [Cap]])]"), None);
+        assert_eq!(second("[Opt([Cap]), Entity(), Word([\"of\"])]"), None);
     }
 
     #[test]
