@@ -669,20 +669,29 @@ impl NeedTable {
     /// [`Features::len`]).
     pub(crate) fn terms_met(&self, entities: usize, features: &IdSet, met: &mut Vec<u64>) {
         let stride = self.failed_by_nibble.stride;
-        let nibbles = self.failed_by_nibble.rows() / 16;
         let too_few = self.too_few.row(entities.min(self.too_few.rows() - 1));
-        let failed = &self.failed_by_nibble.words;
         met.clear();
-        for w in 0..stride {
-            let mut m = !too_few[w];
-            if w == stride - 1 && !self.terms.is_multiple_of(64) {
-                m &= (1 << (self.terms % 64)) - 1;
+        met.extend(too_few.iter().map(|t| !t));
+        if !self.terms.is_multiple_of(64)
+            && let Some(last) = met.last_mut()
+        {
+            *last &= (1 << (self.terms % 64)) - 1;
+        }
+        let failed = &self.failed_by_nibble.words;
+        // Rows of one or two words (up to 128 terms) with the row width known to the
+        // compiler, wider ones word by word.
+        match stride {
+            1 => fail_terms::<1>(failed, &features.bits, met),
+            2 => fail_terms::<2>(failed, &features.bits, met),
+            _ => {
+                for (w, m) in met.iter_mut().enumerate() {
+                    let nibbles = failed.len() / (16 * stride);
+                    for n in 0..nibbles {
+                        let v = (features.bits[n / 16] >> (n % 16 * 4) & 15) as usize;
+                        *m &= !failed[(n * 16 + v) * stride + w];
+                    }
+                }
             }
-            for n in 0..nibbles {
-                let v = (features.bits[n / 16] >> (n % 16 * 4) & 15) as usize;
-                m &= !failed[(n * 16 + v) * stride + w];
-            }
-            met.push(m);
         }
     }
 
@@ -694,6 +703,18 @@ impl NeedTable {
             .zip(met)
             .any(|(r, m)| r & m != 0)
     }
+}
+
+/// Removes from `met` (`W` words) the terms failed by the features: for each group of four
+/// features, the row of [`NeedTable::failed_by_nibble`] picked by those present.
+fn fail_terms<const W: usize>(failed: &[u64], features: &[u64], met: &mut [u64]) {
+    let mut fails = [0u64; W];
+    for (n, group) in failed.chunks_exact(16 * W).enumerate() {
+        let v = (features[n / 16] >> (n % 16 * 4) & 15) as usize;
+        let row = &group[v * W..(v + 1) * W];
+        fails.iter_mut().zip(row).for_each(|(f, r)| *f |= r);
+    }
+    met.iter_mut().zip(fails).for_each(|(m, f)| *m &= !f);
 }
 
 /// A guard over category ids.
@@ -1664,6 +1685,53 @@ mod tests {
         assert!(!met(second - 1, &[number]).0);
         // More entity units than any term needs.
         assert_eq!(met(9, &[a, 2, number]), (true, vec![0b11]));
+    }
+
+    /// Rule sets of 1 to 5 patterns of 32 terms each (rows of one, two and three words):
+    /// the terms met, found four features at a time, are those whose entities and
+    /// features the sentence has.
+    #[test]
+    fn terms_met_as_each_term_alone() {
+        for rules in 1..=5 {
+            let mut p = Program::default();
+            let mut patterns: Vec<Pattern> = (0..rules)
+                .map(|r| {
+                    let alts: Vec<String> = (0..32)
+                        .map(|a| format!("[Word([\"w{r}_{a}\"]), Lex(category: \"c{}\")]", a % 5))
+                        .collect();
+                    let text = format!("[Entity(), Either([{}]), Entity()]", alts.join(", "));
+                    let elems = p.elems(&parse(&text), &mut Vec::new());
+                    Pattern {
+                        needs: needs_of(&elems),
+                        elems,
+                        second: None,
+                        guards: Vec::new(),
+                        emit: Vec::new(),
+                    }
+                })
+                .collect();
+            let f = Features::new(&mut patterns, p.categories.len(), p.words.len());
+            let table = NeedTable::new(&patterns, f.len);
+            for seed in 0..40u64 {
+                let mut features = IdSet::with_universe(f.len);
+                (0..f.len as u64)
+                    .filter(|i| (i * 7 + seed * 13) % (seed % 5 + 2) == 0)
+                    .for_each(|i| features.insert(i as u32));
+                let entities = (seed % 4) as usize;
+                let mut met = Vec::new();
+                table.terms_met(entities, &features, &mut met);
+                let terms = patterns.iter().flat_map(|p| &p.needs.terms);
+                for (t, term) in terms.enumerate() {
+                    let expect = entities >= term.entities
+                        && term.required.ids().all(|i| features.contains(i));
+                    assert_eq!(
+                        met[t / 64] >> (t % 64) & 1 == 1,
+                        expect,
+                        "{rules} {seed} {t}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
