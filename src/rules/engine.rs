@@ -5,13 +5,14 @@
 //! backtracking (sentences are short); every start position is tried, so one sentence can
 //! yield several relations.
 //!
-//! Matching runs on the rules' runtime form (`rules::program`): units are mapped
-//! to interned ids once per sentence, and only the starts that can give a relation are
-//! tried: a unit that fits one of the rule's first atoms (each distinct first atom is
-//! tested once per unit), followed by a unit that fits one of its second atoms when the
-//! pattern has them, in a sentence that has what the rule needs (its needs are a few bit
-//! sets, tested against the sentence's features). What is skipped could only have failed,
-//! so the relations, and their order, are those of trying every rule at every start.
+//! Matching runs on the rules' runtime form (`rules::program`): units are mapped to interned
+//! ids once per sentence, and one pass over them finds the start keys each unit passes (the
+//! distinct first atoms of the rules) and the features the rules' needs ask for. Only the
+//! rules with a start key some unit passes are visited, in order; the terms of their needs
+//! are tested for all rules at once; a rule is tried only at the units that pass one of its
+//! keys, and only when the next unit fits what every match consumes second. What is skipped
+//! could only have failed, so the relations, and their order, are those of trying every
+//! rule at every start.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use std::ops::Range;
 
 use crate::dates;
 use crate::gazetteer::Gazetteer;
+use crate::ner::Via;
 use crate::resolve::Resolved;
 use crate::rules::compile::Rule;
 use crate::rules::program::{
@@ -26,7 +28,7 @@ use crate::rules::program::{
     Program, Slot, StartKey, bit_ids, type_bit,
 };
 use crate::rules::structure::Scope;
-use crate::text::Token;
+use crate::text::{Document, Token};
 
 /// A relation found in one document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -199,10 +201,18 @@ pub(crate) fn run_compiled(
     let mut units = Vec::new();
     let mut scratch = String::new();
     let mut scan = Scan::new(program);
+    let mut vias = ViaIds::default();
     let mut binds = Binds::default();
     for sentence in &doc.sentences {
         let tokens = sentence.tokens.clone();
-        units_of(program, resolved, tokens.clone(), &mut units, &mut scratch);
+        units_of(
+            program,
+            resolved,
+            tokens.clone(),
+            &mut units,
+            &mut scratch,
+            &mut vias,
+        );
         let cx = Cx {
             program,
             lexicon: &lexicon,
@@ -527,29 +537,10 @@ fn units_of<'a>(
     tokens: Range<usize>,
     units: &mut Vec<Unit<'a>>,
     scratch: &mut String,
+    vias: &mut ViaIds,
 ) {
     let doc = resolved.doc;
     units.clear();
-    // `end` is the token after the unit: only a one-token unit can be a number.
-    let token_unit = |i: usize, end: usize, kind: Kind<'a>, word: u32| {
-        let t = &doc.tokens[i];
-        let first = t.norm.as_bytes().first().copied();
-        Unit {
-            kind,
-            word,
-            cap: t.capitalized,
-            alphabetic: match first {
-                Some(b) if b.is_ascii() => b.is_ascii_alphabetic(),
-                Some(_) => t.norm.chars().next().is_some_and(char::is_alphabetic),
-                None => false,
-            },
-            number: if end == i + 1 && first.is_some_and(|b| b.is_ascii_digit()) {
-                number_value(&t.norm)
-            } else {
-                None
-            },
-        }
-    };
     let mut i = tokens.start;
     let mut mi = resolved.mentions.partition_point(|m| m.tokens.start < i);
     let mut li = resolved.lexicon.partition_point(|h| h.tokens.start < i);
@@ -566,14 +557,9 @@ fn units_of<'a>(
             .map_or(usize::MAX, |m| m.tokens.start);
         if let Some(m) = resolved.mentions.get(mi).filter(|m| m.tokens.start == i) {
             let end = m.tokens.end.min(tokens.end).max(i + 1);
-            let via = m.via.as_str();
             let kind = Kind::Entity {
                 entities: &m.entities,
-                via: program
-                    .vias
-                    .iter()
-                    .position(|v| v == via)
-                    .map_or(NONE, |p| p as u32),
+                via: vias.id(program, m.via),
             };
             // Only clause breaks read an entity's text, and those are one token.
             let word = if end == i + 1 {
@@ -581,7 +567,7 @@ fn units_of<'a>(
             } else {
                 NONE
             };
-            units.push(token_unit(i, end, kind, word));
+            units.push(token_unit(doc, i, end, kind, word));
             i = end;
             continue;
         }
@@ -592,6 +578,7 @@ fn units_of<'a>(
         {
             let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
             units.push(token_unit(
+                doc,
                 i,
                 h.tokens.end,
                 Kind::Lex {
@@ -603,8 +590,53 @@ fn units_of<'a>(
             continue;
         }
         let word = program.words.get(&doc.tokens[i].norm);
-        units.push(token_unit(i, i + 1, Kind::Token, word));
+        units.push(token_unit(doc, i, i + 1, Kind::Token, word));
         i += 1;
+    }
+}
+
+/// The unit of tokens `i..end` (`end` is the token after the unit: only a one-token unit
+/// can be a number).
+#[inline]
+fn token_unit<'a>(doc: &Document, i: usize, end: usize, kind: Kind<'a>, word: u32) -> Unit<'a> {
+    let t = &doc.tokens[i];
+    let first = t.norm.as_bytes().first().copied();
+    Unit {
+        kind,
+        word,
+        cap: t.capitalized,
+        alphabetic: match first {
+            Some(b) if b.is_ascii() => b.is_ascii_alphabetic(),
+            Some(_) => t.norm.chars().next().is_some_and(char::is_alphabetic),
+            None => false,
+        },
+        number: if end == i + 1 && first.is_some_and(|b| b.is_ascii_digit()) {
+            number_value(&t.norm)
+        } else {
+            None
+        },
+    }
+}
+
+/// The id among [`Program::vias`] of each way of naming, found on its first use in a
+/// document: a mention's way of naming is then not compared as a string every time.
+#[derive(Debug, Default)]
+struct ViaIds(Vec<Option<u32>>);
+
+impl ViaIds {
+    fn id(&mut self, program: &Program, via: Via) -> u32 {
+        let i = via as usize;
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        *self.0[i].get_or_insert_with(|| {
+            let name = via.as_str();
+            program
+                .vias
+                .iter()
+                .position(|v| v == name)
+                .map_or(NONE, |p| p as u32)
+        })
     }
 }
 
@@ -896,8 +928,20 @@ fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool
 
 #[cfg(test)]
 mod tests {
-    use super::number_value;
+    use super::{NONE, Program, Via, ViaIds, number_value};
     use crate::pipeline::PipelineBuilder;
+
+    #[test]
+    fn via_ids_are_positions_among_the_rules_vias() {
+        let mut program = Program::default();
+        program.vias = vec!["surname".into(), "name".into()];
+        let mut ids = ViaIds::default();
+        assert_eq!(ids.id(&program, Via::Name), 1);
+        assert_eq!(ids.id(&program, Via::Surname), 0);
+        assert_eq!(ids.id(&program, Via::Pronoun), NONE);
+        // Found again from the cache.
+        assert_eq!(ids.id(&program, Via::Name), 1);
+    }
 
     #[test]
     fn number_values() {
