@@ -203,8 +203,29 @@ pub(crate) fn run_compiled(
     let mut scan = Scan::new(program);
     let mut vias = ViaIds::default();
     let mut binds = Binds::default();
+    let fewest_entities = program.needs.fewest_entities();
+    let mut first_mention = 0;
     for sentence in &doc.sentences {
         let tokens = sentence.tokens.clone();
+        // A sentence with fewer mentions than every rule needs entity units (each mention
+        // gives at most one) can give nothing: it is not even split into units.
+        // Sentences come in order, so the first mention of each is found by moving on.
+        while resolved
+            .mentions
+            .get(first_mention)
+            .is_some_and(|m| m.tokens.start < tokens.start)
+        {
+            first_mention += 1;
+        }
+        if fewest_entities > 0 {
+            let enough = resolved
+                .mentions
+                .get(first_mention + fewest_entities - 1)
+                .is_some_and(|m| m.tokens.start < tokens.end);
+            if !enough {
+                continue;
+            }
+        }
         units_of(
             program,
             resolved,

@@ -631,6 +631,8 @@ pub(crate) struct NeedTable {
     failed_by_nibble: BitRows,
     /// Row `n`: the terms that need more than `n` entity units (the last row for more).
     too_few: BitRows,
+    /// The fewest entity units any term needs.
+    fewest_entities: usize,
 }
 
 impl NeedTable {
@@ -643,6 +645,7 @@ impl NeedTable {
             of_rule: BitRows::new(patterns.len(), all.len()),
             failed_by_nibble: BitRows::new(nibbles * 16, all.len()),
             too_few: BitRows::new(most_entities + 1, all.len()),
+            fewest_entities: all.iter().map(|t| t.entities).min().unwrap_or(0),
         };
         let mut term = 0;
         for (r, p) in patterns.iter().enumerate() {
@@ -693,6 +696,11 @@ impl NeedTable {
                 }
             }
         }
+    }
+
+    /// The fewest entity units a sentence needs to meet the needs of any rule.
+    pub(crate) fn fewest_entities(&self) -> usize {
+        self.fewest_entities
     }
 
     /// Whether rule `rule` has one of the terms in `met` (from [`NeedTable::terms_met`]).
@@ -1685,6 +1693,7 @@ mod tests {
         assert!(!met(second - 1, &[number]).0);
         // More entity units than any term needs.
         assert_eq!(met(9, &[a, 2, number]), (true, vec![0b11]));
+        assert_eq!(table.fewest_entities(), 1.min(second));
     }
 
     /// Rule sets of 1 to 5 patterns of 32 terms each (rows of one, two and three words):
