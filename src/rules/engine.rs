@@ -5,13 +5,14 @@
 //! backtracking (sentences are short); every start position is tried, so one sentence can
 //! yield several relations.
 //!
-//! Matching runs on the rules' runtime form (`rules::program`): units are mapped
-//! to interned ids once per sentence, and only the starts that can give a relation are
-//! tried: a unit that fits one of the rule's first atoms (each distinct first atom is
-//! tested once per unit), followed by a unit that fits one of its second atoms when the
-//! pattern has them, in a sentence that has what the rule needs (its needs are a few bit
-//! sets, tested against the sentence's features). What is skipped could only have failed,
-//! so the relations, and their order, are those of trying every rule at every start.
+//! Matching runs on the rules' runtime form (`rules::program`): units are mapped to interned
+//! ids once per sentence, and one pass over them finds the start keys each unit passes (the
+//! distinct first atoms of the rules) and the features the rules' needs ask for. Only the
+//! rules with a start key some unit passes are visited, in order; the terms of their needs
+//! are tested for all rules at once; a rule is tried only at the units that pass one of its
+//! keys, and only when the next unit fits what every match consumes second. What is skipped
+//! could only have failed, so the relations, and their order, are those of trying every
+//! rule at every start.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -19,14 +20,15 @@ use std::ops::Range;
 
 use crate::dates;
 use crate::gazetteer::Gazetteer;
+use crate::ner::Via;
 use crate::resolve::Resolved;
 use crate::rules::compile::Rule;
 use crate::rules::program::{
-    Attr, Branch, Elem, EntityTest, Features, IdSet, LexTable, NONE, Needs, Object, Pattern,
-    Predicate, Program, Slot, StartKey, type_bit,
+    Attr, BitRows, Branch, Elem, EntityTest, IdSet, LexTable, NONE, Object, Pattern, Predicate,
+    Program, Slot, StartKey, bit_ids, type_bit,
 };
 use crate::rules::structure::Scope;
-use crate::text::Token;
+use crate::text::{Document, Token};
 
 /// A relation found in one document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -95,19 +97,53 @@ impl<'a> Binds<'a> {
     }
 }
 
-/// What one sentence offers the rules: its entity units and its [`Features`] (lexicon
-/// categories, and the needed word sets and number tests its non-entity units fit).
+/// What one sentence offers the rules, found in one pass over its units (reused across
+/// sentences).
 #[derive(Debug, Default)]
-struct Present {
+struct Scan {
+    /// Entity units.
     entities: usize,
+    /// The [`crate::rules::program::Features`] of its units: lexicon categories, and the
+    /// needed word sets and number tests its non-entity units fit.
     features: IdSet,
+    /// Per start key ([`Program::starts`]), the units that pass it.
+    key_units: BitRows,
+    /// The keys some unit passes.
+    keys: Vec<u64>,
+    /// The rules that have one of `keys` (those that may start somewhere), in order.
+    rules: Vec<u32>,
+    /// The units where the rule being tried may start.
+    rule_starts: Vec<u64>,
+    /// The terms of the rules' needs ([`Program::needs`]) the sentence meets.
+    terms_met: Vec<u64>,
 }
 
-impl Needs {
-    fn met_by(&self, p: &Present) -> bool {
-        self.terms
-            .iter()
-            .any(|t| p.entities >= t.entities && t.required.is_subset_of(&p.features))
+impl Scan {
+    fn new(program: &Program) -> Scan {
+        Scan {
+            features: IdSet::with_universe(program.features.len),
+            keys: vec![0; program.starts.keys.len().div_ceil(64)],
+            ..Scan::default()
+        }
+    }
+
+    /// Records that unit `u` passes key `k`.
+    fn pass(&mut self, k: u32, u: usize) {
+        self.key_units.insert(k as usize, u as u32);
+        self.keys[k as usize / 64] |= 1 << (k % 64);
+    }
+
+    /// Fills `rule_starts` with the units that pass one of `keys`.
+    fn starts_of(&mut self, keys: &[u32]) {
+        self.rule_starts.clear();
+        self.rule_starts.resize(self.key_units.stride(), 0);
+        for &k in keys {
+            let row = self.key_units.row(k as usize);
+            self.rule_starts
+                .iter_mut()
+                .zip(row)
+                .for_each(|(w, r)| *w |= r);
+        }
     }
 }
 
@@ -164,16 +200,40 @@ pub(crate) fn run_compiled(
     let mut out = Vec::new();
     let mut units = Vec::new();
     let mut scratch = String::new();
-    let mut present = Present {
-        entities: 0,
-        features: IdSet::with_universe(program.features.len),
-    };
+    let mut scan = Scan::new(program);
+    let mut vias = ViaIds::default();
     let mut binds = Binds::default();
-    let mut candidates = Candidates::new(program.starts.keys.len());
+    let fewest_entities = program.needs.fewest_entities();
+    let mut first_mention = 0;
     for sentence in &doc.sentences {
         let tokens = sentence.tokens.clone();
-        units_of(program, resolved, tokens.clone(), &mut units, &mut scratch);
-        present.of(&program.features, &lexicon, &units);
+        // A sentence with fewer mentions than every rule needs entity units (each mention
+        // gives at most one) can give nothing: it is not even split into units.
+        // Sentences come in order, so the first mention of each is found by moving on.
+        while resolved
+            .mentions
+            .get(first_mention)
+            .is_some_and(|m| m.tokens.start < tokens.start)
+        {
+            first_mention += 1;
+        }
+        if fewest_entities > 0 {
+            let enough = resolved
+                .mentions
+                .get(first_mention + fewest_entities - 1)
+                .is_some_and(|m| m.tokens.start < tokens.end);
+            if !enough {
+                continue;
+            }
+        }
+        units_of(
+            program,
+            resolved,
+            tokens.clone(),
+            &mut units,
+            &mut scratch,
+            &mut vias,
+        );
         let cx = Cx {
             program,
             lexicon: &lexicon,
@@ -181,6 +241,10 @@ pub(crate) fn run_compiled(
             subtypes: &subtypes,
             units: &units,
         };
+        scan_units(&cx, &mut scan);
+        if scan.rules.is_empty() {
+            continue;
+        }
         let span = if tokens.is_empty() {
             0..0
         } else {
@@ -193,16 +257,7 @@ pub(crate) fn run_compiled(
             date: None,
         };
         s_run(
-            &cx,
-            rules,
-            symmetric,
-            gazetteer,
-            resolved,
-            s,
-            &present,
-            &mut candidates,
-            &mut binds,
-            &mut out,
+            &cx, rules, symmetric, gazetteer, resolved, s, &mut scan, &mut binds, &mut out,
         );
     }
     out
@@ -226,25 +281,23 @@ fn s_run<'a>(
     gazetteer: &Gazetteer,
     resolved: &'a Resolved<'_>,
     mut s: Sentence<'_>,
-    present: &Present,
-    candidates: &mut Candidates,
+    scan: &mut Scan,
     binds: &mut Binds<'a>,
     out: &mut Vec<Found>,
 ) {
     // Two rules may find the same relation in one sentence: keep the first. Relations of
     // other sentences differ in evidence, so only this sentence's need checking.
     let before = out.len();
-    find_starts(cx, candidates);
-    let all = rules
-        .iter()
-        .zip(&cx.program.patterns)
-        .zip(&cx.program.starts.of_rule);
-    for ((rule, pattern), keys) in all {
+    let starts = &cx.program.starts;
+    for i in 0..scan.rules.len() {
+        let r = scan.rules[i] as usize;
         // The needs are tested only for rules that could start somewhere: most cannot.
-        if !candidates.any(keys) || !pattern.needs.met_by(present) {
+        if !cx.program.needs.met(r, &scan.terms_met) {
             continue;
         }
-        for &start in candidates.of_rule(keys) {
+        let (rule, pattern) = (&rules[r], &cx.program.patterns[r]);
+        scan.starts_of(&starts.of_rule[r]);
+        for start in bit_ids(&scan.rule_starts) {
             let start = start as usize;
             if let Some(atoms) = &pattern.second
                 && !atoms.iter().any(|a| fits(cx, a, start + 1))
@@ -261,10 +314,10 @@ fn s_run<'a>(
             for e in &pattern.emit {
                 let predicate: Cow<'_, str> = match &e.predicate {
                     Predicate::Named(name) => Cow::Borrowed(name),
-                    Predicate::FromSlot { slot, attr } => {
+                    Predicate::FromSlot { slot, attr, key } => {
                         let from_lex = slot
                             .and_then(|slot| binds.lex.iter().find(|(n, _)| *n == slot))
-                            .and_then(|(_, entry)| gazetteer.entries()[*entry].attr(attr));
+                            .and_then(|(_, entry)| cx.lexicon.value(*entry, *key));
                         let from_entity = || {
                             let [one] = *binds.entities(*slot)? else {
                                 return None;
@@ -274,8 +327,11 @@ fn s_run<'a>(
                                 .then(|| roles.iter().next().cloned())
                                 .flatten()
                         };
-                        match from_lex.map(str::to_string).or_else(from_entity) {
-                            Some(v) => Cow::Owned(v),
+                        match from_lex
+                            .map(Cow::Borrowed)
+                            .or_else(|| from_entity().map(Cow::Owned))
+                        {
+                            Some(v) => v,
                             None => continue,
                         }
                     }
@@ -369,145 +425,104 @@ fn s_run<'a>(
     }
 }
 
-/// Where rules may start in the current sentence; reused across sentences.
-#[derive(Debug)]
-struct Candidates {
-    /// Per key of [`Program::starts`], the units that pass it, in order.
-    units: Vec<Vec<u32>>,
-    /// The starts of a rule with several keys, merged.
-    merged: Vec<u32>,
-}
-
-impl Candidates {
-    fn new(keys: usize) -> Candidates {
-        Candidates {
-            units: vec![Vec::new(); keys],
-            merged: Vec::new(),
-        }
-    }
-
-    /// Whether a match of the rule with `keys` may start somewhere.
-    fn any(&self, keys: &[u32]) -> bool {
-        keys.iter().any(|&k| !self.units[k as usize].is_empty())
-    }
-
-    /// The units, in order, where a match of the rule with `keys` may start.
-    fn of_rule(&mut self, keys: &[u32]) -> &[u32] {
-        let mut nonempty = keys.iter().filter(|&&k| !self.units[k as usize].is_empty());
-        match (nonempty.next(), nonempty.next()) {
-            (None, _) => return &[],
-            (Some(&k), None) => return &self.units[k as usize],
-            _ => {}
-        }
-        self.merged.clear();
-        for &k in keys {
-            self.merged.extend_from_slice(&self.units[k as usize]);
-        }
-        self.merged.sort_unstable();
-        self.merged.dedup();
-        &self.merged
-    }
-}
-
-/// Fills `c.units` with the units of the sentence that pass each key of
-/// [`Program::starts`] (that fit a first atom of some rule).
-fn find_starts(cx: &Cx<'_, '_>, c: &mut Candidates) {
-    let index = &cx.program.starts;
-    c.units.iter_mut().for_each(Vec::clear);
-    let mut pass = |k: u32, u: u32| c.units[k as usize].push(u);
+/// Fills `scan` for the sentence of `cx`: its entity units and features, the units that
+/// pass each start key, and the rules that may start somewhere.
+fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
+    let (program, starts) = (cx.program, &cx.program.starts);
+    let features = &program.features;
+    scan.entities = 0;
+    scan.features.clear();
+    scan.keys.iter_mut().for_each(|w| *w = 0);
+    scan.key_units.reset(starts.keys.len(), cx.units.len());
     for (u, unit) in cx.units.iter().enumerate() {
-        let u = u as u32;
-        if let Some(k) = index.any {
-            pass(k, u);
+        if let Some(k) = starts.any {
+            scan.pass(k, u);
         }
         match unit.kind {
             Kind::Entity { entities, via } => {
+                scan.entities += 1;
                 // Only the tests of the entity's type can pass.
                 let keys = match entities {
-                    [one] => &index.entity_by_type[cx.types[*one].trailing_zeros() as usize],
-                    [] => &index.entity_single,
-                    _ => &index.entity_group,
+                    [one] => &starts.entity_by_type[cx.types[*one].trailing_zeros() as usize],
+                    [] => &starts.entity_single,
+                    _ => &starts.entity_group,
                 };
                 for &k in keys {
-                    if let StartKey::Entity(t) = &index.keys[k as usize]
+                    if let StartKey::Entity(t) = &starts.keys[k as usize]
                         && entity_fits(cx, t, entities, via)
                     {
-                        pass(k, u);
+                        scan.pass(k, u);
                     }
                 }
                 continue;
             }
             Kind::Lex { entries } => {
-                for &k in &index.lex {
-                    if let StartKey::Lex(t) = index.keys[k as usize]
-                        && entries.iter().any(|&e| cx.lexicon.fits(e, t))
-                    {
-                        pass(k, u);
+                for &e in entries {
+                    let c = cx.lexicon.category(e);
+                    if c == NONE {
+                        continue;
+                    }
+                    scan.features.insert(c);
+                    for &k in starts.lex_of_category(c) {
+                        if let StartKey::Lex(t) = starts.keys[k as usize]
+                            && cx.lexicon.fits(e, t)
+                        {
+                            scan.pass(k, u);
+                        }
                     }
                 }
             }
             Kind::Token => {}
         }
         if unit.number.is_some() {
-            for &k in &index.number {
-                if let StartKey::Number(t) = index.keys[k as usize]
+            for &k in &starts.number {
+                if let StartKey::Number(t) = starts.keys[k as usize]
                     && t.accepts(unit.number)
                 {
-                    pass(k, u);
+                    scan.pass(k, u);
+                }
+            }
+            for &(test, f) in &features.numbers {
+                if test.accepts(unit.number) {
+                    scan.features.insert(f);
                 }
             }
         }
-        if let Some(keys) = index.word.get(unit.word as usize) {
-            for &k in keys {
-                pass(k, u);
+        if unit.word != NONE {
+            scan.features.insert_all(features.of_word(unit.word));
+            for k in bit_ids(starts.word_keys.row(unit.word as usize)) {
+                scan.pass(k, u);
             }
         }
         let shape = if unit.cap {
-            index.cap
+            starts.cap
         } else if unit.alphabetic {
-            index.lower
+            starts.lower
         } else {
             None
         };
         if let Some(k) = shape {
-            pass(k, u);
+            scan.pass(k, u);
         }
+    }
+    scan.rules.clear();
+    scan.rule_starts.clear();
+    scan.rule_starts.resize(starts.key_rules.stride(), 0);
+    for k in bit_ids(&scan.keys) {
+        let rules = starts.key_rules.row(k as usize);
+        scan.rule_starts
+            .iter_mut()
+            .zip(rules)
+            .for_each(|(w, r)| *w |= r);
+    }
+    scan.rules.extend(bit_ids(&scan.rule_starts));
+    if !scan.rules.is_empty() {
+        program
+            .needs
+            .terms_met(scan.entities, &scan.features, &mut scan.terms_met);
     }
 }
 
-impl Present {
-    fn of(&mut self, features: &Features, lexicon: &LexTable, units: &[Unit<'_>]) {
-        self.entities = 0;
-        self.features.clear();
-        for unit in units {
-            match unit.kind {
-                Kind::Entity { .. } => {
-                    self.entities += 1;
-                    continue;
-                }
-                Kind::Lex { entries } => {
-                    for &e in entries {
-                        let c = lexicon.category(e);
-                        if c != NONE {
-                            self.features.insert(c);
-                        }
-                    }
-                }
-                Kind::Token => {}
-            }
-            if unit.word != NONE {
-                self.features.insert_all(features.of_word(unit.word));
-            }
-            if unit.number.is_some() {
-                for &(test, f) in &features.numbers {
-                    if test.accepts(unit.number) {
-                        self.features.insert(f);
-                    }
-                }
-            }
-        }
-    }
-}
 /// The entity of the document that a person's gazetteer role with `predicate` points at.
 fn known_role_object(
     gazetteer: &Gazetteer,
@@ -543,24 +558,10 @@ fn units_of<'a>(
     tokens: Range<usize>,
     units: &mut Vec<Unit<'a>>,
     scratch: &mut String,
+    vias: &mut ViaIds,
 ) {
     let doc = resolved.doc;
     units.clear();
-    // `end` is the token after the unit: only a one-token unit can be a number.
-    let token_unit = |i: usize, end: usize, kind: Kind<'a>, word: u32| {
-        let t = &doc.tokens[i];
-        Unit {
-            kind,
-            word,
-            cap: t.capitalized,
-            alphabetic: t.norm.chars().next().is_some_and(char::is_alphabetic),
-            number: if end == i + 1 {
-                number_value(&t.norm)
-            } else {
-                None
-            },
-        }
-    };
     let mut i = tokens.start;
     let mut mi = resolved.mentions.partition_point(|m| m.tokens.start < i);
     let mut li = resolved.lexicon.partition_point(|h| h.tokens.start < i);
@@ -577,14 +578,9 @@ fn units_of<'a>(
             .map_or(usize::MAX, |m| m.tokens.start);
         if let Some(m) = resolved.mentions.get(mi).filter(|m| m.tokens.start == i) {
             let end = m.tokens.end.min(tokens.end).max(i + 1);
-            let via = m.via.as_str();
             let kind = Kind::Entity {
                 entities: &m.entities,
-                via: program
-                    .vias
-                    .iter()
-                    .position(|v| v == via)
-                    .map_or(NONE, |p| p as u32),
+                via: vias.id(program, m.via),
             };
             // Only clause breaks read an entity's text, and those are one token.
             let word = if end == i + 1 {
@@ -592,7 +588,7 @@ fn units_of<'a>(
             } else {
                 NONE
             };
-            units.push(token_unit(i, end, kind, word));
+            units.push(token_unit(doc, i, end, kind, word));
             i = end;
             continue;
         }
@@ -603,6 +599,7 @@ fn units_of<'a>(
         {
             let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
             units.push(token_unit(
+                doc,
                 i,
                 h.tokens.end,
                 Kind::Lex {
@@ -614,8 +611,53 @@ fn units_of<'a>(
             continue;
         }
         let word = program.words.get(&doc.tokens[i].norm);
-        units.push(token_unit(i, i + 1, Kind::Token, word));
+        units.push(token_unit(doc, i, i + 1, Kind::Token, word));
         i += 1;
+    }
+}
+
+/// The unit of tokens `i..end` (`end` is the token after the unit: only a one-token unit
+/// can be a number).
+#[inline]
+fn token_unit<'a>(doc: &Document, i: usize, end: usize, kind: Kind<'a>, word: u32) -> Unit<'a> {
+    let t = &doc.tokens[i];
+    let first = t.norm.as_bytes().first().copied();
+    Unit {
+        kind,
+        word,
+        cap: t.capitalized,
+        alphabetic: match first {
+            Some(b) if b.is_ascii() => b.is_ascii_alphabetic(),
+            Some(_) => t.norm.chars().next().is_some_and(char::is_alphabetic),
+            None => false,
+        },
+        number: if end == i + 1 && first.is_some_and(|b| b.is_ascii_digit()) {
+            number_value(&t.norm)
+        } else {
+            None
+        },
+    }
+}
+
+/// The id among [`Program::vias`] of each way of naming, found on its first use in a
+/// document: a mention's way of naming is then not compared as a string every time.
+#[derive(Debug, Default)]
+struct ViaIds(Vec<Option<u32>>);
+
+impl ViaIds {
+    fn id(&mut self, program: &Program, via: Via) -> u32 {
+        let i = via as usize;
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        *self.0[i].get_or_insert_with(|| {
+            let name = via.as_str();
+            program
+                .vias
+                .iter()
+                .position(|v| v == name)
+                .map_or(NONE, |p| p as u32)
+        })
     }
 }
 
@@ -907,8 +949,20 @@ fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool
 
 #[cfg(test)]
 mod tests {
-    use super::number_value;
+    use super::{NONE, Program, Via, ViaIds, number_value};
     use crate::pipeline::PipelineBuilder;
+
+    #[test]
+    fn via_ids_are_positions_among_the_rules_vias() {
+        let mut program = Program::default();
+        program.vias = vec!["surname".into(), "name".into()];
+        let mut ids = ViaIds::default();
+        assert_eq!(ids.id(&program, Via::Name), 1);
+        assert_eq!(ids.id(&program, Via::Surname), 0);
+        assert_eq!(ids.id(&program, Via::Pronoun), NONE);
+        // Found again from the cache.
+        assert_eq!(ids.id(&program, Via::Name), 1);
+    }
 
     #[test]
     fn number_values() {

@@ -71,11 +71,87 @@ impl IdSet {
         }
         self.bits.iter_mut().zip(row).for_each(|(w, r)| *w |= r);
     }
+}
 
-    /// Whether every id of the set is in `other`.
-    pub(crate) fn is_subset_of(&self, other: &IdSet) -> bool {
-        let (common, rest) = self.bits.split_at(self.bits.len().min(other.bits.len()));
-        common.iter().zip(&other.bits).all(|(a, b)| a & !b == 0) && rest.iter().all(|&w| w == 0)
+/// Rows of bits of one width: row `i` is a set of small ids, as [`IdSet`], but all rows
+/// in one vector (a unit's start keys, a rule's keys, a key's rules, ...).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BitRows {
+    /// Words per row.
+    stride: usize,
+    words: Vec<u64>,
+}
+
+impl BitRows {
+    /// `rows` empty rows able to hold ids below `ids`.
+    pub(crate) fn new(rows: usize, ids: usize) -> BitRows {
+        let stride = ids.div_ceil(64);
+        BitRows {
+            stride,
+            words: vec![0; rows * stride],
+        }
+    }
+
+    /// Makes it `rows` empty rows able to hold ids below `ids`, keeping its storage.
+    pub(crate) fn reset(&mut self, rows: usize, ids: usize) {
+        self.stride = ids.div_ceil(64);
+        self.words.clear();
+        self.words.resize(rows * self.stride, 0);
+    }
+
+    /// Number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.words.len().checked_div(self.stride).unwrap_or(0)
+    }
+
+    /// Words per row.
+    pub(crate) fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// Row `i` (empty when there is no such row).
+    pub(crate) fn row(&self, i: usize) -> &[u64] {
+        self.words
+            .get(i * self.stride..(i + 1) * self.stride)
+            .unwrap_or(&[])
+    }
+
+    /// Adds `id` to row `i`.
+    pub(crate) fn insert(&mut self, i: usize, id: u32) {
+        let id = id as usize;
+        self.words[i * self.stride + id / 64] |= 1 << (id % 64);
+    }
+}
+
+/// The ids of a row of bits, in increasing order.
+pub(crate) fn bit_ids(row: &[u64]) -> BitIds<'_> {
+    BitIds {
+        words: row.iter(),
+        word: 0,
+        base: 0,
+    }
+}
+
+/// The iterator of [`bit_ids`].
+pub(crate) struct BitIds<'r> {
+    words: std::slice::Iter<'r, u64>,
+    /// What is left of the current word.
+    word: u64,
+    /// The id of the bit after the current word's last.
+    base: u32,
+}
+
+impl Iterator for BitIds<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        while self.word == 0 {
+            self.word = *self.words.next()?;
+            self.base += 64;
+        }
+        let bit = self.word.trailing_zeros();
+        self.word &= self.word - 1;
+        Some(self.base - 64 + bit)
     }
 }
 
@@ -123,11 +199,68 @@ impl Hasher for FxHasher {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
     ids: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    /// The strings of 1 to 16 bytes again, in an open-addressing table keyed by their
+    /// bytes as two words: nearly every lookup is of such a string (a token's norm), and
+    /// this finds it without hashing byte by byte or comparing through `memcmp`.
+    short: Vec<ShortSlot>,
     /// Bit `n`: some string is `n` bytes long (63: 63 or more). Most text a sentence holds
     /// is no interned string, and this rejects much of it without hashing.
     lengths: u64,
     /// Bit `b`: some string starts with byte `b`.
     first_bytes: [u64; 4],
+}
+
+/// One slot of [`Interner::short`]; empty when `id` is [`NONE`].
+#[derive(Clone, Copy, Debug)]
+struct ShortSlot {
+    key: ShortKey,
+    id: u32,
+}
+
+/// A string of 1 to 16 bytes as its length and two words that, with the length, give
+/// back every byte (see [`short_key`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ShortKey {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+const EMPTY_SLOT: ShortSlot = ShortSlot {
+    key: ShortKey {
+        len: 0,
+        head: 0,
+        tail: 0,
+    },
+    id: NONE,
+};
+
+/// The key of a string of 1 to 16 bytes, else `None`. Short strings are read as
+/// overlapping pieces (first, middle and last byte; first and last four; first and last
+/// eight), so that no byte is left out and no byte beyond the string is read.
+fn short_key(b: &[u8]) -> Option<ShortKey> {
+    let n = b.len();
+    let u32_at = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4")));
+    let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8"));
+    let (head, tail) = match n {
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        ),
+        4..=7 => (u32_at(0) | u32_at(n - 4) << 32, 0),
+        8..=16 => (u64_at(0), u64_at(n - 8)),
+        _ => return None,
+    };
+    Some(ShortKey { len: n, head, tail })
+}
+
+impl ShortKey {
+    /// The slot to probe first in a table of `mask + 1` slots.
+    fn home(&self, mask: usize) -> usize {
+        let h = (self.head ^ self.tail.rotate_left(23) ^ self.len as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 32) as usize & mask
+    }
 }
 
 impl Interner {
@@ -141,19 +274,55 @@ impl Interner {
         if let Some(&b) = s.as_bytes().first() {
             self.first_bytes[usize::from(b / 64)] |= 1 << (b % 64);
         }
+        if short_key(s.as_bytes()).is_some() {
+            self.rebuild_short();
+        }
         id
     }
 
+    /// Refills [`Interner::short`] from `ids`, at most half full (interning happens once,
+    /// when the rules are compiled).
+    fn rebuild_short(&mut self) {
+        let keys: Vec<(ShortKey, u32)> = self
+            .ids
+            .iter()
+            .filter_map(|(s, &id)| Some((short_key(s.as_bytes())?, id)))
+            .collect();
+        let size = (keys.len() * 2).next_power_of_two().max(16);
+        self.short = vec![EMPTY_SLOT; size];
+        for (key, id) in keys {
+            let mut at = key.home(size - 1);
+            while self.short[at].id != NONE {
+                at = (at + 1) & (size - 1);
+            }
+            self.short[at] = ShortSlot { key, id };
+        }
+    }
+
     /// The id of `s`, or [`NONE`].
+    #[inline]
     pub(crate) fn get(&self, s: &str) -> u32 {
         if !self.may_hold(s.len(), s.as_bytes().first().copied()) {
             return NONE;
         }
-        self.ids.get(s).copied().unwrap_or(NONE)
+        let Some(key) = short_key(s.as_bytes()) else {
+            return self.ids.get(s).copied().unwrap_or(NONE);
+        };
+        // `may_hold` passed, so some string is interned and the table is not empty.
+        let mask = self.short.len() - 1;
+        let mut at = key.home(mask);
+        loop {
+            let slot = &self.short[at];
+            if slot.id == NONE || slot.key == key {
+                return slot.id;
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     /// False when no string of `len` bytes starting with `first` is interned (true does
     /// not say one is): a test without hashing, or building the string.
+    #[inline]
     pub(crate) fn may_hold(&self, len: usize, first: Option<u8>) -> bool {
         self.lengths >> len.min(63) & 1 == 1
             && first.is_none_or(|b| self.first_bytes[usize::from(b / 64)] >> (b % 64) & 1 == 1)
@@ -237,8 +406,8 @@ pub(crate) struct Branch {
     pub(crate) elems: Vec<Elem>,
     /// When every match consumes a unit: atoms one of which that first unit fits.
     pub(crate) first: Option<Vec<Elem>>,
-    /// When the branch starts with an atom and what follows it must consume a unit too:
-    /// atoms one of which the second unit fits.
+    /// When every match consumes a second unit right after its first (see [`second_of`]):
+    /// atoms one of which that second unit fits.
     pub(crate) second: Option<Vec<Elem>>,
 }
 
@@ -249,10 +418,7 @@ impl Branch {
             (first_of(seq, &mut atoms) == Some(false)).then_some(atoms)
         };
         let first = consuming_first(&elems);
-        let second = match elems.split_first() {
-            Some((head, rest)) if head.is_atom() => consuming_first(rest),
-            _ => None,
-        };
+        let second = second_of(&elems);
         Branch {
             elems,
             first,
@@ -448,6 +614,117 @@ impl Features {
     }
 }
 
+/// Every rule's [`Needs::terms`], numbered together, as bit sets over the terms: once per
+/// sentence, the terms the sentence meets are found for all rules at once (a term fails by
+/// a feature it needs that the sentence lacks, or by too few entity units); a rule's needs
+/// are met when one of its terms is.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NeedTable {
+    /// Number of terms.
+    terms: usize,
+    /// Per rule, its terms.
+    of_rule: BitRows,
+    /// Row `16 * n + v`: the terms failed when the features `4 * n` to `4 * n + 3` present
+    /// in a sentence are the bits of `v` (the terms that need one of the others). A
+    /// sentence's failed terms are then one row per four features, not one per lacking
+    /// feature.
+    failed_by_nibble: BitRows,
+    /// Row `n`: the terms that need more than `n` entity units (the last row for more).
+    too_few: BitRows,
+    /// The fewest entity units any term needs.
+    fewest_entities: usize,
+}
+
+impl NeedTable {
+    fn new(patterns: &[Pattern], features: usize) -> NeedTable {
+        let all: Vec<&Term> = patterns.iter().flat_map(|p| &p.needs.terms).collect();
+        let most_entities = all.iter().map(|t| t.entities).max().unwrap_or(0);
+        let nibbles = features.div_ceil(4);
+        let mut table = NeedTable {
+            terms: all.len(),
+            of_rule: BitRows::new(patterns.len(), all.len()),
+            failed_by_nibble: BitRows::new(nibbles * 16, all.len()),
+            too_few: BitRows::new(most_entities + 1, all.len()),
+            fewest_entities: all.iter().map(|t| t.entities).min().unwrap_or(0),
+        };
+        let mut term = 0;
+        for (r, p) in patterns.iter().enumerate() {
+            for t in &p.needs.terms {
+                let id = term as u32;
+                table.of_rule.insert(r, id);
+                for f in t.required.ids() {
+                    let (nibble, bit) = (f as usize / 4, f % 4);
+                    for v in (0..16).filter(|v| v >> bit & 1 == 0) {
+                        table.failed_by_nibble.insert(nibble * 16 + v, id);
+                    }
+                }
+                for n in 0..t.entities {
+                    table.too_few.insert(n, id);
+                }
+                term += 1;
+            }
+        }
+        table
+    }
+
+    /// Fills `met` with the terms a sentence with `entities` entity units and `features`
+    /// meets. `features` must have room for every feature ([`IdSet::with_universe`] of
+    /// [`Features::len`]).
+    pub(crate) fn terms_met(&self, entities: usize, features: &IdSet, met: &mut Vec<u64>) {
+        let stride = self.failed_by_nibble.stride;
+        let too_few = self.too_few.row(entities.min(self.too_few.rows() - 1));
+        met.clear();
+        met.extend(too_few.iter().map(|t| !t));
+        if !self.terms.is_multiple_of(64)
+            && let Some(last) = met.last_mut()
+        {
+            *last &= (1 << (self.terms % 64)) - 1;
+        }
+        let failed = &self.failed_by_nibble.words;
+        // Rows of one or two words (up to 128 terms) with the row width known to the
+        // compiler, wider ones word by word.
+        match stride {
+            1 => fail_terms::<1>(failed, &features.bits, met),
+            2 => fail_terms::<2>(failed, &features.bits, met),
+            _ => {
+                for (w, m) in met.iter_mut().enumerate() {
+                    let nibbles = failed.len() / (16 * stride);
+                    for n in 0..nibbles {
+                        let v = (features.bits[n / 16] >> (n % 16 * 4) & 15) as usize;
+                        *m &= !failed[(n * 16 + v) * stride + w];
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fewest entity units a sentence needs to meet the needs of any rule.
+    pub(crate) fn fewest_entities(&self) -> usize {
+        self.fewest_entities
+    }
+
+    /// Whether rule `rule` has one of the terms in `met` (from [`NeedTable::terms_met`]).
+    pub(crate) fn met(&self, rule: usize, met: &[u64]) -> bool {
+        self.of_rule
+            .row(rule)
+            .iter()
+            .zip(met)
+            .any(|(r, m)| r & m != 0)
+    }
+}
+
+/// Removes from `met` (`W` words) the terms failed by the features: for each group of four
+/// features, the row of [`NeedTable::failed_by_nibble`] picked by those present.
+fn fail_terms<const W: usize>(failed: &[u64], features: &[u64], met: &mut [u64]) {
+    let mut fails = [0u64; W];
+    for (n, group) in failed.chunks_exact(16 * W).enumerate() {
+        let v = (features[n / 16] >> (n % 16 * 4) & 15) as usize;
+        let row = &group[v * W..(v + 1) * W];
+        fails.iter_mut().zip(row).for_each(|(f, r)| *f |= r);
+    }
+    met.iter_mut().zip(fails).for_each(|(m, f)| *m &= !f);
+}
+
 /// A guard over category ids.
 #[derive(Clone, Debug)]
 pub(crate) struct Guard {
@@ -462,7 +739,12 @@ pub(crate) enum Predicate {
     Named(String),
     /// `$slot.attr`: the attribute of the lexicon entry bound to `slot`, or for `.role` the
     /// role the text gives the person bound to it.
-    FromSlot { slot: Option<Slot>, attr: String },
+    FromSlot {
+        slot: Option<Slot>,
+        attr: String,
+        /// `attr`'s index in [`Program::value_keys`].
+        key: usize,
+    },
 }
 
 /// Where an emitted object comes from.
@@ -513,18 +795,28 @@ pub(crate) struct LexTable {
     /// Per entry, `stride` words of bits: the attribute tests it passes.
     attrs: Vec<u64>,
     stride: usize,
+    /// Per (entry, index into [`Program::value_keys`]), the entry's value of that attribute,
+    /// for the entries of the categories the rules name: what a `$slot.attr` predicate
+    /// reads, without parsing the entry's attributes at every match.
+    values: HashMap<(usize, usize), Box<str>, BuildHasherDefault<FxHasher>>,
     /// Address and length of the entry list the table was built from.
     built_for: (usize, usize),
 }
 
 impl LexTable {
-    fn new(gazetteer: &Gazetteer, categories: &Interner, tests: &[(String, Vec<String>)]) -> Self {
+    fn new(
+        gazetteer: &Gazetteer,
+        categories: &Interner,
+        tests: &[(String, Vec<String>)],
+        value_keys: &[String],
+    ) -> Self {
         let entries = gazetteer.entries();
         let stride = tests.len().div_ceil(64);
         let mut table = LexTable {
             categories: Vec::with_capacity(entries.len()),
             attrs: vec![0; entries.len() * stride],
             stride,
+            values: HashMap::default(),
             built_for: (entries.as_ptr() as usize, entries.len()),
         };
         for (i, e) in entries.iter().enumerate() {
@@ -532,6 +824,11 @@ impl LexTable {
             table.categories.push(category);
             if category == NONE {
                 continue;
+            }
+            for (k, key) in value_keys.iter().enumerate() {
+                if let Some(v) = e.attr(key) {
+                    table.values.insert((i, k), v.into());
+                }
             }
             for (t, (key, values)) in tests.iter().enumerate() {
                 // The attribute holds a comma list; any item among the values passes.
@@ -544,6 +841,12 @@ impl LexTable {
             }
         }
         table
+    }
+
+    /// The value of attribute `key` (an index into [`Program::value_keys`]) of entry `e`,
+    /// an entry of a category the rules name.
+    pub(crate) fn value(&self, e: usize, key: usize) -> Option<&str> {
+        self.values.get(&(e, key)).map(|v| &**v)
     }
 
     /// Whether the table was built from this gazetteer's entries.
@@ -582,25 +885,32 @@ pub(crate) struct Program {
     pub(crate) categories: Interner,
     /// Distinct `attr: (key, [values])` tests.
     attr_tests: Vec<(String, Vec<String>)>,
+    /// The attributes `$slot.attr` predicates read.
+    pub(crate) value_keys: Vec<String>,
     pub(crate) lexicon: LexTable,
     /// One per rule, in order.
     pub(crate) patterns: Vec<Pattern>,
     pub(crate) starts: Starts,
     /// What the patterns' needs are tested on.
     pub(crate) features: Features,
+    /// The patterns' needs, flat.
+    pub(crate) needs: NeedTable,
 }
 
 /// Which units may start a match of which rule: the first unit of every non-empty match of
 /// a pattern fits one of the pattern's first atoms (see [`first_units`]), so other starts
 /// cannot give a relation and are not tried. Each distinct first atom is a *key*; per
-/// sentence the engine lists the units that pass each key (a test is done once per unit
-/// however many rules share it), then each rule starts at the units of its keys.
+/// sentence the engine finds the keys each unit passes (a test is done once per unit
+/// however many rules share it), as a row of bits; a rule may start at the units whose
+/// row shares a key with its own, and only rules with a key some unit passes are visited.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Starts {
     /// Per key, what a unit must be to pass it.
     pub(crate) keys: Vec<StartKey>,
     /// Per rule, its keys.
     pub(crate) of_rule: Vec<Vec<u32>>,
+    /// Per key, the rules that have it, as a row of bits.
+    pub(crate) key_rules: BitRows,
     /// Per entity type (the position of its bit in [`EntityTest::types`]), the keys of
     /// entity tests a one-entity unit of that type may pass.
     pub(crate) entity_by_type: Vec<Vec<u32>>,
@@ -608,12 +918,12 @@ pub(crate) struct Starts {
     pub(crate) entity_single: Vec<u32>,
     /// Keys of entity tests for plural references.
     pub(crate) entity_group: Vec<u32>,
-    /// Keys of `Lex` tests.
-    pub(crate) lex: Vec<u32>,
+    /// Per category id, the keys of `Lex` tests of that category.
+    pub(crate) lex_by_category: Vec<Vec<u32>>,
     /// Keys of `Number` tests.
     pub(crate) number: Vec<u32>,
-    /// Per word id, the keys of the `Word` atoms holding it.
-    pub(crate) word: Vec<Vec<u32>>,
+    /// Per word id, the keys of the `Word` atoms holding it, as a row of bits.
+    pub(crate) word_keys: BitRows,
     /// The keys of `Cap`, `Lower` and a leading free `Skip` (any unit), when some rule
     /// starts so.
     pub(crate) cap: Option<u32>,
@@ -655,7 +965,6 @@ const TYPE_BITS: usize = 32;
 impl Starts {
     fn new(patterns: &[Pattern], words: usize) -> Starts {
         let mut s = Starts {
-            word: vec![Vec::new(); words],
             entity_by_type: vec![Vec::new(); TYPE_BITS],
             ..Starts::default()
         };
@@ -693,10 +1002,25 @@ impl Starts {
             }
             s.of_rule.push(keys);
         }
+        let (rules, keys) = (s.of_rule.len(), s.keys.len());
+        s.key_rules = BitRows::new(keys, rules);
+        for (r, ks) in s.of_rule.iter().enumerate() {
+            for &k in ks {
+                s.key_rules.insert(k as usize, r as u32);
+            }
+        }
+        s.word_keys = BitRows::new(words, keys);
+        for (k, key) in s.keys.iter().enumerate() {
+            if let StartKey::Word(set) = key {
+                set.ids()
+                    .for_each(|w| s.word_keys.insert(w as usize, k as u32));
+            }
+        }
         s
     }
 
-    /// Files new key `k` under what a unit must be to pass it.
+    /// Files new key `k` under what a unit must be to pass it (`Word` keys are filed once
+    /// all keys are known).
     fn add_key(&mut self, k: usize) {
         let id = k as u32;
         match &self.keys[k] {
@@ -709,17 +1033,26 @@ impl Starts {
                     }
                 }
             }
-            StartKey::Lex(_) => self.lex.push(id),
-            StartKey::Number(_) => self.number.push(id),
-            StartKey::Word(set) => {
-                for w in set.ids() {
-                    self.word[w as usize].push(id);
+            StartKey::Lex(t) => {
+                let c = t.category as usize;
+                if self.lex_by_category.len() <= c {
+                    self.lex_by_category.resize(c + 1, Vec::new());
                 }
+                self.lex_by_category[c].push(id);
             }
+            StartKey::Number(_) => self.number.push(id),
+            StartKey::Word(_) => {}
             StartKey::Cap => self.cap = Some(id),
             StartKey::Lower => self.lower = Some(id),
             StartKey::Any => self.any = Some(id),
         }
+    }
+
+    /// The keys of `Lex` tests of category `c`.
+    pub(crate) fn lex_of_category(&self, c: u32) -> &[u32] {
+        self.lex_by_category
+            .get(c as usize)
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -762,9 +1095,17 @@ impl Program {
                     let predicate = match e.predicate.strip_prefix('$') {
                         Some(rest) => {
                             let (name, attr) = rest.split_once('.').unwrap_or((rest, ""));
+                            let key = match p.value_keys.iter().position(|k| k == attr) {
+                                Some(k) => k,
+                                None => {
+                                    p.value_keys.push(attr.to_string());
+                                    p.value_keys.len() - 1
+                                }
+                            };
                             Predicate::FromSlot {
                                 slot: slot(name),
                                 attr: attr.to_string(),
+                                key,
                             }
                         }
                         None => Predicate::Named(e.predicate.clone()),
@@ -803,7 +1144,7 @@ impl Program {
                 })
                 .collect();
             let needs = p.needs(&elems);
-            let second = Branch::new(elems.clone()).second;
+            let second = second_of(&elems);
             patterns.push(Pattern {
                 elems,
                 second,
@@ -814,8 +1155,9 @@ impl Program {
         }
         p.starts = Starts::new(&patterns, p.words.len());
         p.features = Features::new(&mut patterns, p.categories.len(), p.words.len());
+        p.needs = NeedTable::new(&patterns, p.features.len);
         p.patterns = patterns;
-        p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests);
+        p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests, &p.value_keys);
         p
     }
 
@@ -825,7 +1167,12 @@ impl Program {
         if self.lexicon.is_for(gazetteer) {
             std::borrow::Cow::Borrowed(&self.lexicon)
         } else {
-            std::borrow::Cow::Owned(LexTable::new(gazetteer, &self.categories, &self.attr_tests))
+            std::borrow::Cow::Owned(LexTable::new(
+                gazetteer,
+                &self.categories,
+                &self.attr_tests,
+                &self.value_keys,
+            ))
         }
     }
 
@@ -989,6 +1336,32 @@ fn first_units(seq: &[Elem], out: &mut Vec<Elem>) -> bool {
     first_of(seq, out).is_some()
 }
 
+/// The atoms one of which the second unit a match of `seq` consumes must fit, when every
+/// match consumes its first unit by one atom and then a second unit: `seq` starts with an
+/// atom (after zero-width `Not` and `NotAfter`) and what follows cannot match nothing, or
+/// with an `Either` each of whose alternatives, followed by the rest of `seq`, is so. The
+/// second unit is then the one right after the start, and a start whose next unit fits
+/// none of the atoms cannot give a match.
+fn second_of(seq: &[Elem]) -> Option<Vec<Elem>> {
+    let (head, rest) = seq.split_first()?;
+    match head {
+        _ if head.is_atom() => {
+            let mut atoms = Vec::new();
+            (first_of(rest, &mut atoms) == Some(false)).then_some(atoms)
+        }
+        Elem::Not(_) | Elem::NotAfter(_) => second_of(rest),
+        Elem::Either(alts) => {
+            let mut atoms = Vec::new();
+            for alt in alts {
+                let then_rest: Vec<Elem> = alt.elems.iter().chain(rest).cloned().collect();
+                atoms.extend(second_of(&then_rest)?);
+            }
+            Some(atoms)
+        }
+        _ => None,
+    }
+}
+
 /// As [`first_units`]; `Some(nullable)` says whether `seq` can match no unit at all.
 fn first_of(seq: &[Elem], out: &mut Vec<Elem>) -> Option<bool> {
     for e in seq {
@@ -1041,12 +1414,27 @@ mod tests {
         assert_eq!(a.ids().collect::<Vec<_>>(), [3, 130]);
         let mut b = IdSet::default();
         b.insert(3);
-        assert!(b.is_subset_of(&a) && !a.is_subset_of(&b));
         b.insert_all(&a.bits);
-        assert!(a.is_subset_of(&b));
+        assert_eq!(b.ids().collect::<Vec<_>>(), [3, 130]);
         a.clear();
         assert!(!a.contains(3) && !a.contains(130));
-        assert!(a.is_subset_of(&IdSet::default()));
+        assert_eq!(a.ids().count(), 0);
+    }
+
+    #[test]
+    fn bit_rows() {
+        let mut rows = BitRows::new(3, 70);
+        assert_eq!(rows.stride(), 2);
+        rows.insert(0, 69);
+        rows.insert(2, 1);
+        rows.insert(2, 64);
+        assert_eq!(bit_ids(rows.row(0)).collect::<Vec<_>>(), [69]);
+        assert_eq!(bit_ids(rows.row(1)).count(), 0);
+        assert_eq!(bit_ids(rows.row(2)).collect::<Vec<_>>(), [1, 64]);
+        assert!(rows.row(3).is_empty());
+        rows.reset(2, 10);
+        assert_eq!(rows.stride(), 1);
+        assert_eq!(bit_ids(rows.row(0)).count(), 0);
     }
 
     #[test]
@@ -1061,6 +1449,34 @@ mod tests {
         // Lengths and first bytes no string has are rejected without hashing.
         assert!(i.may_hold(3, Some(b't')) && !i.may_hold(4, Some(b't')));
         assert!(!i.may_hold(2, Some(b'x')));
+    }
+
+    /// Strings of every length up to 16 bytes (read as overlapping words) and longer ones
+    /// (in the hash map) are found, and strings differing in one byte are told apart.
+    #[test]
+    fn interner_tells_strings_apart() {
+        let mut i = Interner::default();
+        let words: Vec<String> = (1..=24)
+            .flat_map(|n| {
+                let base: String = "abcdefghijklmnopqrstuvwx"[..n].to_string();
+                let mut changed = base.clone().into_bytes();
+                changed[n / 2] = b'Z';
+                [base, String::from_utf8(changed).unwrap()]
+            })
+            .collect();
+        for w in &words {
+            i.intern(w);
+        }
+        for (id, w) in words.iter().enumerate() {
+            assert_eq!(i.get(w), id as u32, "{w}");
+            let mut other = w.clone().into_bytes();
+            *other.last_mut().unwrap() = b'?';
+            assert_eq!(i.get(std::str::from_utf8(&other).unwrap()), NONE, "{w}");
+        }
+        assert_eq!(i.get("abc\0"), NONE);
+        assert_eq!(i.get(""), NONE);
+        i.intern("");
+        assert_eq!(i.get(""), words.len() as u32);
     }
 
     fn parse(pattern: &str) -> Vec<Element> {
@@ -1129,6 +1545,27 @@ mod tests {
     }
 
     #[test]
+    fn second_units_of_patterns() {
+        let second = |text: &str| second_of(&compiled(text)).map(|atoms| atoms.len());
+        assert_eq!(second("[Entity(), Word([\"of\"])]"), Some(1));
+        assert_eq!(second("[Entity(), Opt([Cap]), Word([\"of\"])]"), Some(2));
+        // Nothing need follow the first unit.
+        assert_eq!(second("[Entity(), Opt([Cap])]"), None);
+        // Zero-width elements before the first atom consume nothing.
+        assert_eq!(
+            second("[NotAfter(Cap), Not(Lower), Entity(), Word([\"of\"])]"),
+            Some(1)
+        );
+        // Each alternative, followed by the rest, gives its atoms.
+        assert_eq!(
+            second("[Either([[Entity(), Word([\",\"])], [Cap]]), Opt([Lower]), Entity()]"),
+            Some(3)
+        );
+        assert_eq!(second("[Either([[Entity(), Word([\",\"])], [Cap]])]"), None);
+        assert_eq!(second("[Opt([Cap]), Entity(), Word([\"of\"])]"), None);
+    }
+
+    #[test]
     fn needs_go_into_either() {
         let mut p = Program::default();
         let elems = p.elems(
@@ -1184,10 +1621,15 @@ mod tests {
             ]
         );
         assert_eq!(s.any, Some(3));
-        assert_eq!(s.lex, [4]);
-        assert_eq!(s.word[p.words.get("the") as usize], [1]);
-        assert_eq!(s.word[p.words.get("a") as usize], [1]);
-        assert!(s.word[p.words.get("of") as usize].is_empty());
+        assert_eq!(s.lex_of_category(p.categories.get("title")), [4]);
+        let word_keys =
+            |w: &str| bit_ids(s.word_keys.row(p.words.get(w) as usize)).collect::<Vec<_>>();
+        assert_eq!(word_keys("the"), [1]);
+        assert_eq!(word_keys("a"), [1]);
+        assert!(word_keys("of").is_empty());
+        // Per key, the rules that have it.
+        assert_eq!(bit_ids(s.key_rules.row(0)).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(bit_ids(s.key_rules.row(2)).collect::<Vec<_>>(), [1]);
         assert_eq!((s.cap, s.lower), (Some(2), Some(5)));
         // A one-entity unit tries the tests of its type; a group only the group tests.
         let person = type_bit(EntityType::Person).trailing_zeros() as usize;
@@ -1230,6 +1672,75 @@ mod tests {
         let ids = |t: &Term| t.required.ids().collect::<Vec<_>>();
         assert_eq!(ids(&terms[0]), [p.categories.get("a"), 2, number]);
         assert_eq!(ids(&terms[1]), [number]);
+        // As bit sets over the terms, the same: each term's entities and features.
+        let table = NeedTable::new(&patterns, f.len);
+        let met = |entities: usize, ids: &[u32]| {
+            let mut set = IdSet::with_universe(f.len);
+            ids.iter().for_each(|&i| set.insert(i));
+            let mut met = Vec::new();
+            table.terms_met(entities, &set, &mut met);
+            (table.met(0, &met), met)
+        };
+        let a = p.categories.get("a");
+        assert_eq!(
+            met(1, &[a, 2, number]).1,
+            [0b01 | (u64::from(terms[1].entities <= 1) << 1)]
+        );
+        assert!(!met(0, &[a, 2, number]).0);
+        assert!(!met(5, &[a, 2]).0);
+        let second = terms[1].entities;
+        assert_eq!(met(second, &[number]), (true, vec![0b10]));
+        assert!(!met(second - 1, &[number]).0);
+        // More entity units than any term needs.
+        assert_eq!(met(9, &[a, 2, number]), (true, vec![0b11]));
+        assert_eq!(table.fewest_entities(), 1.min(second));
+    }
+
+    /// Rule sets of 1 to 5 patterns of 32 terms each (rows of one, two and three words):
+    /// the terms met, found four features at a time, are those whose entities and
+    /// features the sentence has.
+    #[test]
+    fn terms_met_as_each_term_alone() {
+        for rules in 1..=5 {
+            let mut p = Program::default();
+            let mut patterns: Vec<Pattern> = (0..rules)
+                .map(|r| {
+                    let alts: Vec<String> = (0..32)
+                        .map(|a| format!("[Word([\"w{r}_{a}\"]), Lex(category: \"c{}\")]", a % 5))
+                        .collect();
+                    let text = format!("[Entity(), Either([{}]), Entity()]", alts.join(", "));
+                    let elems = p.elems(&parse(&text), &mut Vec::new());
+                    Pattern {
+                        needs: needs_of(&elems),
+                        elems,
+                        second: None,
+                        guards: Vec::new(),
+                        emit: Vec::new(),
+                    }
+                })
+                .collect();
+            let f = Features::new(&mut patterns, p.categories.len(), p.words.len());
+            let table = NeedTable::new(&patterns, f.len);
+            for seed in 0..40u64 {
+                let mut features = IdSet::with_universe(f.len);
+                (0..f.len as u64)
+                    .filter(|i| (i * 7 + seed * 13) % (seed % 5 + 2) == 0)
+                    .for_each(|i| features.insert(i as u32));
+                let entities = (seed % 4) as usize;
+                let mut met = Vec::new();
+                table.terms_met(entities, &features, &mut met);
+                let terms = patterns.iter().flat_map(|p| &p.needs.terms);
+                for (t, term) in terms.enumerate() {
+                    let expect = entities >= term.entities
+                        && term.required.ids().all(|i| features.contains(i));
+                    assert_eq!(
+                        met[t / 64] >> (t % 64) & 1 == 1,
+                        expect,
+                        "{rules} {seed} {t}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
