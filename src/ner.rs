@@ -8,6 +8,7 @@
 //! entity).
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::gazetteer::{EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher, MatcherEngine};
 use crate::text::{Document, TokenKind};
@@ -118,7 +119,9 @@ pub struct LexHit {
     /// Token range.
     pub tokens: Range<usize>,
     /// Candidate lexicon entries (all entries sharing this surface form).
-    pub entries: Vec<usize>,
+    ///
+    /// Shared with every other hit of the same surface form (as [`Hit::alternatives`]).
+    pub entries: Arc<[usize]>,
 }
 
 /// A document with its mentions and lexicon hits.

@@ -1003,7 +1003,7 @@ impl<'g> Resolver<'g, '_> {
             }
             let Some(h) = hit else { continue };
             let idx = m.entities[0];
-            for &e in &h.entries {
+            for &e in h.entries.iter() {
                 let entry = &entries[e];
                 if !is(e, LEX_TITLE) {
                     continue;
@@ -1579,7 +1579,7 @@ mod tests {
         let hit = |tokens: Range<usize>, entries: Vec<usize>| LexHit {
             span: doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end,
             tokens,
-            entries,
+            entries: entries.into(),
         };
         let lexicon = [
             hit(2..3, vec![of("group_noun")]),

@@ -1047,8 +1047,8 @@ impl MatcherLayout {
     }
 
     /// The candidate entries of pattern `p`, best first, without their `via`: collected
-    /// from a slice of known length, so into one allocation of the exact size with no
-    /// capacity check per element (a [`Candidates`] iterator does not promise its length).
+    /// from a slice of known length, so into one allocation of the exact size (a
+    /// [`Candidates`] iterator does not promise its length).
     #[inline]
     pub fn candidate_entries(&self, bytes: &[u8], p: usize) -> Vec<usize> {
         let (words, _) = self.candidates(bytes, p).words.as_chunks::<4>();

@@ -1045,6 +1045,9 @@ pub struct Matcher {
     alternatives: HashMap<u32, Arc<[usize]>, BuildHasherDefault<PassThrough>>,
     /// The alternatives of every other pattern.
     none: Arc<[usize]>,
+    /// Per pattern, all its candidate entries (best first), shared by all its hits: made
+    /// on the first [`Matcher::find_each_entries`], as only the lexicon matcher needs them.
+    entry_lists: OnceLock<Box<[Arc<[usize]>]>>,
     /// The token map's lead filter (empty for aho-corasick).
     lead_filter: compiled::LeadFilter,
 }
@@ -1124,6 +1127,7 @@ impl Matcher {
             ac: None,
             alternatives: HashMap::default(),
             none: Arc::from(Vec::new()),
+            entry_lists: OnceLock::new(),
             lead_filter: compiled::LeadFilter::default(),
         };
         if n == 0 {
@@ -1206,21 +1210,25 @@ impl Matcher {
 
     /// As [`Matcher::find_each`], handing `f` the byte span, the token range and the
     /// candidate entries (best first, as [`Hit::entry`] then [`Hit::alternatives`]) of
-    /// each hit: for callers that copy the entries anyway, without sharing a list.
+    /// each hit: one list per surface form, shared by all its hits.
     pub(crate) fn find_each_entries(
         &self,
         doc: &Document,
-        mut f: impl FnMut(Range<usize>, Range<usize>, Vec<usize>),
+        mut f: impl FnMut(Range<usize>, Range<usize>, Arc<[usize]>),
     ) {
         let Some(compiled) = &self.forms else {
             return;
         };
-        let bytes = compiled.bytes();
-        let layout = &compiled.layout;
+        let lists = self.entry_lists.get_or_init(|| {
+            let bytes = compiled.bytes();
+            let layout = &compiled.layout;
+            (0..layout.n)
+                .map(|p| Arc::from(layout.candidate_entries(bytes, p)))
+                .collect()
+        });
         self.scan(doc, |tokens, pattern| {
             let span = doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end;
-            let entries = layout.candidate_entries(bytes, pattern);
-            f(span, tokens, entries);
+            f(span, tokens, Arc::clone(&lists[pattern]));
         });
     }
 
