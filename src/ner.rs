@@ -142,10 +142,70 @@ pub struct Tagged<'d> {
     /// The tokens that are capitalised words or numbers, in order: the only ones that can
     /// start a name or an organisation, so the passes that look for those skip the rest.
     name_starts: Vec<usize>,
+    /// Per entry of `name_starts`, the shape of its text (see [`Shape`]).
+    name_shapes: Vec<Shape>,
     /// Per lexicon hit, the categories of its entries that the name passes ask about (the
     /// `cat` bits), so that a question is a bit test rather than a string comparison per
     /// entry.
     lex_cats: Vec<u32>,
+}
+
+/// What the name passes ask of a capitalised word's own text, worked out in one pass over
+/// its characters rather than once per pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Shape(u8);
+
+impl Shape {
+    /// It has a lowercase letter ("Smith").
+    const LOWER: u8 = 1;
+    /// Two characters or more, none of them lowercase ("NATO", "PM"): an acronym, or a
+    /// word of a headline in capitals.
+    const CAPITALS: u8 = 2;
+    /// Three characters or more.
+    const THREE_CHARS: u8 = 4;
+    /// Two to six ASCII capitals that are not a roman numeral ("SEC", not "XIV").
+    const ACRONYM: u8 = 8;
+
+    /// The shape of a token's text `raw`.
+    #[inline]
+    fn of(raw: &str) -> Shape {
+        let (lower, chars) = if raw.is_ascii() {
+            // Most words: a byte is a character, and no decoding is needed.
+            (raw.bytes().any(|b| b.is_ascii_lowercase()), raw.len())
+        } else {
+            let mut chars = 0;
+            let mut lower = false;
+            for c in raw.chars() {
+                chars += 1;
+                lower |= c.is_lowercase();
+                // Nothing more to learn.
+                if lower && chars >= 3 {
+                    break;
+                }
+            }
+            (lower, chars)
+        };
+        let capitals = !lower && chars >= 2;
+        // All ASCII capitals, so as many characters as bytes.
+        let acronym = capitals
+            && raw.len() <= 6
+            && raw.bytes().all(|b| b.is_ascii_uppercase())
+            && !raw
+                .bytes()
+                .all(|b| matches!(b, b'I' | b'V' | b'X' | b'L' | b'C' | b'M'));
+        let bit = |on: bool, b: u8| if on { b } else { 0 };
+        Shape(
+            bit(lower, Shape::LOWER)
+                | bit(capitals, Shape::CAPITALS)
+                | bit(chars >= 3, Shape::THREE_CHARS)
+                | bit(acronym, Shape::ACRONYM),
+        )
+    }
+
+    /// Whether the shape has all of `bits`.
+    fn has(self, bits: u8) -> bool {
+        self.0 & bits == bits
+    }
 }
 
 /// No lexicon hit starts at this token (see `Tagged::lex_starts`).
@@ -371,6 +431,7 @@ impl Recognizer {
             lex_starts,
             name_tokens: vec![false; doc.tokens.len()],
             name_starts: Vec::new(),
+            name_shapes: Vec::new(),
             lex_cats,
         };
         tagged.name_starts = doc
@@ -382,9 +443,20 @@ impl Recognizer {
             })
             .map(|(i, _)| i)
             .collect();
+        tagged.name_shapes = tagged
+            .name_starts
+            .iter()
+            .map(|&i| {
+                let t = &doc.tokens[i];
+                match t.kind {
+                    TokenKind::Word => Shape::of(&doc.text[t.start..t.end]),
+                    _ => Shape::default(),
+                }
+            })
+            .collect();
         for k in 0..tagged.name_starts.len() {
             let i = tagged.name_starts[k];
-            tagged.name_tokens[i] = is_name_token(&tagged, i);
+            tagged.name_tokens[i] = is_name_token(&tagged, i, tagged.name_shapes[k]);
         }
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
@@ -622,8 +694,9 @@ fn name_token(tagged: &Tagged<'_>, i: usize) -> bool {
     tagged.name_tokens.get(i).copied().unwrap_or(false)
 }
 
-/// Works out [`name_token`] for token `i` (which exists), from the lexicon hits.
-fn is_name_token(tagged: &Tagged<'_>, i: usize) -> bool {
+/// Works out [`name_token`] for token `i` (which exists, with `shape`), from the lexicon
+/// hits.
+fn is_name_token(tagged: &Tagged<'_>, i: usize, shape: Shape) -> bool {
     let doc = tagged.doc;
     let t = &doc.tokens[i];
     if t.kind != TokenKind::Word || !t.capitalized {
@@ -640,9 +713,7 @@ fn is_name_token(tagged: &Tagged<'_>, i: usize) -> bool {
     }
     // An all-capitals word is an acronym ("PM IST"), not a name, unless the whole sentence
     // is in capitals (a headline).
-    let raw = &doc.text[t.start..t.end];
-    // The lowercase test first: it stops at the second letter of most names.
-    if !raw.chars().any(char::is_lowercase) && !one_char(raw) && !raw.is_empty() {
+    if shape.has(Shape::CAPITALS) {
         let s = &doc.sentences[doc.sentence_of_token(i)];
         if doc.text[s.start..s.end].chars().any(char::is_lowercase) {
             return false;
@@ -991,12 +1062,9 @@ fn find_single_names(
     let mut found = Vec::new();
     let mut covering = Covering::new(mentions);
     // `name_token` wants a capitalised word: the other tokens need no look.
-    for &i in &tagged.name_starts {
-        let raw = &doc.text[toks[i].start..toks[i].end];
+    for (&i, &shape) in tagged.name_starts.iter().zip(&tagged.name_shapes) {
         let single = name_token(tagged, i)
-            // Three characters or more.
-            && raw.chars().nth(2).is_some()
-            && raw.chars().any(char::is_lowercase)
+            && shape.has(Shape::THREE_CHARS | Shape::LOWER)
             && lex_at(tagged, i).is_none_or(|h| {
                 h.tokens.len() == 1
                     && h.entries
@@ -1076,16 +1144,9 @@ fn find_acronym_orgs(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> 
     let toks = &doc.tokens;
     let mut found = Vec::new();
     // An acronym starts with a capital: the other tokens need no look.
-    for &i in &tagged.name_starts {
-        let t = &toks[i];
-        let raw = &doc.text[t.start..t.end];
-        let acronym = t.kind == TokenKind::Word
-            // All ASCII capitals, so as many characters as bytes.
-            && (2..=6).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_uppercase())
-            && !raw
-                .bytes()
-                .all(|b| matches!(b, b'I' | b'V' | b'X' | b'L' | b'C' | b'M'))
+    for (&i, &shape) in tagged.name_starts.iter().zip(&tagged.name_shapes) {
+        // Only words have an acronym shape.
+        let acronym = shape.has(Shape::ACRONYM)
             && mention_covering(mentions, i).is_none()
             && lex_at(tagged, i).is_none()
             && toks
@@ -1467,6 +1528,28 @@ fn find_organizations(
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn a_shape_answers_as_the_character_tests_do() {
+        for raw in [
+            "A", "Ab", "Abc", "Smith", "PM", "NATO", "SEC", "ABCDEFG", "XIV", "MIX", "É", "ÉU",
+            "Éva", "ÜBER", "A1", "DE-", "İ", "", "McD",
+        ] {
+            let shape = Shape::of(raw);
+            let lower = raw.chars().any(char::is_lowercase);
+            let count = raw.chars().count();
+            assert_eq!(shape.has(Shape::LOWER), lower, "{raw}");
+            assert_eq!(shape.has(Shape::CAPITALS), !lower && count >= 2, "{raw}");
+            assert_eq!(shape.has(Shape::THREE_CHARS), count >= 3, "{raw}");
+            let acronym = (2..=6).contains(&raw.len())
+                && raw.bytes().all(|b| b.is_ascii_uppercase())
+                && !raw.bytes().all(|b| b"IVXLCM".contains(&b));
+            assert_eq!(shape.has(Shape::ACRONYM), acronym, "{raw}");
+        }
+        assert!(Shape::of("SEC").has(Shape::ACRONYM | Shape::CAPITALS));
+        assert!(!Shape::of("XIV").has(Shape::ACRONYM));
+        assert!(Shape::of("Smith").has(Shape::LOWER | Shape::THREE_CHARS));
+    }
 
     #[test]
     fn category_bits_answer_as_the_subtypes_do() {
