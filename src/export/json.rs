@@ -796,7 +796,13 @@ mod tests {
         let mut numbers: Vec<u64> = (0..1_000).collect();
         for digits in 1..=20 {
             let p = 10u64.saturating_pow(digits);
-            numbers.extend([p - 1, p, p + 1, p / 3, p.saturating_mul(7) / 9]);
+            numbers.extend([
+                p - 1,
+                p,
+                p.saturating_add(1),
+                p / 3,
+                p.saturating_mul(7) / 9,
+            ]);
         }
         numbers.extend([99_999_999, 100_000_000, u64::from(u32::MAX), u64::MAX]);
         for n in numbers {
