@@ -211,8 +211,8 @@ impl Shape {
 /// No lexicon hit starts at this token (see `Tagged::lex_starts`).
 const NO_HIT: u32 = u32::MAX;
 
-/// The lexicon categories the name passes ask about, one bit each.
-mod cat {
+/// The lexicon categories the name passes (and resolution) ask about, one bit each.
+pub(crate) mod cat {
     pub const FIRST_NAME: u32 = 1 << 0;
     pub const ORG_SUFFIX: u32 = 1 << 1;
     pub const ORG_HEAD: u32 = 1 << 2;
@@ -236,6 +236,7 @@ mod cat {
     pub const GROUP_NOUN: u32 = 1 << 20;
     pub const EMPLOY_VERB: u32 = 1 << 21;
     pub const LANGUAGE: u32 = 1 << 22;
+    pub const SPORT_VERB: u32 = 1 << 23;
 
     /// The bit of lexicon category `subtype`; 0 for the categories no pass asks about.
     pub fn of(subtype: &str) -> u32 {
@@ -263,6 +264,7 @@ mod cat {
             "group_noun" => GROUP_NOUN,
             "employ_verb" => EMPLOY_VERB,
             "language" => LANGUAGE,
+            "sport_verb" => SPORT_VERB,
             _ => 0,
         }
     }
@@ -1577,6 +1579,7 @@ mod tests {
             ("group_noun", cat::GROUP_NOUN),
             ("employ_verb", cat::EMPLOY_VERB),
             ("language", cat::LANGUAGE),
+            ("sport_verb", cat::SPORT_VERB),
         ];
         // One bit each, and every category the bits name exists in the bundled lexicon.
         let all = names.iter().fold(0, |m, &(_, b)| {

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::gazetteer::{EntityType, Gazetteer};
-use crate::ner::{LexHit, Mention, Tagged, Target, Via};
+use crate::ner::{LexHit, Mention, Tagged, Target, Via, cat};
 use crate::text::{Document, TokenKind};
 
 /// An entity of one document.
@@ -360,17 +360,24 @@ fn role_and_gender(attrs: &str) -> (Option<&str>, Option<&str>) {
     (role, gender)
 }
 
-/// The lexicon categories (bits) of a subtype.
+/// The lexicon categories (bits) of a subtype: the recognizer's reading of the subtype
+/// (`ner::cat`, the one place that names lexicon categories), narrowed to what resolution asks.
 fn subtype_categories(subtype: &str) -> u8 {
-    match subtype {
-        "sport_verb" => LEX_SPORT_VERB,
-        "reporting_verb" => LEX_REPORTING_VERB,
-        "function_word" | "date_word" => LEX_NOT_A_NAME,
-        "honorific" => LEX_NOT_A_NAME | LEX_HONORIFIC,
-        "title" => LEX_NOT_A_NAME | LEX_TITLE,
-        "group_noun" => LEX_GROUP_NOUN,
-        _ => 0,
+    let cats = cat::of(subtype);
+    let mut bits = 0;
+    for (from, to) in [
+        (cat::SPORT_VERB, LEX_SPORT_VERB),
+        (cat::REPORTING_VERB, LEX_REPORTING_VERB),
+        (cat::FUNCTION_WORD | cat::DATE_WORD, LEX_NOT_A_NAME),
+        (cat::HONORIFIC, LEX_NOT_A_NAME | LEX_HONORIFIC),
+        (cat::TITLE, LEX_NOT_A_NAME | LEX_TITLE),
+        (cat::GROUP_NOUN, LEX_GROUP_NOUN),
+    ] {
+        if cats & from != 0 {
+            bits |= to;
+        }
     }
+    bits
 }
 
 /// [`resolve`] with the role classes computed beforehand (as the pipeline does).
