@@ -42,6 +42,7 @@ and never panics, whatever the text.
 #![deny(missing_docs)]
 
 pub mod background;
+mod byteset;
 pub mod dates;
 pub mod disambiguate;
 mod error;

@@ -18,6 +18,7 @@ use std::collections::hash_map::Entry as MapEntry;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use crate::byteset::ByteSet;
 use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::gazetteer::{EntityType, Gazetteer};
 use crate::ner::{LexHit, Mention, Tagged, Target, Via, cat};
@@ -1308,20 +1309,6 @@ impl<'g> Resolver<'g, '_> {
     }
 }
 
-/// A set of bytes.
-#[derive(Clone, Copy, Debug, Default)]
-struct ByteSet([u64; 4]);
-
-impl ByteSet {
-    fn insert(&mut self, b: u8) {
-        self.0[usize::from(b / 64)] |= 1 << (b % 64);
-    }
-
-    fn contains(&self, b: u8) -> bool {
-        self.0[usize::from(b / 64)] & (1 << (b % 64)) != 0
-    }
-}
-
 fn new_entity(id: String, name: &str, etype: EntityType) -> Entity {
     Entity {
         id,
@@ -1603,21 +1590,6 @@ mod tests {
             ]
         );
         assert_eq!(per_token, [0, 0, per_hit[0], per_hit[1], 0, per_hit[2]]);
-    }
-
-    #[test]
-    fn byte_sets() {
-        let mut set = ByteSet::default();
-        for b in [0, b'A', 63, 64, 200, 255] {
-            set.insert(b);
-        }
-        for b in 0..=255u8 {
-            assert_eq!(
-                set.contains(b),
-                [0, b'A', 63, 64, 200, 255].contains(&b),
-                "{b}"
-            );
-        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::byteset::ByteSet;
 use crate::gazetteer::{EntityType, Gazetteer};
 use crate::rules::compile::Rule;
 use crate::rules::structure::{AttrSource, Element, Scope};
@@ -206,8 +207,8 @@ pub(crate) struct Interner {
     /// Bit `n`: some string is `n` bytes long (63: 63 or more). Most text a sentence holds
     /// is no interned string, and this rejects much of it without hashing.
     lengths: u64,
-    /// Bit `b`: some string starts with byte `b`.
-    first_bytes: [u64; 4],
+    /// The bytes some string starts with.
+    first_bytes: ByteSet,
 }
 
 /// One slot of [`Interner::short`]; empty when `id` is [`NONE`].
@@ -272,7 +273,7 @@ impl Interner {
         self.ids.insert(s.into(), id);
         self.lengths |= 1 << s.len().min(63);
         if let Some(&b) = s.as_bytes().first() {
-            self.first_bytes[usize::from(b / 64)] |= 1 << (b % 64);
+            self.first_bytes.insert(b);
         }
         if short_key(s.as_bytes()).is_some() {
             self.rebuild_short();
@@ -324,8 +325,7 @@ impl Interner {
     /// not say one is): a test without hashing, or building the string.
     #[inline]
     pub(crate) fn may_hold(&self, len: usize, first: Option<u8>) -> bool {
-        self.lengths >> len.min(63) & 1 == 1
-            && first.is_none_or(|b| self.first_bytes[usize::from(b / 64)] >> (b % 64) & 1 == 1)
+        self.lengths >> len.min(63) & 1 == 1 && first.is_none_or(|b| self.first_bytes.contains(b))
     }
 
     pub(crate) fn len(&self) -> usize {
