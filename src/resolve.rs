@@ -295,7 +295,7 @@ impl RoleClasses {
     /// Reads the facts of entry `entry` from its attributes.
     fn read_facts(&self, gazetteer: &Gazetteer, entry: usize) -> EntryFacts {
         let e = &gazetteer.entries()[entry];
-        let (role, gender) = role_and_gender(e.attributes.as_str());
+        let (role, gender) = (e.attributes.get("role"), e.attributes.get("gender"));
         let mut role_classes = BTreeSet::new();
         if let Some(roles) = role {
             for role in roles.split(',') {
@@ -323,42 +323,6 @@ impl RoleClasses {
             short_name,
         }
     }
-}
-
-/// The values of the `role` and `gender` attributes in canonical attributes (`key=value`
-/// pairs joined by `;`, as `Attributes::iter` reads them; the first pair of a key counts,
-/// a pair without `=` has the empty value), found in one pass over the bytes: reading
-/// the pairs with string searches cost most of an entry's facts.
-fn role_and_gender(attrs: &str) -> (Option<&str>, Option<&str>) {
-    let value = |pair: &'_ str, key: &str| -> Option<usize> {
-        let rest = pair.as_bytes().strip_prefix(key.as_bytes())?;
-        match rest.first() {
-            None => Some(pair.len()),
-            Some(b'=') => Some(key.len() + 1),
-            Some(_) => None,
-        }
-    };
-    let (mut role, mut gender) = (None, None);
-    let bytes = attrs.as_bytes();
-    let mut start = 0;
-    while start < bytes.len() && (role.is_none() || gender.is_none()) {
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b';')
-            .map_or(bytes.len(), |p| start + p);
-        let pair = &attrs[start..end];
-        if role.is_none()
-            && let Some(at) = value(pair, "role")
-        {
-            role = Some(&pair[at..]);
-        } else if gender.is_none()
-            && let Some(at) = value(pair, "gender")
-        {
-            gender = Some(&pair[at..]);
-        }
-        start = end + 1;
-    }
-    (role, gender)
 }
 
 /// The lexicon categories (bits) of a subtype: the recognizer's reading of the subtype
@@ -1423,45 +1387,6 @@ mod tests {
         ] {
             assert_eq!(ascii_slug(name), general(name), "{name:?}");
             assert_eq!(slug(name), ascii_slug(name), "{name:?}");
-        }
-    }
-
-    #[test]
-    fn role_and_gender_are_read_as_the_attributes_read_them() {
-        fn by_iter(attrs: &crate::gazetteer::Attributes) -> (Option<&str>, Option<&str>) {
-            let find = |key: &str| attrs.iter().find(|&(k, _)| k == key).map(|(_, v)| v);
-            (find("role"), find("gender"))
-        }
-        for e in Gazetteer::bundled().entries() {
-            assert_eq!(
-                role_and_gender(e.attributes.as_str()),
-                by_iter(&e.attributes),
-                "{}",
-                e.id
-            );
-        }
-        for attrs in [
-            "",
-            ";",
-            "role",
-            "role=",
-            "roles=x;role=a:b,c:d",
-            "gender=f;gender=m;role=x;role=y",
-            "a=1;;gender;role=z",
-            "rolex=1;genderx=2",
-        ] {
-            // `Attributes::iter`'s reading of the pairs.
-            let pairs: Vec<(&str, &str)> = attrs
-                .split(';')
-                .filter(|p| !p.is_empty())
-                .map(|p| p.split_once('=').unwrap_or((p, "")))
-                .collect();
-            let find = |key: &str| pairs.iter().find(|&&(k, _)| k == key).map(|&(_, v)| v);
-            assert_eq!(
-                role_and_gender(attrs),
-                (find("role"), find("gender")),
-                "{attrs:?}"
-            );
         }
     }
 

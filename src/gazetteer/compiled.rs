@@ -203,9 +203,21 @@ pub fn attr_pairs(attrs: &str) -> impl Iterator<Item = (&str, &str)> {
         .map(|p| p.split_once('=').unwrap_or((p, "")))
 }
 
-/// The value of `key` in canonical attributes.
+/// The value of `key` in canonical attributes: that of the first pair [`attr_pairs`]
+/// gives for it. Each pair is tested by its prefix instead of being split at its `=`:
+/// resolution and the rules read attributes of every entity they meet.
 pub fn attr_value<'a>(attrs: &'a str, key: &str) -> Option<&'a str> {
-    attr_pairs(attrs).find(|&(k, _)| k == key).map(|(_, v)| v)
+    if key.contains('=') {
+        return None;
+    }
+    attrs.split(';').filter(|p| !p.is_empty()).find_map(|pair| {
+        let rest = pair.strip_prefix(key)?;
+        match rest.as_bytes().first() {
+            None => Some(""),
+            Some(b'=') => Some(&rest[1..]),
+            Some(_) => None,
+        }
+    })
 }
 
 /// What the form compiler needs to know of an entry.

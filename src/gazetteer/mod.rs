@@ -1381,6 +1381,31 @@ mod tests {
     }
 
     #[test]
+    fn a_value_is_that_of_the_first_pair_of_its_key() {
+        fn by_pairs<'a>(attrs: &'a str, key: &str) -> Option<&'a str> {
+            compiled::attr_pairs(attrs)
+                .find(|&(k, _)| k == key)
+                .map(|(_, v)| v)
+        }
+        let made = ["role=a;role=b;x", ";;k=;k2=v=w;", "gender=f", "", "=v;a"];
+        let bundled = Gazetteer::bundled();
+        let all = made
+            .iter()
+            .copied()
+            .chain(bundled.entries().iter().map(|e| e.attributes.as_str()));
+        for attrs in all {
+            let keys = compiled::attr_pairs(attrs).map(|(k, _)| k);
+            for key in keys.chain(["", "k2=v", "role", "gender", "missing", "rol"]) {
+                assert_eq!(
+                    compiled::attr_value(attrs, key),
+                    by_pairs(attrs, key),
+                    "{attrs:?} {key:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn matches_respect_tokens_case_and_length() {
         let g = gaz(
             "us\tLocation\tcountry\tUnited States\t=US|U.S.|@American\t\n\
