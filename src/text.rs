@@ -8,6 +8,7 @@
 //! starts and end where a token ends, so "US" never fires inside "USA" or "Russian".
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// What a token is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,15 +61,6 @@ pub struct Document {
     /// All sentences in order; they cover every token exactly once.
     pub sentences: Vec<Sentence>,
 }
-
-/// Abbreviations after which a period does not end a sentence. Titles and month forms that
-/// precede a capitalised word in news copy; single letters (initials, "U.S.") are handled
-/// separately.
-const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "sgt", "capt", "cmdr", "adm", "sen",
-    "rep", "gov", "st", "jan", "feb", "aug", "sept", "oct", "nov", "dec", "vs", "jr", "sr", "rev",
-    "hon", "maj", "brig", "insp", "supt", "messrs", "mt", "ft", "cf",
-];
 
 impl Document {
     /// Tokenises and sentence-splits `text`.
@@ -195,9 +187,12 @@ const SPACE: u8 = 32;
 /// An apostrophe: `'`, U+2019 or U+02BC.
 const APOSTROPHE: u8 = 64;
 
-/// The flags of each ASCII byte, computed at compile time.
-const ASCII_CLASSES: [u8; 128] = {
-    let mut table = [0; 128];
+/// Any byte of a multi-byte character (0x80 and above): the character must be decoded.
+const NON_ASCII: u8 = 128;
+
+/// The flags of each byte, computed at compile time: an ASCII byte's flags, or [`NON_ASCII`].
+const BYTE_CLASSES: [u8; 256] = {
+    let mut table = [NON_ASCII; 256];
     let mut b = 0;
     while b < 128 {
         let x = b as u8;
@@ -230,13 +225,49 @@ const ASCII_CLASSES: [u8; 128] = {
     table
 };
 
+/// The flags of a byte.
+#[inline(always)]
+fn byte_class(x: u8) -> u8 {
+    BYTE_CLASSES[usize::from(x)]
+}
+
+/// Flags of the characters that news text outside ASCII is mostly made of: U+0080..U+07FF
+/// (the accented letters of names, two UTF-8 bytes) and U+2000..U+207F (quotes, dashes).
+/// Each is filled on first use with the flags plus [`KNOWN`], since asking `char` costs some
+/// 500 instructions a character. The threads share it; a race only computes a slot twice.
+static CHAR_CLASS_CACHE: [AtomicU8; CACHE_TWO_BYTE + CACHE_PUNCTUATION] =
+    [const { AtomicU8::new(0) }; CACHE_TWO_BYTE + CACHE_PUNCTUATION];
+/// Slots for U+0080..U+07FF.
+const CACHE_TWO_BYTE: usize = 0x780;
+/// Slots for U+2000..U+207F.
+const CACHE_PUNCTUATION: usize = 0x80;
+/// Marks a filled slot of [`CHAR_CLASS_CACHE`] (the flags use the other seven bits).
+const KNOWN: u8 = 128;
+
+/// The slot of `c` in [`CHAR_CLASS_CACHE`], if it has one.
+fn cache_slot(c: char) -> Option<usize> {
+    match u32::from(c) {
+        x @ 0x80..0x800 => Some(x as usize - 0x80),
+        x @ 0x2000..0x2080 => Some(CACHE_TWO_BYTE + (x as usize - 0x2000)),
+        _ => None,
+    }
+}
+
 /// The flags of any character.
 fn class_of(c: char) -> u8 {
     if c.is_ascii() {
-        ASCII_CLASSES[c as usize]
-    } else {
-        flags_of(c)
+        return byte_class(c as u8);
     }
+    let Some(slot) = cache_slot(c).map(|i| &CHAR_CLASS_CACHE[i]) else {
+        return flags_of(c);
+    };
+    let cached = slot.load(Ordering::Relaxed);
+    if cached & KNOWN != 0 {
+        return cached & !KNOWN;
+    }
+    let flags = flags_of(c);
+    slot.store(flags | KNOWN, Ordering::Relaxed);
+    flags
 }
 
 /// The flags of a character, asked of `char` one by one.
@@ -281,7 +312,7 @@ impl Chars<'_> {
     fn at(&self, b: usize) -> (u8, usize) {
         match self.bytes.get(b) {
             None => (0, 0),
-            Some(&x) if x < 0x80 => (ASCII_CLASSES[usize::from(x)], 1),
+            Some(&x) if x < 0x80 => (byte_class(x), 1),
             Some(_) => self.decode_at(b),
         }
     }
@@ -366,10 +397,9 @@ impl Chars<'_> {
             if !all_upper {
                 // The common case, a lowercase or numeric ASCII run, in a tight loop.
                 while let Some(&x) = self.bytes.get(b)
-                    && x < 0x80
-                    && ASCII_CLASSES[usize::from(x)] & plain != 0
+                    && byte_class(x) & plain != 0
                 {
-                    seen |= ASCII_CLASSES[usize::from(x)];
+                    seen |= byte_class(x);
                     b += 1;
                 }
             }
@@ -412,13 +442,16 @@ impl Chars<'_> {
 
 /// Tokenises and sentence-splits `text` in one pass over its bytes.
 fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
-    let chars = Chars {
-        text,
-        bytes: text.as_bytes(),
-    };
+    tokenize_with::<true>(text)
+}
+
+/// [`tokenize`], with the ASCII fast path ([`ascii_word`]) or, if `FAST` is false, with
+/// every token read by the general path ([`general_token`]); the two must agree.
+fn tokenize_with<const FAST: bool>(text: &str) -> (Vec<Token>, Vec<Sentence>) {
+    let bytes = text.as_bytes();
     // News text averages five to six bytes a token and over a hundred a sentence: sized so
     // that most documents never grow these vectors.
-    let mut tokens = Vec::with_capacity(text.len() / 5 + 4);
+    let mut tokens: Vec<Token> = Vec::with_capacity(text.len() / 5 + 4);
     let mut sentences = Vec::with_capacity(text.len() / 64 + 1);
     // The first token of the sentence being read.
     let mut sentence_start = 0;
@@ -426,38 +459,66 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
     // breaks.
     let mut space_before = true;
     let mut newlines = 0;
+    // Whether the last token's norm is one byte long: only such a token (a terminator or a
+    // closing mark) can end a sentence on the line it is on.
+    let mut last_is_mark = false;
     let mut b = 0;
-    while b < text.len() {
-        let (f, w) = chars.at(b);
-        if f & SPACE != 0 {
+    while let Some(&x) = bytes.get(b) {
+        let class = byte_class(x);
+        if class & SPACE != 0 {
             space_before = true;
-            newlines += usize::from(text.as_bytes()[b] == b'\n');
-            b += w;
+            newlines += usize::from(x == b'\n');
+            b += 1;
             continue;
         }
-        let shape = chars.token_at(b, f, w, tokens.last());
-        let raw = &text[b..shape.end];
-        // A backquote is a token of its own (it is neither a letter nor an apostrophe), so
-        // an ASCII token has nothing to fold but the case, or is a backquote.
-        let norm = match (shape.ascii, shape.upper) {
-            (true, false) if raw == "`" => String::from("'"),
-            (true, false) => String::from(raw),
-            (true, true) => raw.to_ascii_lowercase(),
-            (false, _) => normalize(raw),
-        };
         let next = tokens.len();
-        tokens.push(Token {
-            start: b,
-            end: shape.end,
-            kind: shape.kind,
-            norm,
-            capitalized: f & UPPER != 0,
-            space_before,
-        });
-        split_negation(text, &mut tokens);
+        let fast = if !FAST {
+            None
+        } else if class & ALNUM != 0 {
+            ascii_word(bytes, b, class)
+        } else if class & (NON_ASCII | APOSTROPHE) == 0 {
+            // ASCII punctuation: a token of one byte.
+            Some((b + 1, TokenKind::Punct, false))
+        } else {
+            None
+        };
+        let end = if let Some((end, kind, upper)) = fast {
+            let raw = &text[b..end];
+            // A backquote is a token of its own (it is neither a letter nor an apostrophe),
+            // so an ASCII token has nothing to fold but the case, or is a backquote.
+            let norm = if upper {
+                raw.to_ascii_lowercase()
+            } else if x == b'`' {
+                String::from("'")
+            } else {
+                String::from(raw)
+            };
+            tokens.push(Token {
+                start: b,
+                end,
+                kind,
+                norm,
+                capitalized: class & UPPER != 0,
+                space_before,
+            });
+            end
+        } else {
+            match general_token(text, b, space_before, &mut tokens) {
+                Ok(end) => end,
+                Err(space) => {
+                    space_before = true;
+                    b += space;
+                    continue;
+                }
+            }
+        };
         // The new token decides whether a sentence ends before it. (A negation split off
-        // from it never ends one: it is glued to its verb.)
-        if next > 0 && ends_sentence(&tokens, next - 1, newlines) {
+        // from it never ends one: it is glued to its verb.) Most tokens are on the same line
+        // as the last and follow a word: `ends_sentence` would say no at once.
+        if next > 0
+            && (newlines > 0 || (last_is_mark && space_before))
+            && ends_sentence(&tokens, next - 1, newlines)
+        {
             sentences.push(Sentence {
                 start: tokens[sentence_start].start,
                 end: tokens[next - 1].end,
@@ -465,9 +526,10 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
             });
             sentence_start = next;
         }
+        last_is_mark = tokens.last().is_some_and(|t| t.norm.len() == 1);
         space_before = false;
         newlines = 0;
-        b = shape.end;
+        b = end;
     }
     if let Some(last) = tokens.last() {
         sentences.push(Sentence {
@@ -477,6 +539,86 @@ fn tokenize(text: &str) -> (Vec<Token>, Vec<Sentence>) {
         });
     }
     (tokens, sentences)
+}
+
+/// The general path: reads the character at byte `b` and, unless it is white space
+/// (`Err` with its width), pushes the token starting there, split if it ends in "n't", and
+/// returns where it ends. Kept out of line so that the fast path's loop stays small.
+#[inline(never)]
+fn general_token(
+    text: &str,
+    b: usize,
+    space_before: bool,
+    tokens: &mut Vec<Token>,
+) -> Result<usize, usize> {
+    let chars = Chars {
+        text,
+        bytes: text.as_bytes(),
+    };
+    let (first, width) = chars.at(b);
+    if first & SPACE != 0 {
+        return Err(width);
+    }
+    let shape = chars.token_at(b, first, width, tokens.last());
+    let raw = &text[b..shape.end];
+    let norm = match (shape.ascii, shape.upper) {
+        (true, false) if raw == "`" => String::from("'"),
+        (true, false) => String::from(raw),
+        (true, true) => raw.to_ascii_lowercase(),
+        (false, _) => normalize(raw),
+    };
+    tokens.push(Token {
+        start: b,
+        end: shape.end,
+        kind: shape.kind,
+        norm,
+        capitalized: first & UPPER != 0,
+        space_before,
+    });
+    split_negation(text, tokens);
+    Ok(shape.end)
+}
+
+/// The fast path for a token starting with the ASCII letter or digit at `start` (flags
+/// `first`): where the token ends, its kind and whether it has a capital, if it is all ASCII
+/// and ends at a byte that needs no further question; `None` (ask [`general_token`]) if an
+/// apostrophe or a non-ASCII character follows it.
+///
+/// It reads what [`Chars::word_at`] reads: a number is a run of digits; a word is a run of
+/// letters and digits, unless it starts with three or more capitals glued to a lowercase
+/// letter ("IANSUpdated"), where the word ends before the last capital.
+#[inline(always)]
+fn ascii_word(bytes: &[u8], start: usize, first: u8) -> Option<(usize, TokenKind, bool)> {
+    let numeric = first & NUMERIC != 0;
+    let plain = if numeric { NUMERIC } else { ALNUM };
+    let mut end = start + 1;
+    // The flags of all bytes of the run, or-ed together.
+    let mut seen = first;
+    while let Some(&x) = bytes.get(end) {
+        let class = byte_class(x);
+        if class & plain == 0 {
+            if class & (NON_ASCII | APOSTROPHE) != 0 {
+                return None;
+            }
+            break;
+        }
+        seen |= class;
+        end += 1;
+    }
+    if numeric {
+        return Some((end, TokenKind::Number, false));
+    }
+    if first & UPPER != 0 && seen & LOWER != 0 {
+        // A glued byline: "IANSUpdated" -> "IANS" | "Updated".
+        let capitals = bytes[start..end]
+            .iter()
+            .take_while(|x| x.is_ascii_uppercase())
+            .count();
+        if capitals >= 3 && bytes[start + capitals].is_ascii_lowercase() {
+            end = start + capitals - 1;
+        }
+    }
+    Some((end, TokenKind::Word, seen & UPPER != 0))
 }
 
 /// [`normalize`] of all-ASCII text: lowercased, backquotes folded to apostrophes.
@@ -523,6 +665,19 @@ fn split_negation(text: &str, tokens: &mut Vec<Token>) {
     });
 }
 
+/// Whether a period after `word` (a norm) does not end a sentence: titles and month forms
+/// that precede a capitalised word in news copy. Single letters (initials, "U.S.") are
+/// handled separately.
+fn is_abbreviation(word: &str) -> bool {
+    matches!(
+        word,
+        "mr" | "mrs" | "ms" | "dr" | "prof" | "gen" | "lt" | "col" | "sgt" | "capt" | "cmdr"
+            | "adm" | "sen" | "rep" | "gov" | "st" | "jan" | "feb" | "aug" | "sept" | "oct"
+            | "nov" | "dec" | "vs" | "jr" | "sr" | "rev" | "hon" | "maj" | "brig" | "insp"
+            | "supt" | "messrs" | "mt" | "ft" | "cf"
+    )
+}
+
 /// Whether a sentence ends after token `i` (which has a successor); `newlines` counts the
 /// line breaks between the two.
 fn ends_sentence(tokens: &[Token], i: usize, newlines: usize) -> bool {
@@ -566,10 +721,11 @@ fn ends_sentence(tokens: &[Token], i: usize, newlines: usize) -> bool {
     if tokens[term_idx].norm == "." && term_idx > 0 {
         let prev = &tokens[term_idx - 1];
         if prev.end == tokens[term_idx].start && prev.kind == TokenKind::Word {
-            let single_letter = prev.norm.chars().count() == 1;
+            let mut letters = prev.norm.chars();
+            let single_letter = letters.next().is_some() && letters.next().is_none();
             // "No. 10": a number after "No." continues the sentence.
             let number_sign = prev.norm == "no" && next.kind == TokenKind::Number;
-            if single_letter || number_sign || ABBREVIATIONS.contains(&prev.norm.as_str()) {
+            if single_letter || number_sign || is_abbreviation(&prev.norm) {
                 return false;
             }
         }
@@ -640,11 +796,53 @@ mod tests {
     #[test]
     fn ascii_table_agrees_with_char() {
         for b in 0..128u8 {
-            assert_eq!(
-                ASCII_CLASSES[usize::from(b)],
-                flags_of(char::from(b)),
-                "{b}"
-            );
+            assert_eq!(byte_class(b), flags_of(char::from(b)), "{b}");
+        }
+        for b in 128..=255u8 {
+            assert_eq!(byte_class(b), NON_ASCII, "{b}");
+        }
+    }
+
+    #[test]
+    fn cached_classes_agree_with_char() {
+        let cached = (0x80..0x800).chain(0x2000..0x2080).filter_map(char::from_u32);
+        // Twice: the first call fills the cache, the second reads it.
+        for _ in 0..2 {
+            for c in cached.clone() {
+                assert_eq!(class_of(c), flags_of(c), "{c:?}");
+            }
+        }
+        assert_eq!(class_of('\u{3000}'), flags_of('\u{3000}'));
+    }
+
+    #[test]
+    fn fast_path_agrees_with_general_path_on_examples() {
+        for text in [
+            "IANSUpdated ABCdef ABc AB1cd ABCé X1Y2z 1990's 1990'x 15th G20 A",
+            "Russia's countries' O'Brien didn't DIDN\u{2019}T `quoted` end.",
+            "Mr. Smith met U.S. envoy S. Jaishankar. He left.\nHeadline Here\nNext line.",
+            "Ÿves\u{a0}ÉTATSUnis 3\u{2212}2 ½ Zürich's café's ABCÜber",
+        ] {
+            assert_eq!(tokenize_with::<true>(text), tokenize_with::<false>(text), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn fast_path_agrees_with_general_path(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "a", "b", "s", "t", "n", "x", "A", "B", "S", "T", "N", "Q", "0", "7",
+                    "'", "`", "\u{2019}", "\u{2bc}", " ", "\n", "\t", ".", "!", "?", "\"",
+                    "(", ")", "[", ",", "-", ":", "é", "É", "ß", "ǅ", "½", "²", "\u{2014}",
+                    "\u{201c}", "\u{201d}", "\u{a0}", "\u{2028}", "Mr", "no", "n't", "IANS",
+                ][..]),
+                0..40,
+            )
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(tokenize_with::<true>(&text), tokenize_with::<false>(&text));
         }
     }
 
