@@ -160,6 +160,8 @@ pub fn normalize(s: &str) -> String {
             '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' | '\u{00b4}' => out.push('\''),
             '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{00ab}' | '\u{00bb}' => out.push('"'),
             '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
+            // The letters of names around an accented one: no table to search.
+            _ if c.is_ascii() => out.push(c.to_ascii_lowercase()),
             _ => out.extend(c.to_lowercase()),
         }
     }
@@ -472,27 +474,33 @@ fn tokenize_with<const FAST: bool>(text: &str) -> (Vec<Token>, Vec<Sentence>) {
             continue;
         }
         let next = tokens.len();
+        let was_mark = last_is_mark;
         let fast = if !FAST {
             None
         } else if class & ALNUM != 0 {
             ascii_word(bytes, b, class)
         } else if class & (NON_ASCII | APOSTROPHE) == 0 {
             // ASCII punctuation: a token of one byte.
-            Some((b + 1, TokenKind::Punct, false))
+            Some((b + 1, TokenKind::Punct, Case::Lower))
         } else {
             None
         };
-        let end = if let Some((end, kind, upper)) = fast {
+        let end = if let Some((end, kind, case)) = fast {
             let raw = &text[b..end];
             // A backquote is a token of its own (it is neither a letter nor an apostrophe),
             // so an ASCII token has nothing to fold but the case, or is a backquote.
-            let norm = if upper {
-                raw.to_ascii_lowercase()
-            } else if x == b'`' {
-                String::from("'")
-            } else {
-                String::from(raw)
+            let norm = match case {
+                Case::Lower if x == b'`' => String::from("'"),
+                Case::Lower => String::from(raw),
+                Case::Capitalised => {
+                    let mut norm = String::from(raw);
+                    norm[..1].make_ascii_lowercase();
+                    norm
+                }
+                Case::Mixed => raw.to_ascii_lowercase(),
             };
+            // Its norm is as long as its text.
+            last_is_mark = end - b == 1;
             tokens.push(Token {
                 start: b,
                 end,
@@ -504,7 +512,10 @@ fn tokenize_with<const FAST: bool>(text: &str) -> (Vec<Token>, Vec<Sentence>) {
             end
         } else {
             match general_token(text, b, space_before, &mut tokens) {
-                Ok(end) => end,
+                Ok(end) => {
+                    last_is_mark = tokens.last().is_some_and(|t| t.norm.len() == 1);
+                    end
+                }
                 Err(space) => {
                     space_before = true;
                     b += space;
@@ -516,7 +527,7 @@ fn tokenize_with<const FAST: bool>(text: &str) -> (Vec<Token>, Vec<Sentence>) {
         // from it never ends one: it is glued to its verb.) Most tokens are on the same line
         // as the last and follow a word: `ends_sentence` would say no at once.
         if next > 0
-            && (newlines > 0 || (last_is_mark && space_before))
+            && (newlines > 0 || (was_mark && space_before))
             && ends_sentence(&tokens, next - 1, newlines)
         {
             sentences.push(Sentence {
@@ -526,10 +537,11 @@ fn tokenize_with<const FAST: bool>(text: &str) -> (Vec<Token>, Vec<Sentence>) {
             });
             sentence_start = next;
         }
-        last_is_mark = tokens.last().is_some_and(|t| t.norm.len() == 1);
-        space_before = false;
         newlines = 0;
         b = end;
+        // Most tokens are followed by one space: skip it here rather than go round the loop.
+        space_before = bytes.get(b) == Some(&b' ');
+        b += usize::from(space_before);
     }
     if let Some(last) = tokens.last() {
         sentences.push(Sentence {
@@ -588,12 +600,12 @@ fn general_token(
 /// letters and digits, unless it starts with three or more capitals glued to a lowercase
 /// letter ("IANSUpdated"), where the word ends before the last capital.
 #[inline(always)]
-fn ascii_word(bytes: &[u8], start: usize, first: u8) -> Option<(usize, TokenKind, bool)> {
+fn ascii_word(bytes: &[u8], start: usize, first: u8) -> Option<(usize, TokenKind, Case)> {
     let numeric = first & NUMERIC != 0;
     let plain = if numeric { NUMERIC } else { ALNUM };
     let mut end = start + 1;
-    // The flags of all bytes of the run, or-ed together.
-    let mut seen = first;
+    // The flags of all bytes of the run but the first, or-ed together.
+    let mut seen = 0;
     while let Some(&x) = bytes.get(end) {
         let class = byte_class(x);
         if class & plain == 0 {
@@ -606,7 +618,7 @@ fn ascii_word(bytes: &[u8], start: usize, first: u8) -> Option<(usize, TokenKind
         end += 1;
     }
     if numeric {
-        return Some((end, TokenKind::Number, false));
+        return Some((end, TokenKind::Number, Case::Lower));
     }
     if first & UPPER != 0 && seen & LOWER != 0 {
         // A glued byline: "IANSUpdated" -> "IANS" | "Updated".
@@ -615,10 +627,26 @@ fn ascii_word(bytes: &[u8], start: usize, first: u8) -> Option<(usize, TokenKind
             .take_while(|x| x.is_ascii_uppercase())
             .count();
         if capitals >= 3 && bytes[start + capitals].is_ascii_lowercase() {
-            end = start + capitals - 1;
+            return Some((start + capitals - 1, TokenKind::Word, Case::Mixed));
         }
     }
-    Some((end, TokenKind::Word, seen & UPPER != 0))
+    let case = match (first & UPPER != 0, seen & UPPER != 0) {
+        (_, true) => Case::Mixed,
+        (true, false) => Case::Capitalised,
+        (false, false) => Case::Lower,
+    };
+    Some((end, TokenKind::Word, case))
+}
+
+/// Which letters of an ASCII token are capitals, for lowercasing it.
+#[derive(Clone, Copy)]
+enum Case {
+    /// None.
+    Lower,
+    /// Only the first.
+    Capitalised,
+    /// Any other.
+    Mixed,
 }
 
 /// [`normalize`] of all-ASCII text: lowercased, backquotes folded to apostrophes.
@@ -671,10 +699,41 @@ fn split_negation(text: &str, tokens: &mut Vec<Token>) {
 fn is_abbreviation(word: &str) -> bool {
     matches!(
         word,
-        "mr" | "mrs" | "ms" | "dr" | "prof" | "gen" | "lt" | "col" | "sgt" | "capt" | "cmdr"
-            | "adm" | "sen" | "rep" | "gov" | "st" | "jan" | "feb" | "aug" | "sept" | "oct"
-            | "nov" | "dec" | "vs" | "jr" | "sr" | "rev" | "hon" | "maj" | "brig" | "insp"
-            | "supt" | "messrs" | "mt" | "ft" | "cf"
+        "mr" | "mrs"
+            | "ms"
+            | "dr"
+            | "prof"
+            | "gen"
+            | "lt"
+            | "col"
+            | "sgt"
+            | "capt"
+            | "cmdr"
+            | "adm"
+            | "sen"
+            | "rep"
+            | "gov"
+            | "st"
+            | "jan"
+            | "feb"
+            | "aug"
+            | "sept"
+            | "oct"
+            | "nov"
+            | "dec"
+            | "vs"
+            | "jr"
+            | "sr"
+            | "rev"
+            | "hon"
+            | "maj"
+            | "brig"
+            | "insp"
+            | "supt"
+            | "messrs"
+            | "mt"
+            | "ft"
+            | "cf"
     )
 }
 
@@ -805,7 +864,9 @@ mod tests {
 
     #[test]
     fn cached_classes_agree_with_char() {
-        let cached = (0x80..0x800).chain(0x2000..0x2080).filter_map(char::from_u32);
+        let cached = (0x80..0x800)
+            .chain(0x2000..0x2080)
+            .filter_map(char::from_u32);
         // Twice: the first call fills the cache, the second reads it.
         for _ in 0..2 {
             for c in cached.clone() {
@@ -823,7 +884,11 @@ mod tests {
             "Mr. Smith met U.S. envoy S. Jaishankar. He left.\nHeadline Here\nNext line.",
             "Ÿves\u{a0}ÉTATSUnis 3\u{2212}2 ½ Zürich's café's ABCÜber",
         ] {
-            assert_eq!(tokenize_with::<true>(text), tokenize_with::<false>(text), "{text}");
+            assert_eq!(
+                tokenize_with::<true>(text),
+                tokenize_with::<false>(text),
+                "{text}"
+            );
         }
     }
 
