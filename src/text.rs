@@ -490,7 +490,12 @@ fn tokenize_with<const FAST: bool>(text: &str) -> (Vec<Token>, Vec<Sentence>) {
             // A backquote is a token of its own (it is neither a letter nor an apostrophe),
             // so an ASCII token has nothing to fold but the case, or is a backquote.
             let norm = match case {
-                Case::Lower if x == b'`' => String::from("'"),
+                Case::Lower if kind == TokenKind::Punct => {
+                    // One byte: pushed, not copied (no call to `memcpy`).
+                    let mut norm = String::with_capacity(1);
+                    norm.push(if x == b'`' { '\'' } else { char::from(x) });
+                    norm
+                }
                 Case::Lower => String::from(raw),
                 Case::Capitalised => {
                     let mut norm = String::from(raw);
@@ -620,7 +625,8 @@ fn ascii_word(bytes: &[u8], start: usize, first: u8) -> Option<(usize, TokenKind
     if numeric {
         return Some((end, TokenKind::Number, Case::Lower));
     }
-    if first & UPPER != 0 && seen & LOWER != 0 {
+    // The second byte first: most capitalised words fail there.
+    if first & UPPER != 0 && seen & LOWER != 0 && bytes[start + 1].is_ascii_uppercase() {
         // A glued byline: "IANSUpdated" -> "IANS" | "Updated".
         let capitals = bytes[start..end]
             .iter()
