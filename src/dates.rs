@@ -73,10 +73,13 @@ fn iso(year: i32, month: u32, day: Option<u32>) -> String {
     let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
     let year = year as u32;
     let mut out = String::with_capacity(10);
-    out.extend([1000, 100, 10, 1].map(|p| digit(year / p)));
+    for p in [1000, 100, 10, 1] {
+        out.push(digit(year / p));
+    }
     for part in [Some(month), day].into_iter().flatten() {
         out.push('-');
-        out.extend([digit(part / 10), digit(part)]);
+        out.push(digit(part / 10));
+        out.push(digit(part));
     }
     out
 }

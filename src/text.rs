@@ -942,6 +942,8 @@ mod tests {
             "'quote's-été\""
         );
         assert_eq!(normalize("ABC`"), "abc'");
+        // One character that lowercases to two.
+        assert_eq!(normalize("\u{130}STANBUL"), "i\u{307}stanbul");
     }
 
     #[test]
