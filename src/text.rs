@@ -597,9 +597,9 @@ fn general_token(
 }
 
 /// The fast path for a token starting with the ASCII letter or digit at `start` (flags
-/// `first`): where the token ends, its kind and whether it has a capital, if it is all ASCII
-/// and ends at a byte that needs no further question; `None` (ask [`general_token`]) if an
-/// apostrophe or a non-ASCII character follows it.
+/// `first`): where the token ends, its kind and which of its letters are capitals, if it is
+/// all ASCII and ends at a byte that needs no further question; `None` (ask
+/// [`general_token`]) if an apostrophe or a non-ASCII character follows it.
 ///
 /// It reads what [`Chars::word_at`] reads: a number is a run of digits; a word is a run of
 /// letters and digits, unless it starts with three or more capitals glued to a lowercase
