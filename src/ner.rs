@@ -326,6 +326,9 @@ pub struct Recognizer {
     given_names: crate::fxhash::FxHashSet<String>,
     /// Per gazetteer entry, its lexicon category bit (`cat::of`; 0 for entities).
     categories: Vec<u32>,
+    /// Per pattern of the lexicon matcher, the category bits of its entries: a hit's bits
+    /// are read, not gathered from its entries.
+    lexicon_categories: Vec<u32>,
 }
 
 impl Recognizer {
@@ -348,34 +351,40 @@ impl Recognizer {
                 .then(|| first.to_lowercase())
             })
             .collect();
+        // The token map, whatever the lexicon's size: the lexicon is searched at every
+        // token, and one hash lookup per token costs less than an anchored aho-corasick
+        // search (docs/performance.md).
+        let lexicon = Matcher::build_with(
+            gazetteer,
+            |e| e.kind == EntryKind::Lexicon,
+            MatcherEngine::TokenMap,
+        )?;
+        let categories: Vec<u32> = gazetteer
+            .entries()
+            .iter()
+            .map(|e| match e.kind {
+                EntryKind::Lexicon => cat::of(&e.subtype),
+                EntryKind::Entity(_) => 0,
+            })
+            .collect();
+        let lexicon_categories =
+            lexicon.pattern_table(|entries| entries.iter().fold(0, |m, &e| m | categories[e]));
         Ok(Recognizer {
             names: Matcher::build(gazetteer, |e| matches!(e.kind, EntryKind::Entity(_)))?,
-            // The token map, whatever the lexicon's size: the lexicon is searched at every
-            // token, and one hash lookup per token costs less than an anchored aho-corasick
-            // search (docs/performance.md).
-            lexicon: Matcher::build_with(
-                gazetteer,
-                |e| e.kind == EntryKind::Lexicon,
-                MatcherEngine::TokenMap,
-            )?,
+            lexicon,
             given_names,
-            categories: gazetteer
-                .entries()
-                .iter()
-                .map(|e| match e.kind {
-                    EntryKind::Lexicon => cat::of(&e.subtype),
-                    EntryKind::Entity(_) => 0,
-                })
-                .collect(),
+            categories,
+            lexicon_categories,
         })
     }
 
-    /// The category bits of a lexicon hit's entries.
-    fn categories_of(&self, gazetteer: &Gazetteer, entries: &[usize]) -> u32 {
-        // The table is the gazetteer's this recognizer was built from; asked about another
-        // one, read the entries themselves.
+    /// The category bits of a lexicon hit's entries, the hit being of lexicon pattern
+    /// `pattern`.
+    fn categories_of(&self, gazetteer: &Gazetteer, pattern: usize, entries: &[usize]) -> u32 {
+        // The tables are the gazetteer's this recognizer was built from; asked about
+        // another one, read the entries themselves.
         if self.categories.len() == gazetteer.len() {
-            entries.iter().fold(0, |m, &e| m | self.categories[e])
+            self.lexicon_categories[pattern]
         } else {
             let all = gazetteer.entries();
             entries.iter().fold(0, |m, &e| m | cat::of(&all[e].subtype))
@@ -389,9 +398,9 @@ impl Recognizer {
         let mut lex_starts = vec![NO_HIT; doc.tokens.len()];
         let mut lex_cats = Vec::with_capacity(lexicon.capacity());
         self.lexicon
-            .find_each_entries(doc, |span, tokens, entries| {
+            .find_each_entries(doc, |span, tokens, pattern, entries| {
                 lex_starts[tokens.start] = u32::try_from(lexicon.len()).unwrap_or(NO_HIT);
-                lex_cats.push(self.categories_of(gazetteer, &entries));
+                lex_cats.push(self.categories_of(gazetteer, pattern, &entries));
                 lexicon.push(LexHit {
                     span,
                     tokens,

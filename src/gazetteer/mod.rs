@@ -26,10 +26,10 @@ use std::sync::{Arc, OnceLock};
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 
 use crate::error::Error;
-use crate::text::Document;
+use crate::text::{Document, Token};
 
 pub use cache::default_cache_dir;
-use compiled::{FormEntry, MatcherLayout};
+use compiled::{FormEntry, FormTable, MatcherLayout};
 
 #[cfg(test)]
 include!(concat!(env!("OUT_DIR"), "/bundled_gazetteer.rs"));
@@ -1208,13 +1208,14 @@ impl Matcher {
         });
     }
 
-    /// As [`Matcher::find_each`], handing `f` the byte span, the token range and the
-    /// candidate entries (best first, as [`Hit::entry`] then [`Hit::alternatives`]) of
-    /// each hit: one list per surface form, shared by all its hits.
+    /// As [`Matcher::find_each`], handing `f` the byte span, the token range, the pattern
+    /// (see [`Matcher::pattern_table`]) and the candidate entries (best first, as
+    /// [`Hit::entry`] then [`Hit::alternatives`]) of each hit: one list per surface form,
+    /// shared by all its hits.
     pub(crate) fn find_each_entries(
         &self,
         doc: &Document,
-        mut f: impl FnMut(Range<usize>, Range<usize>, Arc<[usize]>),
+        mut f: impl FnMut(Range<usize>, Range<usize>, usize, Arc<[usize]>),
     ) {
         let Some(compiled) = &self.forms else {
             return;
@@ -1228,8 +1229,22 @@ impl Matcher {
         });
         self.scan(doc, |tokens, pattern| {
             let span = doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end;
-            f(span, tokens, Arc::clone(&lists[pattern]));
+            f(span, tokens, pattern, Arc::clone(&lists[pattern]));
         });
+    }
+
+    /// One value per pattern (surface form) of this matcher, worked out by `of` from the
+    /// pattern's candidate entries, best first: a table indexed by the patterns that
+    /// [`Matcher::find_each_entries`] reports.
+    pub(crate) fn pattern_table<T>(&self, mut of: impl FnMut(&[usize]) -> T) -> Vec<T> {
+        let Some(compiled) = &self.forms else {
+            return Vec::new();
+        };
+        let bytes = compiled.bytes();
+        let layout = &compiled.layout;
+        (0..layout.n)
+            .map(|p| of(&layout.candidate_entries(bytes, p)))
+            .collect()
     }
 
     /// The hits of [`Matcher::find`] as (token range, pattern).
@@ -1239,26 +1254,38 @@ impl Matcher {
         };
         let bytes = compiled.bytes();
         let layout = &compiled.layout;
-        let text = doc.text.as_bytes();
+        let tokens = &doc.tokens[..];
         let mut ti = 0;
-        while ti < doc.tokens.len() {
-            let found = match &self.ac {
-                Some(ac) => find_ac(ac, doc, ti),
-                None => {
-                    // Most tokens start no form: the filter says so without a call.
-                    let tok = &doc.tokens[ti];
-                    if !self.lead_filter.may_start(text, tok.start, tok.end) {
-                        ti += 1;
-                        continue;
-                    }
-                    longest_at(layout, bytes, doc, ti)
+        if let Some(ac) = &self.ac {
+            while ti < tokens.len() {
+                let Some((next, pattern)) = find_ac(ac, doc, ti) else {
+                    ti += 1;
+                    continue;
+                };
+                if layout.locative(bytes, pattern) && !in_place_context(doc, ti, next) {
+                    ti += 1;
+                    continue;
                 }
-            };
-            let Some((next, pattern)) = found else {
+                f(ti..next, pattern);
+                ti = next;
+            }
+            return;
+        }
+        // The token map. Its arrays are sliced once here, not at every lookup.
+        let table = layout.table(bytes);
+        let text = doc.text.as_bytes();
+        while ti < tokens.len() {
+            // Most tokens start no form: the filter says so without a lookup.
+            let tok = &tokens[ti];
+            if !self.lead_filter.may_start(text, tok.start, tok.end) {
+                ti += 1;
+                continue;
+            }
+            let Some((next, pattern)) = longest_at(&table, text, tokens, ti) else {
                 ti += 1;
                 continue;
             };
-            if layout.locative(bytes, pattern) && !in_place_context(doc, ti, next) {
+            if table.locative(pattern) && !in_place_context(doc, ti, next) {
                 ti += 1;
                 continue;
             }
@@ -1276,24 +1303,23 @@ impl Matcher {
 // Inlined into the scan loop: it runs at most tokens, and a call spills the loop's state.
 #[inline(always)]
 fn longest_at(
-    layout: &MatcherLayout,
-    bytes: &[u8],
-    doc: &Document,
+    table: &FormTable<'_>,
+    text: &[u8],
+    tokens: &[Token],
     ti: usize,
 ) -> Option<(usize, usize)> {
-    let text = doc.text.as_bytes();
-    let start = doc.tokens[ti].start;
+    let start = tokens[ti].start;
     let mut hasher = compiled::KeyHasher::new(start);
     let mut best = None;
-    for (k, tok) in doc.tokens[ti..].iter().enumerate() {
-        if tok.end - start > layout.max_len {
+    for (k, tok) in tokens[ti..].iter().enumerate() {
+        if tok.end - start > table.max_len {
             break;
         }
-        let Some((pattern, prefix)) = layout.lookup(bytes, hasher.hash_to(text, tok.end)) else {
+        let Some((pattern, prefix)) = table.lookup(hasher.hash_to(text, tok.end)) else {
             break;
         };
         if let Some(p) = pattern
-            && layout.form(bytes, p) == &text[start..tok.end]
+            && table.is_form(p, text, start, tok.end)
         {
             best = Some((ti + k + 1, p));
         }
