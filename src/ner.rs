@@ -445,26 +445,16 @@ impl Recognizer {
             name_shapes: Vec::new(),
             lex_cats,
         };
-        tagged.name_starts = doc
-            .tokens
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| {
-                t.kind == TokenKind::Number || (t.capitalized && t.kind == TokenKind::Word)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        tagged.name_shapes = tagged
-            .name_starts
-            .iter()
-            .map(|&i| {
-                let t = &doc.tokens[i];
-                match t.kind {
-                    TokenKind::Word => Shape::of(&doc.text[t.start..t.end]),
-                    _ => Shape::default(),
-                }
-            })
-            .collect();
+        // Capitalised words and numbers, with their shapes, in one pass over the tokens.
+        for (i, t) in doc.tokens.iter().enumerate() {
+            let shape = match t.kind {
+                TokenKind::Word if t.capitalized => Shape::of(&doc.text[t.start..t.end]),
+                TokenKind::Number => Shape::default(),
+                _ => continue,
+            };
+            tagged.name_starts.push(i);
+            tagged.name_shapes.push(shape);
+        }
         for k in 0..tagged.name_starts.len() {
             let i = tagged.name_starts[k];
             tagged.name_tokens[i] = is_name_token(&tagged, i, tagged.name_shapes[k]);
@@ -693,6 +683,26 @@ impl<'m> Covering<'m> {
     }
 }
 
+/// [`Document::sentence_of_token`] for a pass whose token index never decreases: it walks
+/// forward through the sentences instead of searching them for every token.
+#[derive(Clone, Copy, Debug, Default)]
+struct SentenceCursor {
+    /// Sentences before `next` end at or before the last token asked about.
+    next: usize,
+}
+
+impl SentenceCursor {
+    /// The sentence of token `i`, as `doc.sentence_of_token(i)`; `i` may not be smaller
+    /// than in the last call.
+    fn at(&mut self, doc: &Document, i: usize) -> usize {
+        let last = doc.sentences.len().saturating_sub(1);
+        while self.next < last && doc.sentences[self.next].tokens.end <= i {
+            self.next += 1;
+        }
+        self.next
+    }
+}
+
 /// Particles that may stand inside a personal name in lowercase.
 const NAME_PARTICLES: &[&str] = &[
     "de", "da", "do", "dos", "das", "del", "della", "di", "du", "des", "van", "von", "der", "den",
@@ -742,6 +752,11 @@ fn is_name_token(tagged: &Tagged<'_>, i: usize, shape: Shape) -> bool {
 
 /// Whether `s` is one character long (`s.chars().count() == 1` without counting them all).
 fn one_char(s: &str) -> bool {
+    // A character is at most four bytes: longer words, most of those asked about, need
+    // no decoding.
+    if s.len() > 4 {
+        return false;
+    }
     let mut chars = s.chars();
     chars.next().is_some() && chars.next().is_none()
 }
@@ -1397,6 +1412,7 @@ fn find_organizations(
     let connector = |i: usize| matches!(toks[i].norm.as_str(), "of" | "for" | "and" | "&" | "on");
     let mut found = Vec::new();
     let mut covering = Covering::new(mentions);
+    let mut sentences = SentenceCursor::default();
     // The first token a run may start at: `org_word` wants a capitalised word or a
     // number, so only those are visited.
     let mut i = 0;
@@ -1421,7 +1437,7 @@ fn find_organizations(
             continue;
         }
         // Extend a run of capitalised words, connectors and place names.
-        let sentence = doc.sentence_of_token(i);
+        let sentence = sentences.at(doc, i);
         // The run stays in the sentence: `sentence_of_token(j) == sentence` for every later
         // token of it, and for every later token at all in the last sentence.
         let sentence_end = if sentence + 1 < doc.sentences.len() {
@@ -1617,10 +1633,43 @@ mod tests {
             .add_source("x\tPerson\tx\tX Y\t\t\n", Path::new("t.tsv"))
             .unwrap();
         for (k, h) in lex_hits(&t).enumerate() {
-            let fallback = r.categories_of(&other, &h.entries);
+            // The fallback reads the entries, not the pattern.
+            let fallback = r.categories_of(&other, usize::MAX, &h.entries);
             for (name, bit) in names {
                 assert_eq!(h.has(bit), h.has_category(&g, name), "{name} at {k}");
                 assert_eq!(fallback & bit != 0, h.has(bit), "{name} at {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_char_counts_characters_not_bytes() {
+        for s in [
+            "",
+            "A",
+            "é",
+            "\u{1d538}",
+            "ab",
+            "éé",
+            "Ab.",
+            "A\u{301}",
+            "Smith",
+        ] {
+            assert_eq!(one_char(s), s.chars().count() == 1, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_sentence_cursor_finds_the_sentences_of_the_search() {
+        for text in ["One. Two words here! And three? Last", "no stop at all", ""] {
+            let doc = Document::new("d", text);
+            let mut cursor = SentenceCursor::default();
+            for i in 0..doc.tokens.len() + 2 {
+                assert_eq!(cursor.at(&doc, i), doc.sentence_of_token(i), "{text:?} {i}");
+            }
+            let mut sparse = SentenceCursor::default();
+            for i in (0..doc.tokens.len() + 2).step_by(3) {
+                assert_eq!(sparse.at(&doc, i), doc.sentence_of_token(i), "{text:?} {i}");
             }
         }
     }

@@ -938,28 +938,6 @@ fn collect_tsv(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Hasher for keys that are already hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        // Spread pattern numbers over the table's bits.
-        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// A fast hasher for the build's string maps (FxHash).
 #[derive(Default)]
 struct Fx(u64);
@@ -1040,11 +1018,13 @@ pub struct Matcher {
     forms: Option<Arc<Compiled>>,
     /// The aho-corasick engine over the forms in pattern order; `None`: the token map.
     ac: Option<AhoCorasick>,
-    /// Per pattern with more than one candidate: the entries after the first, shared by
-    /// all its hits.
-    alternatives: HashMap<u32, Arc<[usize]>, BuildHasherDefault<PassThrough>>,
-    /// The alternatives of every other pattern.
-    none: Arc<[usize]>,
+    /// Per pattern, the index in `alternative_lists` of its alternatives (the entries
+    /// after the first, shared by all its hits): a table read at every hit rather than a
+    /// hash map searched.
+    alternative_index: Box<[u32]>,
+    /// The alternatives of the patterns that have some, after the empty list that all
+    /// the others share (index 0).
+    alternative_lists: Vec<Arc<[usize]>>,
     /// Per pattern, all its candidate entries (best first), shared by all its hits: made
     /// on the first [`Matcher::find_each_entries`], as only the lexicon matcher needs them.
     entry_lists: OnceLock<Box<[Arc<[usize]>]>>,
@@ -1125,8 +1105,8 @@ impl Matcher {
         let mut matcher = Matcher {
             forms: None,
             ac: None,
-            alternatives: HashMap::default(),
-            none: Arc::from(Vec::new()),
+            alternative_index: Box::default(),
+            alternative_lists: vec![Arc::from(Vec::new())],
             entry_lists: OnceLock::new(),
             lead_filter: compiled::LeadFilter::default(),
         };
@@ -1147,13 +1127,17 @@ impl Matcher {
         if matcher.ac.is_none() {
             matcher.lead_filter = layout.lead_filter(bytes);
         }
-        for p in 0..n {
+        let mut index = vec![0u32; n];
+        for (p, slot) in index.iter_mut().enumerate() {
             let cands = layout.candidates(bytes, p);
             if cands.len() > 1 {
+                *slot = u32::try_from(matcher.alternative_lists.len())
+                    .map_err(|_| too_big("too many ambiguous forms".into()))?;
                 let rest: Arc<[usize]> = cands.skip(1).map(|(e, _)| e).collect();
-                matcher.alternatives.insert(p as u32, rest);
+                matcher.alternative_lists.push(rest);
             }
         }
+        matcher.alternative_index = index.into_boxed_slice();
         matcher.forms = Some(compiled);
         Ok(matcher)
     }
@@ -1199,9 +1183,10 @@ impl Matcher {
                 entry,
                 via: via_of(via),
                 alternatives: Arc::clone(
-                    self.alternatives
-                        .get(&(pattern as u32))
-                        .unwrap_or(&self.none),
+                    &self.alternative_lists[self
+                        .alternative_index
+                        .get(pattern)
+                        .map_or(0, |&i| i as usize)],
                 ),
             };
             f(hit, tokens);
