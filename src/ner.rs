@@ -169,6 +169,24 @@ impl Shape {
     /// The shape of a token's text `raw`.
     #[inline]
     fn of(raw: &str) -> Shape {
+        // Most capitalised words: an ASCII capital then ASCII small letters ("Smith"), so
+        // the shape is known from the first three bytes.
+        if let [first, second, rest @ ..] = raw.as_bytes()
+            && first.is_ascii()
+            && second.is_ascii_lowercase()
+        {
+            // Two one-byte characters: any byte after them starts a third.
+            return if rest.is_empty() {
+                Shape(Shape::LOWER)
+            } else {
+                Shape(Shape::LOWER | Shape::THREE_CHARS)
+            };
+        }
+        Shape::of_any(raw)
+    }
+
+    /// [`Shape::of`] for any text, by its characters.
+    fn of_any(raw: &str) -> Shape {
         let (lower, chars) = if raw.is_ascii() {
             // Most words: a byte is a character, and no decoding is needed.
             (raw.bytes().any(|b| b.is_ascii_lowercase()), raw.len())
@@ -1560,7 +1578,7 @@ mod tests {
     fn a_shape_answers_as_the_character_tests_do() {
         for raw in [
             "A", "Ab", "Abc", "Smith", "PM", "NATO", "SEC", "ABCDEFG", "XIV", "MIX", "É", "ÉU",
-            "Éva", "ÜBER", "A1", "DE-", "İ", "", "McD",
+            "Éva", "ÜBER", "A1", "DE-", "İ", "", "McD", "Abé", "Aé", "aB", "Ab1", "1ab",
         ] {
             let shape = Shape::of(raw);
             let lower = raw.chars().any(char::is_lowercase);
