@@ -169,6 +169,24 @@ impl Shape {
     /// The shape of a token's text `raw`.
     #[inline]
     fn of(raw: &str) -> Shape {
+        // Most capitalised words: an ASCII capital then ASCII small letters ("Smith"), so
+        // the shape is known from the first three bytes.
+        if let [first, second, rest @ ..] = raw.as_bytes()
+            && first.is_ascii()
+            && second.is_ascii_lowercase()
+        {
+            // Two one-byte characters: any byte after them starts a third.
+            return if rest.is_empty() {
+                Shape(Shape::LOWER)
+            } else {
+                Shape(Shape::LOWER | Shape::THREE_CHARS)
+            };
+        }
+        Shape::of_any(raw)
+    }
+
+    /// [`Shape::of`] for any text, by its characters.
+    fn of_any(raw: &str) -> Shape {
         let (lower, chars) = if raw.is_ascii() {
             // Most words: a byte is a character, and no decoding is needed.
             (raw.bytes().any(|b| b.is_ascii_lowercase()), raw.len())
@@ -326,6 +344,9 @@ pub struct Recognizer {
     given_names: crate::fxhash::FxHashSet<String>,
     /// Per gazetteer entry, its lexicon category bit (`cat::of`; 0 for entities).
     categories: Vec<u32>,
+    /// Per pattern of the lexicon matcher, the category bits of its entries: a hit's bits
+    /// are read, not gathered from its entries.
+    lexicon_categories: Vec<u32>,
 }
 
 impl Recognizer {
@@ -348,34 +369,50 @@ impl Recognizer {
                 .then(|| first.to_lowercase())
             })
             .collect();
+        // The token map, whatever the lexicon's size: the lexicon is searched at every
+        // token, and one hash lookup per token costs less than an anchored aho-corasick
+        // search (docs/performance.md).
+        let lexicon = Matcher::build_with(
+            gazetteer,
+            |e| e.kind == EntryKind::Lexicon,
+            MatcherEngine::TokenMap,
+        )?;
+        let categories: Vec<u32> = gazetteer
+            .entries()
+            .iter()
+            .map(|e| match e.kind {
+                EntryKind::Lexicon => cat::of(&e.subtype),
+                EntryKind::Entity(_) => 0,
+            })
+            .collect();
+        let lexicon_categories =
+            lexicon.pattern_table(|entries| entries.iter().fold(0, |m, &e| m | categories[e]));
         Ok(Recognizer {
             names: Matcher::build(gazetteer, |e| matches!(e.kind, EntryKind::Entity(_)))?,
-            // The token map, whatever the lexicon's size: the lexicon is searched at every
-            // token, and one hash lookup per token costs less than an anchored aho-corasick
-            // search (docs/performance.md).
-            lexicon: Matcher::build_with(
-                gazetteer,
-                |e| e.kind == EntryKind::Lexicon,
-                MatcherEngine::TokenMap,
-            )?,
+            lexicon,
             given_names,
-            categories: gazetteer
-                .entries()
-                .iter()
-                .map(|e| match e.kind {
-                    EntryKind::Lexicon => cat::of(&e.subtype),
-                    EntryKind::Entity(_) => 0,
-                })
-                .collect(),
+            categories,
+            lexicon_categories,
         })
     }
 
-    /// The category bits of a lexicon hit's entries.
-    fn categories_of(&self, gazetteer: &Gazetteer, entries: &[usize]) -> u32 {
-        // The table is the gazetteer's this recognizer was built from; asked about another
-        // one, read the entries themselves.
-        if self.categories.len() == gazetteer.len() {
-            entries.iter().fold(0, |m, &e| m | self.categories[e])
+    /// Whether the category tables are those of `gazetteer` (the one this recognizer was
+    /// built from); if not, [`Recognizer::categories_of`] reads the entries themselves.
+    fn tables_fit(&self, gazetteer: &Gazetteer) -> bool {
+        self.categories.len() == gazetteer.len()
+    }
+
+    /// The category bits of a lexicon hit's entries, the hit being of lexicon pattern
+    /// `pattern`; `tables_fit` is [`Recognizer::tables_fit`] for `gazetteer`.
+    fn categories_of(
+        &self,
+        gazetteer: &Gazetteer,
+        tables_fit: bool,
+        pattern: usize,
+        entries: &[usize],
+    ) -> u32 {
+        if tables_fit {
+            self.lexicon_categories[pattern]
         } else {
             let all = gazetteer.entries();
             entries.iter().fold(0, |m, &e| m | cat::of(&all[e].subtype))
@@ -388,17 +425,19 @@ impl Recognizer {
         let mut lexicon = Vec::with_capacity(doc.tokens.len() / 2 + 1);
         let mut lex_starts = vec![NO_HIT; doc.tokens.len()];
         let mut lex_cats = Vec::with_capacity(lexicon.capacity());
+        let tables_fit = self.tables_fit(gazetteer);
         self.lexicon
-            .find_each_entries(doc, |span, tokens, entries| {
+            .find_each_entries(doc, |span, tokens, pattern, entries| {
                 lex_starts[tokens.start] = u32::try_from(lexicon.len()).unwrap_or(NO_HIT);
-                lex_cats.push(self.categories_of(gazetteer, &entries));
+                lex_cats.push(self.categories_of(gazetteer, tables_fit, pattern, &entries));
                 lexicon.push(LexHit {
                     span,
                     tokens,
                     entries,
                 });
             });
-        let mut mentions = Vec::new();
+        // About one token in eight names something in news text.
+        let mut mentions = Vec::with_capacity(doc.tokens.len() / 8 + 1);
         self.names.find_each(doc, |h: Hit, tokens| {
             mentions.push(Mention {
                 span: h.start..h.end,
@@ -436,26 +475,16 @@ impl Recognizer {
             name_shapes: Vec::new(),
             lex_cats,
         };
-        tagged.name_starts = doc
-            .tokens
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| {
-                t.kind == TokenKind::Number || (t.capitalized && t.kind == TokenKind::Word)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        tagged.name_shapes = tagged
-            .name_starts
-            .iter()
-            .map(|&i| {
-                let t = &doc.tokens[i];
-                match t.kind {
-                    TokenKind::Word => Shape::of(&doc.text[t.start..t.end]),
-                    _ => Shape::default(),
-                }
-            })
-            .collect();
+        // Capitalised words and numbers, with their shapes, in one pass over the tokens.
+        for (i, t) in doc.tokens.iter().enumerate() {
+            let shape = match t.kind {
+                TokenKind::Word if t.capitalized => Shape::of(&doc.text[t.start..t.end]),
+                TokenKind::Number => Shape::default(),
+                _ => continue,
+            };
+            tagged.name_starts.push(i);
+            tagged.name_shapes.push(shape);
+        }
         for k in 0..tagged.name_starts.len() {
             let i = tagged.name_starts[k];
             tagged.name_tokens[i] = is_name_token(&tagged, i, tagged.name_shapes[k]);
@@ -684,6 +713,26 @@ impl<'m> Covering<'m> {
     }
 }
 
+/// [`Document::sentence_of_token`] for a pass whose token index never decreases: it walks
+/// forward through the sentences instead of searching them for every token.
+#[derive(Clone, Copy, Debug, Default)]
+struct SentenceCursor {
+    /// Sentences before `next` end at or before the last token asked about.
+    next: usize,
+}
+
+impl SentenceCursor {
+    /// The sentence of token `i`, as `doc.sentence_of_token(i)`; `i` may not be smaller
+    /// than in the last call.
+    fn at(&mut self, doc: &Document, i: usize) -> usize {
+        let last = doc.sentences.len().saturating_sub(1);
+        while self.next < last && doc.sentences[self.next].tokens.end <= i {
+            self.next += 1;
+        }
+        self.next
+    }
+}
+
 /// Particles that may stand inside a personal name in lowercase.
 const NAME_PARTICLES: &[&str] = &[
     "de", "da", "do", "dos", "das", "del", "della", "di", "du", "des", "van", "von", "der", "den",
@@ -733,6 +782,11 @@ fn is_name_token(tagged: &Tagged<'_>, i: usize, shape: Shape) -> bool {
 
 /// Whether `s` is one character long (`s.chars().count() == 1` without counting them all).
 fn one_char(s: &str) -> bool {
+    // A character is at most four bytes: longer words, most of those asked about, need
+    // no decoding.
+    if s.len() > 4 {
+        return false;
+    }
     let mut chars = s.chars();
     chars.next().is_some() && chars.next().is_none()
 }
@@ -1388,6 +1442,7 @@ fn find_organizations(
     let connector = |i: usize| matches!(toks[i].norm.as_str(), "of" | "for" | "and" | "&" | "on");
     let mut found = Vec::new();
     let mut covering = Covering::new(mentions);
+    let mut sentences = SentenceCursor::default();
     // The first token a run may start at: `org_word` wants a capitalised word or a
     // number, so only those are visited.
     let mut i = 0;
@@ -1412,7 +1467,7 @@ fn find_organizations(
             continue;
         }
         // Extend a run of capitalised words, connectors and place names.
-        let sentence = doc.sentence_of_token(i);
+        let sentence = sentences.at(doc, i);
         // The run stays in the sentence: `sentence_of_token(j) == sentence` for every later
         // token of it, and for every later token at all in the last sentence.
         let sentence_end = if sentence + 1 < doc.sentences.len() {
@@ -1535,7 +1590,7 @@ mod tests {
     fn a_shape_answers_as_the_character_tests_do() {
         for raw in [
             "A", "Ab", "Abc", "Smith", "PM", "NATO", "SEC", "ABCDEFG", "XIV", "MIX", "É", "ÉU",
-            "Éva", "ÜBER", "A1", "DE-", "İ", "", "McD",
+            "Éva", "ÜBER", "A1", "DE-", "İ", "", "McD", "Abé", "Aé", "aB", "Ab1", "1ab",
         ] {
             let shape = Shape::of(raw);
             let lower = raw.chars().any(char::is_lowercase);
@@ -1608,10 +1663,44 @@ mod tests {
             .add_source("x\tPerson\tx\tX Y\t\t\n", Path::new("t.tsv"))
             .unwrap();
         for (k, h) in lex_hits(&t).enumerate() {
-            let fallback = r.categories_of(&other, &h.entries);
+            // The fallback reads the entries, not the pattern.
+            assert!(!r.tables_fit(&other));
+            let fallback = r.categories_of(&other, false, usize::MAX, &h.entries);
             for (name, bit) in names {
                 assert_eq!(h.has(bit), h.has_category(&g, name), "{name} at {k}");
                 assert_eq!(fallback & bit != 0, h.has(bit), "{name} at {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_char_counts_characters_not_bytes() {
+        for s in [
+            "",
+            "A",
+            "é",
+            "\u{1d538}",
+            "ab",
+            "éé",
+            "Ab.",
+            "A\u{301}",
+            "Smith",
+        ] {
+            assert_eq!(one_char(s), s.chars().count() == 1, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_sentence_cursor_finds_the_sentences_of_the_search() {
+        for text in ["One. Two words here! And three? Last", "no stop at all", ""] {
+            let doc = Document::new("d", text);
+            let mut cursor = SentenceCursor::default();
+            for i in 0..doc.tokens.len() + 2 {
+                assert_eq!(cursor.at(&doc, i), doc.sentence_of_token(i), "{text:?} {i}");
+            }
+            let mut sparse = SentenceCursor::default();
+            for i in (0..doc.tokens.len() + 2).step_by(3) {
+                assert_eq!(sparse.at(&doc, i), doc.sentence_of_token(i), "{text:?} {i}");
             }
         }
     }

@@ -32,7 +32,7 @@
 /// First bytes of a compiled gazetteer.
 pub const MAGIC: &[u8; 8] = b"KGBGAZC\0";
 /// Version of the layout above; bump on any change.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 /// Entry kinds as stored: the four entity types, then the lexicon.
 pub const KIND_NAMES: [&str; 5] = ["Person", "Organization", "Location", "Misc", "Lexicon"];
@@ -370,7 +370,7 @@ pub fn key_hash(s: &str) -> u64 {
 /// [`key_hash`] of a span of text that grows at its end: the scan extends a candidate
 /// token by token, and each longer span costs only its new bytes, not a re-hash from the
 /// start. FxHash rounds over the 8-byte words from the start, the length folded in last,
-/// then a murmur3 finaliser.
+/// then one folded multiply.
 #[derive(Clone, Copy, Debug)]
 pub struct KeyHasher {
     start: usize,
@@ -380,6 +380,7 @@ pub struct KeyHasher {
 }
 
 const KEY_MUL: u64 = 0x517c_c1b7_2722_0a95;
+const KEY_FOLD: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl KeyHasher {
     /// A hasher of spans that start at byte `start`.
@@ -412,13 +413,13 @@ impl KeyHasher {
                 .rev()
                 .fold(0, |w, &b| w << 8 | u64::from(b)),
         };
-        let mut h =
-            (self.h.rotate_left(5) ^ tail).wrapping_mul(KEY_MUL) ^ (end - self.start) as u64;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^= h >> 33;
+        let x = (self.h.rotate_left(5) ^ tail).wrapping_mul(KEY_MUL) ^ (end - self.start) as u64;
+        // One 64 x 64 -> 128-bit multiply, its halves folded together, mixes every bit of
+        // the span into both ends of the key (the high bits pick the home slot, the low
+        // 32 are the check) in fewer steps than a murmur3 finaliser: it runs at every
+        // lookup of the scan.
+        let m = u128::from(x) * u128::from(KEY_FOLD);
+        let h = m as u64 ^ (m >> 64) as u64;
         if h as u32 == 0 { h | 1 } else { h }
     }
 }
@@ -463,8 +464,14 @@ impl LeadFilter {
     /// filter rules it out, which saves the table lookup for most tokens.
     #[inline]
     pub fn may_start(&self, text: &[u8], start: usize, end: usize) -> bool {
+        self.has(lead(text, start, end))
+    }
+
+    /// Whether a key may start with a span whose [`lead`] is `lead`.
+    #[inline]
+    pub fn has(&self, lead: u32) -> bool {
         // Without words (no table) every lookup fails, as `get` does here.
-        let b = (lead(text, start, end).wrapping_mul(LEAD_MUL) >> self.shift) as usize;
+        let b = (lead.wrapping_mul(LEAD_MUL) >> self.shift) as usize;
         self.words
             .get(b / 64)
             .is_some_and(|w| w >> (b % 64) & 1 != 0)
@@ -1117,10 +1124,124 @@ impl MatcherLayout {
         }
     }
 
+    /// The arrays the scan reads, sliced out of `bytes` once (see [`FormTable`]).
+    pub fn table<'b>(&self, bytes: &'b [u8]) -> FormTable<'b> {
+        let (slots, _) = bytes[self.table..self.table + SLOT * self.slots].as_chunks::<SLOT>();
+        let (ends, _) = bytes[self.ends..self.ends + 4 * self.n].as_chunks::<4>();
+        // One slot holds the whole table at home 0: `hash >> 63` masked to 0.
+        let bits = self.slots.trailing_zeros();
+        FormTable {
+            slots,
+            shift: 64 - bits.max(1),
+            mask: self.slots.saturating_sub(1),
+            ends,
+            // To the end of the bytes, not of the forms' text, so that a short form's word
+            // can be read whole (see `FormTable::is_form`); `ends` stay within the text.
+            text: &bytes[self.text..],
+            locative: &bytes[self.locative..self.locative + self.n],
+            max_len: self.max_len,
+        }
+    }
+
     /// Bytes of text in the section (for size reports).
     pub fn text_len(&self) -> usize {
         self.text_len
     }
+}
+
+/// A matcher section's token map as the scan reads it: its arrays sliced once per
+/// document, so that a lookup is the probe itself rather than offsets worked out again
+/// from the layout at every token. Built by [`MatcherLayout::table`].
+#[derive(Clone, Copy, Debug)]
+pub struct FormTable<'b> {
+    /// The hash table (empty: no table, every lookup fails).
+    slots: &'b [[u8; SLOT]],
+    /// 64 minus log2 of the slot count: a key's home slot is its hash's high bits.
+    shift: u32,
+    /// Slot count minus one.
+    mask: usize,
+    /// Per pattern, the end of its text in `text`.
+    ends: &'b [[u8; 4]],
+    /// The forms' text.
+    text: &'b [u8],
+    /// Per pattern, whether every candidate is `context=locative`.
+    locative: &'b [u8],
+    /// Longest form in bytes.
+    pub max_len: usize,
+}
+
+impl FormTable<'_> {
+    /// Looks a key up: (pattern if a form has this key, prefix flag), as
+    /// [`MatcherLayout::lookup`].
+    #[inline]
+    pub fn lookup(&self, hash: u64) -> Option<(Option<usize>, bool)> {
+        let check = hash as u32;
+        let mut s = (hash >> self.shift) as usize & self.mask;
+        loop {
+            // Each slot read as one word: (check, value), little-endian.
+            let slot = u64::from_le_bytes(*self.slots.get(s)?);
+            let c = slot as u32;
+            if c == 0 {
+                return None;
+            }
+            if c == check {
+                let v = (slot >> 32) as u32;
+                let p = v & !PREFIX_BIT;
+                return Some(((p != NO_PATTERN).then_some(p as usize), v & PREFIX_BIT != 0));
+            }
+            s = (s + 1) & self.mask;
+        }
+    }
+
+    /// Whether pattern `p`'s text is `text[start..end]`: a hit is checked against the
+    /// stored text, so that a hash collision cannot make one.
+    #[inline]
+    pub fn is_form(&self, p: usize, text: &[u8], start: usize, end: usize) -> bool {
+        let form_end = self
+            .ends
+            .get(p)
+            .map_or(0, |&e| u32::from_le_bytes(e) as usize);
+        let form_start = match p.checked_sub(1) {
+            Some(q) => self
+                .ends
+                .get(q)
+                .map_or(0, |&e| u32::from_le_bytes(e) as usize),
+            None => 0,
+        };
+        let len = end - start;
+        if form_end.wrapping_sub(form_start) != len {
+            return false;
+        }
+        // Most forms are one short word: compared as one masked word where both texts go
+        // on for eight bytes (the forms' text is followed by the table).
+        if len <= 8
+            && let (Some(a), Some(b)) = (word_at(self.text, form_start), word_at(text, start))
+        {
+            let mask = if len == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * len)) - 1
+            };
+            return (a ^ b) & mask == 0;
+        }
+        match (self.text.get(form_start..form_end), text.get(start..end)) {
+            (Some(form), Some(span)) => form == span,
+            _ => false,
+        }
+    }
+
+    /// Whether every candidate of pattern `p` is `context=locative`.
+    #[inline]
+    pub fn locative(&self, p: usize) -> bool {
+        self.locative.get(p).is_some_and(|&l| l != 0)
+    }
+}
+
+/// The eight bytes of `buf` from `at`, little-endian, if it has them.
+#[inline]
+fn word_at(buf: &[u8], at: usize) -> Option<u64> {
+    let w = buf.get(at..at.checked_add(8)?)?;
+    Some(u64::from_le_bytes(w.try_into().ok()?))
 }
 
 #[cfg(test)]

@@ -26,10 +26,10 @@ use std::sync::{Arc, OnceLock};
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 
 use crate::error::Error;
-use crate::text::Document;
+use crate::text::{Document, Token};
 
 pub use cache::default_cache_dir;
-use compiled::{FormEntry, MatcherLayout};
+use compiled::{FormEntry, FormTable, MatcherLayout};
 
 #[cfg(test)]
 include!(concat!(env!("OUT_DIR"), "/bundled_gazetteer.rs"));
@@ -938,28 +938,6 @@ fn collect_tsv(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Hasher for keys that are already hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        // Spread pattern numbers over the table's bits.
-        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// A fast hasher for the build's string maps (FxHash).
 #[derive(Default)]
 struct Fx(u64);
@@ -1040,11 +1018,13 @@ pub struct Matcher {
     forms: Option<Arc<Compiled>>,
     /// The aho-corasick engine over the forms in pattern order; `None`: the token map.
     ac: Option<AhoCorasick>,
-    /// Per pattern with more than one candidate: the entries after the first, shared by
-    /// all its hits.
-    alternatives: HashMap<u32, Arc<[usize]>, BuildHasherDefault<PassThrough>>,
-    /// The alternatives of every other pattern.
-    none: Arc<[usize]>,
+    /// Per pattern, the index in `alternative_lists` of its alternatives (the entries
+    /// after the first, shared by all its hits): a table read at every hit rather than a
+    /// hash map searched.
+    alternative_index: Box<[u32]>,
+    /// The alternatives of the patterns that have some, after the empty list that all
+    /// the others share (index 0).
+    alternative_lists: Vec<Arc<[usize]>>,
     /// Per pattern, all its candidate entries (best first), shared by all its hits: made
     /// on the first [`Matcher::find_each_entries`], as only the lexicon matcher needs them.
     entry_lists: OnceLock<Box<[Arc<[usize]>]>>,
@@ -1125,8 +1105,8 @@ impl Matcher {
         let mut matcher = Matcher {
             forms: None,
             ac: None,
-            alternatives: HashMap::default(),
-            none: Arc::from(Vec::new()),
+            alternative_index: Box::default(),
+            alternative_lists: vec![Arc::from(Vec::new())],
             entry_lists: OnceLock::new(),
             lead_filter: compiled::LeadFilter::default(),
         };
@@ -1147,13 +1127,17 @@ impl Matcher {
         if matcher.ac.is_none() {
             matcher.lead_filter = layout.lead_filter(bytes);
         }
-        for p in 0..n {
+        let mut index = vec![0u32; n];
+        for (p, slot) in index.iter_mut().enumerate() {
             let cands = layout.candidates(bytes, p);
             if cands.len() > 1 {
+                *slot = u32::try_from(matcher.alternative_lists.len())
+                    .map_err(|_| too_big("too many ambiguous forms".into()))?;
                 let rest: Arc<[usize]> = cands.skip(1).map(|(e, _)| e).collect();
-                matcher.alternatives.insert(p as u32, rest);
+                matcher.alternative_lists.push(rest);
             }
         }
+        matcher.alternative_index = index.into_boxed_slice();
         matcher.forms = Some(compiled);
         Ok(matcher)
     }
@@ -1199,22 +1183,24 @@ impl Matcher {
                 entry,
                 via: via_of(via),
                 alternatives: Arc::clone(
-                    self.alternatives
-                        .get(&(pattern as u32))
-                        .unwrap_or(&self.none),
+                    &self.alternative_lists[self
+                        .alternative_index
+                        .get(pattern)
+                        .map_or(0, |&i| i as usize)],
                 ),
             };
             f(hit, tokens);
         });
     }
 
-    /// As [`Matcher::find_each`], handing `f` the byte span, the token range and the
-    /// candidate entries (best first, as [`Hit::entry`] then [`Hit::alternatives`]) of
-    /// each hit: one list per surface form, shared by all its hits.
+    /// As [`Matcher::find_each`], handing `f` the byte span, the token range, the pattern
+    /// (see [`Matcher::pattern_table`]) and the candidate entries (best first, as
+    /// [`Hit::entry`] then [`Hit::alternatives`]) of each hit: one list per surface form,
+    /// shared by all its hits.
     pub(crate) fn find_each_entries(
         &self,
         doc: &Document,
-        mut f: impl FnMut(Range<usize>, Range<usize>, Arc<[usize]>),
+        mut f: impl FnMut(Range<usize>, Range<usize>, usize, Arc<[usize]>),
     ) {
         let Some(compiled) = &self.forms else {
             return;
@@ -1228,8 +1214,22 @@ impl Matcher {
         });
         self.scan(doc, |tokens, pattern| {
             let span = doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end;
-            f(span, tokens, Arc::clone(&lists[pattern]));
+            f(span, tokens, pattern, Arc::clone(&lists[pattern]));
         });
+    }
+
+    /// One value per pattern (surface form) of this matcher, worked out by `of` from the
+    /// pattern's candidate entries, best first: a table indexed by the patterns that
+    /// [`Matcher::find_each_entries`] reports.
+    pub(crate) fn pattern_table<T>(&self, mut of: impl FnMut(&[usize]) -> T) -> Vec<T> {
+        let Some(compiled) = &self.forms else {
+            return Vec::new();
+        };
+        let bytes = compiled.bytes();
+        let layout = &compiled.layout;
+        (0..layout.n)
+            .map(|p| of(&layout.candidate_entries(bytes, p)))
+            .collect()
     }
 
     /// The hits of [`Matcher::find`] as (token range, pattern).
@@ -1239,26 +1239,38 @@ impl Matcher {
         };
         let bytes = compiled.bytes();
         let layout = &compiled.layout;
-        let text = doc.text.as_bytes();
+        let tokens = &doc.tokens[..];
         let mut ti = 0;
-        while ti < doc.tokens.len() {
-            let found = match &self.ac {
-                Some(ac) => find_ac(ac, doc, ti),
-                None => {
-                    // Most tokens start no form: the filter says so without a call.
-                    let tok = &doc.tokens[ti];
-                    if !self.lead_filter.may_start(text, tok.start, tok.end) {
-                        ti += 1;
-                        continue;
-                    }
-                    longest_at(layout, bytes, doc, ti)
+        if let Some(ac) = &self.ac {
+            while ti < tokens.len() {
+                let Some((next, pattern)) = find_ac(ac, doc, ti) else {
+                    ti += 1;
+                    continue;
+                };
+                if layout.locative(bytes, pattern) && !in_place_context(doc, ti, next) {
+                    ti += 1;
+                    continue;
                 }
-            };
-            let Some((next, pattern)) = found else {
+                f(ti..next, pattern);
+                ti = next;
+            }
+            return;
+        }
+        // The token map. Its arrays are sliced once here, not at every lookup.
+        let table = layout.table(bytes);
+        let text = doc.text.as_bytes();
+        while ti < tokens.len() {
+            // Most tokens start no form: the filter says so without a lookup.
+            let tok = &tokens[ti];
+            if !self.lead_filter.may_start(text, tok.start, tok.end) {
+                ti += 1;
+                continue;
+            }
+            let Some((next, pattern)) = longest_at(&table, text, tokens, ti) else {
                 ti += 1;
                 continue;
             };
-            if layout.locative(bytes, pattern) && !in_place_context(doc, ti, next) {
+            if table.locative(pattern) && !in_place_context(doc, ti, next) {
                 ti += 1;
                 continue;
             }
@@ -1276,24 +1288,23 @@ impl Matcher {
 // Inlined into the scan loop: it runs at most tokens, and a call spills the loop's state.
 #[inline(always)]
 fn longest_at(
-    layout: &MatcherLayout,
-    bytes: &[u8],
-    doc: &Document,
+    table: &FormTable<'_>,
+    text: &[u8],
+    tokens: &[Token],
     ti: usize,
 ) -> Option<(usize, usize)> {
-    let text = doc.text.as_bytes();
-    let start = doc.tokens[ti].start;
+    let start = tokens[ti].start;
     let mut hasher = compiled::KeyHasher::new(start);
     let mut best = None;
-    for (k, tok) in doc.tokens[ti..].iter().enumerate() {
-        if tok.end - start > layout.max_len {
+    for (k, tok) in tokens[ti..].iter().enumerate() {
+        if tok.end - start > table.max_len {
             break;
         }
-        let Some((pattern, prefix)) = layout.lookup(bytes, hasher.hash_to(text, tok.end)) else {
+        let Some((pattern, prefix)) = table.lookup(hasher.hash_to(text, tok.end)) else {
             break;
         };
         if let Some(p) = pattern
-            && layout.form(bytes, p) == &text[start..tok.end]
+            && table.is_form(p, text, start, tok.end)
         {
             best = Some((ti + k + 1, p));
         }
