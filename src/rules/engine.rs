@@ -110,10 +110,15 @@ struct Scan {
     key_units: BitRows,
     /// The keys some unit passes.
     keys: Vec<u64>,
-    /// The rules that have one of `keys` (those that may start somewhere), in order.
+    /// The rules that have one of `keys` (those that may start somewhere) and whose needs
+    /// the sentence meets, in order.
     rules: Vec<u32>,
-    /// The units where the rule being tried may start.
+    /// The units where the rule being tried may start (while the rules are found: the
+    /// rules that have one of `keys`).
     rule_starts: Vec<u64>,
+    /// The units that pass one of the keys of the rule's lookahead (while the rules are
+    /// found: the rules whose needs are met).
+    next_fits: Vec<u64>,
     /// The terms of the rules' needs ([`Program::needs`]) the sentence meets.
     terms_met: Vec<u64>,
 }
@@ -133,17 +138,31 @@ impl Scan {
         self.keys[k as usize / 64] |= 1 << (k % 64);
     }
 
-    /// Fills `rule_starts` with the units that pass one of `keys`.
-    fn starts_of(&mut self, keys: &[u32]) {
-        self.rule_starts.clear();
-        self.rule_starts.resize(self.key_units.stride(), 0);
-        for &k in keys {
-            let row = self.key_units.row(k as usize);
-            self.rule_starts
-                .iter_mut()
-                .zip(row)
-                .for_each(|(w, r)| *w |= r);
+    /// Fills `rule_starts` with the units that pass one of `first` and, when there is a
+    /// lookahead, whose next unit passes one of `second`.
+    fn starts_of(&mut self, first: &[u32], second: Option<&[u32]>) {
+        let stride = self.key_units.stride();
+        or_rows(&self.key_units, first, stride, &mut self.rule_starts);
+        let Some(second) = second else {
+            return;
+        };
+        or_rows(&self.key_units, second, stride, &mut self.next_fits);
+        // Bit `u` of the shifted row is unit `u + 1`'s.
+        for (i, w) in self.rule_starts.iter_mut().enumerate() {
+            let carry = self.next_fits.get(i + 1).map_or(0, |n| n << 63);
+            *w &= self.next_fits[i] >> 1 | carry;
         }
+    }
+}
+
+/// Fills `out` (`stride` words) with the union of the rows `keys` of `rows`.
+fn or_rows(rows: &BitRows, keys: &[u32], stride: usize, out: &mut Vec<u64>) {
+    out.clear();
+    out.resize(stride, 0);
+    for &k in keys {
+        out.iter_mut()
+            .zip(rows.row(k as usize))
+            .for_each(|(w, r)| *w |= r);
     }
 }
 
@@ -291,19 +310,10 @@ fn s_run<'a>(
     let starts = &cx.program.starts;
     for i in 0..scan.rules.len() {
         let r = scan.rules[i] as usize;
-        // The needs are tested only for rules that could start somewhere: most cannot.
-        if !cx.program.needs.met(r, &scan.terms_met) {
-            continue;
-        }
         let (rule, pattern) = (&rules[r], &cx.program.patterns[r]);
-        scan.starts_of(&starts.of_rule[r]);
+        scan.starts_of(&starts.of_rule[r], starts.second_of_rule[r].as_deref());
         for start in bit_ids(&scan.rule_starts) {
             let start = start as usize;
-            if let Some(atoms) = &pattern.second
-                && !atoms.iter().any(|a| fits(cx, a, start + 1))
-            {
-                continue;
-            }
             binds.clear();
             let Some(end) = match_seq(cx, &pattern.elems, start, binds) else {
                 continue;
@@ -506,21 +516,29 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
         }
     }
     scan.rules.clear();
-    scan.rule_starts.clear();
-    scan.rule_starts.resize(starts.key_rules.stride(), 0);
+    let stride = starts.key_rules.stride();
+    let (with_key, needs_met) = (&mut scan.rule_starts, &mut scan.next_fits);
+    with_key.clear();
+    with_key.resize(stride, 0);
     for k in bit_ids(&scan.keys) {
         let rules = starts.key_rules.row(k as usize);
-        scan.rule_starts
-            .iter_mut()
-            .zip(rules)
-            .for_each(|(w, r)| *w |= r);
+        with_key.iter_mut().zip(rules).for_each(|(w, r)| *w |= r);
     }
+    if with_key.iter().all(|&w| w == 0) {
+        return;
+    }
+    // The needs of all rules at once: most sentences meet those of only a few rules.
+    program
+        .needs
+        .terms_met(scan.entities, &scan.features, &mut scan.terms_met);
+    needs_met.clear();
+    needs_met.resize(stride, 0);
+    program.needs.rules_met(&scan.terms_met, needs_met);
+    with_key
+        .iter_mut()
+        .zip(needs_met.iter())
+        .for_each(|(w, m)| *w &= m);
     scan.rules.extend(bit_ids(&scan.rule_starts));
-    if !scan.rules.is_empty() {
-        program
-            .needs
-            .terms_met(scan.entities, &scan.features, &mut scan.terms_met);
-    }
 }
 
 /// The entity of the document that a person's gazetteer role with `predicate` points at.

@@ -624,6 +624,8 @@ pub(crate) struct NeedTable {
     terms: usize,
     /// Per rule, its terms.
     of_rule: BitRows,
+    /// Per term, its rule.
+    rule_of_term: Vec<u32>,
     /// Row `16 * n + v`: the terms failed when the features `4 * n` to `4 * n + 3` present
     /// in a sentence are the bits of `v` (the terms that need one of the others). A
     /// sentence's failed terms are then one row per four features, not one per lacking
@@ -643,6 +645,7 @@ impl NeedTable {
         let mut table = NeedTable {
             terms: all.len(),
             of_rule: BitRows::new(patterns.len(), all.len()),
+            rule_of_term: Vec::with_capacity(all.len()),
             failed_by_nibble: BitRows::new(nibbles * 16, all.len()),
             too_few: BitRows::new(most_entities + 1, all.len()),
             fewest_entities: all.iter().map(|t| t.entities).min().unwrap_or(0),
@@ -652,6 +655,7 @@ impl NeedTable {
             for t in &p.needs.terms {
                 let id = term as u32;
                 table.of_rule.insert(r, id);
+                table.rule_of_term.push(r as u32);
                 for f in t.required.ids() {
                     let (nibble, bit) = (f as usize / 4, f % 4);
                     for v in (0..16).filter(|v| v >> bit & 1 == 0) {
@@ -703,7 +707,18 @@ impl NeedTable {
         self.fewest_entities
     }
 
+    /// Adds to `rules` (a row of bits over the rules) the rules that have one of the terms
+    /// in `met` (from [`NeedTable::terms_met`]): those whose needs are met, found for all
+    /// rules at once instead of one test per rule.
+    pub(crate) fn rules_met(&self, met: &[u64], rules: &mut [u64]) {
+        for t in bit_ids(met) {
+            let r = self.rule_of_term[t as usize] as usize;
+            rules[r / 64] |= 1 << (r % 64);
+        }
+    }
+
     /// Whether rule `rule` has one of the terms in `met` (from [`NeedTable::terms_met`]).
+    #[cfg(test)]
     pub(crate) fn met(&self, rule: usize, met: &[u64]) -> bool {
         self.of_rule
             .row(rule)
@@ -909,6 +924,11 @@ pub(crate) struct Starts {
     pub(crate) keys: Vec<StartKey>,
     /// Per rule, its keys.
     pub(crate) of_rule: Vec<Vec<u32>>,
+    /// Per rule with a [`Pattern::second`] lookahead, its atoms as keys: a start is tried
+    /// only when the next unit passes one of them. The units that pass them are found in
+    /// the same pass as the first keys', so the lookahead is a few word operations per
+    /// rule, not a test per start and atom. These keys start no rule.
+    pub(crate) second_of_rule: Vec<Option<Vec<u32>>>,
     /// Per key, the rules that have it, as a row of bits.
     pub(crate) key_rules: BitRows,
     /// Per entity type (the position of its bit in [`EntityTest::types`]), the keys of
@@ -970,37 +990,17 @@ impl Starts {
         };
         for p in patterns {
             let mut first = Vec::new();
-            let atoms = if first_units(&p.elems, &mut first) {
-                first
-                    .into_iter()
-                    .map(|atom| match atom {
-                        Elem::Entity(t) => StartKey::Entity(t),
-                        Elem::Lex { test, .. } => StartKey::Lex(test),
-                        Elem::Number(t) => StartKey::Number(t),
-                        Elem::Word(set) => StartKey::Word(set),
-                        Elem::Cap => StartKey::Cap,
-                        Elem::Lower => StartKey::Lower,
-                        _ => unreachable!("first units are atoms"),
-                    })
-                    .collect()
+            let keys = if first_units(&p.elems, &mut first) {
+                s.keys_of(first)
             } else {
-                vec![StartKey::Any]
+                s.keys_of_starts(vec![StartKey::Any])
             };
-            let mut keys = Vec::new();
-            for atom in atoms {
-                let k = match s.keys.iter().position(|k| k.same(&atom)) {
-                    Some(k) => k as u32,
-                    None => {
-                        s.keys.push(atom);
-                        s.add_key(s.keys.len() - 1);
-                        (s.keys.len() - 1) as u32
-                    }
-                };
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
-            }
             s.of_rule.push(keys);
+        }
+        // After all first keys, so that their numbers do not depend on the lookaheads.
+        for p in patterns {
+            let second = p.second.clone().map(|atoms| s.keys_of(atoms));
+            s.second_of_rule.push(second);
         }
         let (rules, keys) = (s.of_rule.len(), s.keys.len());
         s.key_rules = BitRows::new(keys, rules);
@@ -1017,6 +1017,42 @@ impl Starts {
             }
         }
         s
+    }
+
+    /// The keys of `atoms` (added when new), each once.
+    fn keys_of(&mut self, atoms: Vec<Elem>) -> Vec<u32> {
+        let starts = atoms
+            .into_iter()
+            .map(|atom| match atom {
+                Elem::Entity(t) => StartKey::Entity(t),
+                Elem::Lex { test, .. } => StartKey::Lex(test),
+                Elem::Number(t) => StartKey::Number(t),
+                Elem::Word(set) => StartKey::Word(set),
+                Elem::Cap => StartKey::Cap,
+                Elem::Lower => StartKey::Lower,
+                _ => unreachable!("keys are made of atoms"),
+            })
+            .collect();
+        self.keys_of_starts(starts)
+    }
+
+    /// The keys of `atoms` (added when new), each once.
+    fn keys_of_starts(&mut self, atoms: Vec<StartKey>) -> Vec<u32> {
+        let mut keys = Vec::new();
+        for atom in atoms {
+            let k = match self.keys.iter().position(|k| k.same(&atom)) {
+                Some(k) => k as u32,
+                None => {
+                    self.keys.push(atom);
+                    self.add_key(self.keys.len() - 1);
+                    (self.keys.len() - 1) as u32
+                }
+            };
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
     }
 
     /// Files new key `k` under what a unit must be to pass it (`Word` keys are filed once
