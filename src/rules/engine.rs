@@ -142,6 +142,17 @@ impl Scan {
     /// lookahead, whose next unit passes one of `second`.
     fn starts_of(&mut self, first: &[u32], second: Option<&[u32]>) {
         let stride = self.key_units.stride();
+        if stride == 1 {
+            // A sentence of at most 64 units (nearly all): one word per row.
+            let rows = &self.key_units;
+            let mut starts = first.iter().fold(0, |w, &k| w | rows.word(k as usize));
+            if let Some(second) = second {
+                starts &= second.iter().fold(0, |w, &k| w | rows.word(k as usize)) >> 1;
+            }
+            self.rule_starts.clear();
+            self.rule_starts.push(starts);
+            return;
+        }
         or_rows(&self.key_units, first, stride, &mut self.rule_starts);
         let Some(second) = second else {
             return;
@@ -224,6 +235,7 @@ pub(crate) fn run_compiled(
     let mut binds = Binds::default();
     let fewest_entities = program.needs.fewest_entities();
     let mut first_mention = 0;
+    let mut first_lex = 0;
     for sentence in &doc.sentences {
         let tokens = sentence.tokens.clone();
         // A sentence with fewer mentions than every rule needs entity units (each mention
@@ -245,10 +257,18 @@ pub(crate) fn run_compiled(
                 continue;
             }
         }
+        while resolved
+            .lexicon
+            .get(first_lex)
+            .is_some_and(|h| h.tokens.start < tokens.start)
+        {
+            first_lex += 1;
+        }
         units_of(
             program,
             resolved,
             tokens.clone(),
+            (first_mention, first_lex),
             &mut units,
             &mut scratch,
             &mut vias,
@@ -520,7 +540,8 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
     let (with_key, needs_met) = (&mut scan.rule_starts, &mut scan.next_fits);
     with_key.clear();
     with_key.resize(stride, 0);
-    for k in bit_ids(&scan.keys) {
+    let first_keys = starts.first_keys as u32;
+    for k in bit_ids(&scan.keys).take_while(|&k| k < first_keys) {
         let rules = starts.key_rules.row(k as usize);
         with_key.iter_mut().zip(rules).for_each(|(w, r)| *w |= r);
     }
@@ -569,11 +590,13 @@ fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize)
 }
 
 /// Splits the sentence of `tokens` into units (into `units`, reused across sentences).
+/// `mi` and `li` are the first mention and lexicon hit that start in the sentence or after.
 /// `scratch` holds the joined text of multi-token lexicon phrases while it is looked up.
 fn units_of<'a>(
     program: &Program,
     resolved: &'a Resolved<'_>,
     tokens: Range<usize>,
+    (mut mi, mut li): (usize, usize),
     units: &mut Vec<Unit<'a>>,
     scratch: &mut String,
     vias: &mut ViaIds,
@@ -581,8 +604,6 @@ fn units_of<'a>(
     let doc = resolved.doc;
     units.clear();
     let mut i = tokens.start;
-    let mut mi = resolved.mentions.partition_point(|m| m.tokens.start < i);
-    let mut li = resolved.lexicon.partition_point(|h| h.tokens.start < i);
     while i < tokens.end {
         while mi < resolved.mentions.len() && resolved.mentions[mi].tokens.start < i {
             mi += 1;

@@ -110,6 +110,13 @@ impl BitRows {
         self.stride
     }
 
+    /// Row `i` of rows one word wide.
+    #[inline]
+    pub(crate) fn word(&self, i: usize) -> u64 {
+        debug_assert_eq!(self.stride, 1);
+        self.words[i]
+    }
+
     /// Row `i` (empty when there is no such row).
     pub(crate) fn row(&self, i: usize) -> &[u64] {
         self.words
@@ -924,6 +931,9 @@ pub(crate) struct Starts {
     pub(crate) keys: Vec<StartKey>,
     /// Per rule, its keys.
     pub(crate) of_rule: Vec<Vec<u32>>,
+    /// The keys below this number start some rule; those from it on are only lookaheads
+    /// ([`Starts::second_of_rule`]).
+    pub(crate) first_keys: usize,
     /// Per rule with a [`Pattern::second`] lookahead, its atoms as keys: a start is tried
     /// only when the next unit passes one of them. The units that pass them are found in
     /// the same pass as the first keys', so the lookahead is a few word operations per
@@ -998,6 +1008,7 @@ impl Starts {
             s.of_rule.push(keys);
         }
         // After all first keys, so that their numbers do not depend on the lookaheads.
+        s.first_keys = s.keys.len();
         for p in patterns {
             let second = p.second.clone().map(|atoms| s.keys_of(atoms));
             s.second_of_rule.push(second);
