@@ -28,7 +28,7 @@ use crate::rules::program::{
     Program, Slot, StartKey, bit_ids, type_bit,
 };
 use crate::rules::structure::Scope;
-use crate::text::{Document, Token};
+use crate::text::Token;
 
 /// A relation found in one document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -602,20 +602,30 @@ fn units_of<'a>(
     vias: &mut ViaIds,
 ) {
     let doc = resolved.doc;
+    let (mentions, lexicon) = (&resolved.mentions, &resolved.lexicon);
     units.clear();
+    // The starts of mention `mi` and lexicon hit `li`, moved on only when passed (most
+    // tokens are neither), so a plain token costs two compares.
+    let mut next_mention = mentions.get(mi).map_or(usize::MAX, |m| m.tokens.start);
+    let mut next_lex = lexicon.get(li).map_or(usize::MAX, |h| h.tokens.start);
     let mut i = tokens.start;
     while i < tokens.end {
-        while mi < resolved.mentions.len() && resolved.mentions[mi].tokens.start < i {
-            mi += 1;
+        // A hit that starts inside the unit before overlaps it and is skipped.
+        if next_mention < i {
+            while mentions.get(mi).is_some_and(|m| m.tokens.start < i) {
+                mi += 1;
+            }
+            next_mention = mentions.get(mi).map_or(usize::MAX, |m| m.tokens.start);
         }
-        while li < resolved.lexicon.len() && resolved.lexicon[li].tokens.start < i {
-            li += 1;
+        if next_lex < i {
+            while lexicon.get(li).is_some_and(|h| h.tokens.start < i) {
+                li += 1;
+            }
+            next_lex = lexicon.get(li).map_or(usize::MAX, |h| h.tokens.start);
         }
-        let next_mention_start = resolved
-            .mentions
-            .get(mi)
-            .map_or(usize::MAX, |m| m.tokens.start);
-        if let Some(m) = resolved.mentions.get(mi).filter(|m| m.tokens.start == i) {
+        let token = &doc.tokens[i];
+        if next_mention == i {
+            let m = &mentions[mi];
             let end = m.tokens.end.min(tokens.end).max(i + 1);
             let kind = Kind::Entity {
                 entities: &m.entities,
@@ -623,43 +633,36 @@ fn units_of<'a>(
             };
             // Only clause breaks read an entity's text, and those are one token.
             let word = if end == i + 1 {
-                program.words.get(&doc.tokens[i].norm)
+                program.words.get(&token.norm)
             } else {
                 NONE
             };
-            units.push(token_unit(doc, i, end, kind, word));
+            units.push(token_unit(token, end == i + 1, kind, word));
             i = end;
             continue;
         }
-        if let Some(h) = resolved
-            .lexicon
-            .get(li)
-            .filter(|h| h.tokens.start == i && h.tokens.end <= next_mention_start.min(tokens.end))
-        {
-            let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
-            units.push(token_unit(
-                doc,
-                i,
-                h.tokens.end,
-                Kind::Lex {
+        if next_lex == i {
+            let h = &lexicon[li];
+            if h.tokens.end <= next_mention.min(tokens.end) {
+                let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
+                let kind = Kind::Lex {
                     entries: &h.entries,
-                },
-                word,
-            ));
-            i = h.tokens.end.max(i + 1);
-            continue;
+                };
+                units.push(token_unit(token, h.tokens.end == i + 1, kind, word));
+                i = h.tokens.end.max(i + 1);
+                continue;
+            }
         }
-        let word = program.words.get(&doc.tokens[i].norm);
-        units.push(token_unit(doc, i, i + 1, Kind::Token, word));
+        let word = program.words.get(&token.norm);
+        units.push(token_unit(token, true, Kind::Token, word));
         i += 1;
     }
 }
 
-/// The unit of tokens `i..end` (`end` is the token after the unit: only a one-token unit
-/// can be a number).
-#[inline]
-fn token_unit<'a>(doc: &Document, i: usize, end: usize, kind: Kind<'a>, word: u32) -> Unit<'a> {
-    let t = &doc.tokens[i];
+/// The unit that starts with `t` (`single`: it is that token alone; only such a unit can
+/// be a number).
+#[inline(always)]
+fn token_unit<'a>(t: &Token, single: bool, kind: Kind<'a>, word: u32) -> Unit<'a> {
     let first = t.norm.as_bytes().first().copied();
     Unit {
         kind,
@@ -670,7 +673,7 @@ fn token_unit<'a>(doc: &Document, i: usize, end: usize, kind: Kind<'a>, word: u3
             Some(_) => t.norm.chars().next().is_some_and(char::is_alphabetic),
             None => false,
         },
-        number: if end == i + 1 && first.is_some_and(|b| b.is_ascii_digit()) {
+        number: if single && first.is_some_and(|b| b.is_ascii_digit()) {
             number_value(&t.norm)
         } else {
             None

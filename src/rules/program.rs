@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::byteset::ByteSet;
 use crate::gazetteer::{EntityType, Gazetteer};
 use crate::rules::compile::Rule;
 use crate::rules::structure::{AttrSource, Element, Scope};
@@ -211,11 +210,12 @@ pub(crate) struct Interner {
     /// bytes as two words: nearly every lookup is of such a string (a token's norm), and
     /// this finds it without hashing byte by byte or comparing through `memcmp`.
     short: Vec<ShortSlot>,
-    /// Bit `n`: some string is `n` bytes long (63: 63 or more). Most text a sentence holds
-    /// is no interned string, and this rejects much of it without hashing.
+    /// Bit `n`: some string is `n` bytes long (63: 63 or more).
     lengths: u64,
-    /// The bytes some string starts with.
-    first_bytes: ByteSet,
+    /// Per first byte (256 entries once a string is interned), bit `n`: some string that
+    /// starts with that byte is `n` bytes long (63: 63 or more). Most text a sentence holds
+    /// is no interned string, and this rejects much of it without hashing.
+    lengths_by_first: Vec<u64>,
 }
 
 /// One slot of [`Interner::short`]; empty when `id` is [`NONE`].
@@ -280,7 +280,8 @@ impl Interner {
         self.ids.insert(s.into(), id);
         self.lengths |= 1 << s.len().min(63);
         if let Some(&b) = s.as_bytes().first() {
-            self.first_bytes.insert(b);
+            self.lengths_by_first.resize(256, 0);
+            self.lengths_by_first[usize::from(b)] |= 1 << s.len().min(63);
         }
         if short_key(s.as_bytes()).is_some() {
             self.rebuild_short();
@@ -328,11 +329,19 @@ impl Interner {
         }
     }
 
-    /// False when no string of `len` bytes starting with `first` is interned (true does
-    /// not say one is): a test without hashing, or building the string.
+    /// False when no string of `len` bytes starting with `first` (`None`: empty) is
+    /// interned (true does not say one is): a test without hashing, or building the string.
     #[inline]
     pub(crate) fn may_hold(&self, len: usize, first: Option<u8>) -> bool {
-        self.lengths >> len.min(63) & 1 == 1 && first.is_none_or(|b| self.first_bytes.contains(b))
+        let lengths = match first {
+            Some(b) => self
+                .lengths_by_first
+                .get(usize::from(b))
+                .copied()
+                .unwrap_or(0),
+            None => self.lengths,
+        };
+        lengths >> len.min(63) & 1 == 1
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -1496,6 +1505,8 @@ mod tests {
         // Lengths and first bytes no string has are rejected without hashing.
         assert!(i.may_hold(3, Some(b't')) && !i.may_hold(4, Some(b't')));
         assert!(!i.may_hold(2, Some(b'x')));
+        // A length and a first byte that only different strings have.
+        assert!(!i.may_hold(2, Some(b't')) && !i.may_hold(3, Some(b'o')));
     }
 
     /// Strings of every length up to 16 bytes (read as overlapping words) and longer ones
