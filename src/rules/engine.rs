@@ -408,7 +408,7 @@ fn s_run<'a>(
                         attributes.insert(name.clone(), v);
                     }
                 }
-                let is_symmetric = symmetric(&predicate);
+                let is_symmetric = e.symmetric.unwrap_or_else(|| symmetric(&predicate));
                 let mut emit = |a: usize, b: usize| {
                     if a == b {
                         return;

@@ -803,6 +803,9 @@ pub(crate) struct Emit {
     pub(crate) pairs_within: bool,
     /// In the order of the written map.
     pub(crate) attributes: Vec<(String, Attr)>,
+    /// Whether a [`Predicate::Named`] predicate is symmetric, when the rule set's
+    /// declarations were given ([`Program::with_symmetric`]); else the engine asks.
+    pub(crate) symmetric: Option<bool>,
 }
 
 /// One rule's runtime form.
@@ -1196,6 +1199,7 @@ impl Program {
                         object,
                         pairs_within: e.subject == e.object,
                         attributes,
+                        symmetric: None,
                     }
                 })
                 .collect();
@@ -1215,6 +1219,17 @@ impl Program {
         p.patterns = patterns;
         p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests, &p.value_keys);
         p
+    }
+
+    /// Records, for every emit with a named predicate, whether `symmetric` says the
+    /// predicate is symmetric: the engine then does not look it up per relation.
+    pub(crate) fn with_symmetric(mut self, symmetric: &dyn Fn(&str) -> bool) -> Program {
+        for e in self.patterns.iter_mut().flat_map(|p| &mut p.emit) {
+            if let Predicate::Named(name) = &e.predicate {
+                e.symmetric = Some(symmetric(name));
+            }
+        }
+        self
     }
 
     /// The lexicon table for `gazetteer`: the one built at compile time when it is the same
