@@ -520,7 +520,7 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
         }
         if unit.word != NONE {
             scan.features.insert_all(features.of_word(unit.word));
-            for k in bit_ids(starts.word_keys.row(unit.word as usize)) {
+            for &k in starts.keys_of_word(unit.word) {
                 scan.pass(k, u);
             }
         }

@@ -964,8 +964,9 @@ pub(crate) struct Starts {
     pub(crate) lex_by_category: Vec<Vec<u32>>,
     /// Keys of `Number` tests.
     pub(crate) number: Vec<u32>,
-    /// Per word id, the keys of the `Word` atoms holding it, as a row of bits.
-    pub(crate) word_keys: BitRows,
+    /// Per word id, the keys of the `Word` atoms holding it, in increasing order (a word is
+    /// in few atoms: a short list is cheaper to walk than a row of bits over all keys).
+    word_keys: Vec<Vec<u32>>,
     /// The keys of `Cap`, `Lower` and a leading free `Skip` (any unit), when some rule
     /// starts so.
     pub(crate) cap: Option<u32>,
@@ -1032,14 +1033,19 @@ impl Starts {
                 s.key_rules.insert(k as usize, r as u32);
             }
         }
-        s.word_keys = BitRows::new(words, keys);
+        s.word_keys = vec![Vec::new(); words];
         for (k, key) in s.keys.iter().enumerate() {
             if let StartKey::Word(set) = key {
                 set.ids()
-                    .for_each(|w| s.word_keys.insert(w as usize, k as u32));
+                    .for_each(|w| s.word_keys[w as usize].push(k as u32));
             }
         }
         s
+    }
+
+    /// The keys of the `Word` atoms that hold word `w`, in increasing order.
+    pub(crate) fn keys_of_word(&self, w: u32) -> &[u32] {
+        self.word_keys.get(w as usize).map_or(&[], Vec::as_slice)
     }
 
     /// The keys of `atoms` (added when new), each once.
@@ -1695,8 +1701,7 @@ mod tests {
         );
         assert_eq!(s.any, Some(3));
         assert_eq!(s.lex_of_category(p.categories.get("title")), [4]);
-        let word_keys =
-            |w: &str| bit_ids(s.word_keys.row(p.words.get(w) as usize)).collect::<Vec<_>>();
+        let word_keys = |w: &str| s.keys_of_word(p.words.get(w));
         assert_eq!(word_keys("the"), [1]);
         assert_eq!(word_keys("a"), [1]);
         assert!(word_keys("of").is_empty());
