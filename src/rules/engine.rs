@@ -541,9 +541,15 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
     with_key.clear();
     with_key.resize(stride, 0);
     let first_keys = starts.first_keys as u32;
-    for k in bit_ids(&scan.keys).take_while(|&k| k < first_keys) {
-        let rules = starts.key_rules.row(k as usize);
-        with_key.iter_mut().zip(rules).for_each(|(w, r)| *w |= r);
+    let passed = bit_ids(&scan.keys).take_while(|&k| k < first_keys);
+    if stride == 1 {
+        // At most 64 rules (nearly every rule set): one word per key.
+        with_key[0] = passed.fold(0, |w, k| w | starts.key_rules.word(k as usize));
+    } else {
+        for k in passed {
+            let rules = starts.key_rules.row(k as usize);
+            with_key.iter_mut().zip(rules).for_each(|(w, r)| *w |= r);
+        }
     }
     if with_key.iter().all(|&w| w == 0) {
         return;
