@@ -997,8 +997,67 @@ fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool
 
 #[cfg(test)]
 mod tests {
-    use super::{NONE, Program, Via, ViaIds, number_value};
+    use super::{NONE, Program, Scan, Via, ViaIds, bit_ids, number_value};
     use crate::pipeline::PipelineBuilder;
+
+    /// A rule's starts: the units that pass a first key and whose next unit passes a
+    /// lookahead key, the same with one word per row (up to 64 units) as with more.
+    #[test]
+    fn starts_of_rows() {
+        for units in [10usize, 64, 65, 150] {
+            let mut scan = Scan::default();
+            scan.key_units.reset(3, units);
+            let passes = |k: u32, u: usize| (u * 7 + k as usize * 3).is_multiple_of(k as usize + 2);
+            for k in 0..3 {
+                (0..units)
+                    .filter(|&u| passes(k, u))
+                    .for_each(|u| scan.key_units.insert(k as usize, u as u32));
+            }
+            scan.starts_of(&[0, 2], Some(&[1]));
+            let expect: Vec<u32> = (0..units)
+                .filter(|&u| (passes(0, u) || passes(2, u)) && u + 1 < units && passes(1, u + 1))
+                .map(|u| u as u32)
+                .collect();
+            assert_eq!(
+                bit_ids(&scan.rule_starts).collect::<Vec<_>>(),
+                expect,
+                "{units}"
+            );
+            scan.starts_of(&[1], None);
+            let expect: Vec<u32> = (0..units as u32)
+                .filter(|&u| passes(1, u as usize))
+                .collect();
+            assert_eq!(
+                bit_ids(&scan.rule_starts).collect::<Vec<_>>(),
+                expect,
+                "{units}"
+            );
+        }
+    }
+
+    /// Declared symmetric predicates are marked on the rules that name them.
+    #[test]
+    fn named_predicates_know_whether_they_are_symmetric() {
+        let text = r#"(
+            predicates: {"test_met": (meaning: "met", symmetric: true), "test_saw": (meaning: "saw")},
+            rules: [
+                (id: "test.met", pattern: [Entity(bind: "a"), Word(["met"]), Entity(bind: "b")], emit: [(subject: "a", predicate: "test_met", object: "b")]),
+                (id: "test.saw", pattern: [Entity(bind: "a"), Word(["saw"]), Entity(bind: "b")], emit: [(subject: "a", predicate: "test_saw", object: "b")]),
+            ],
+        )"#;
+        let p = PipelineBuilder::new()
+            .default_rules(false)
+            .rules_source("sym.ron", text)
+            .build()
+            .unwrap();
+        let program = &p.rules().program;
+        let symmetric: Vec<_> = program
+            .patterns
+            .iter()
+            .map(|pattern| pattern.emit[0].symmetric)
+            .collect();
+        assert_eq!(symmetric, [Some(true), Some(false)]);
+    }
 
     #[test]
     fn via_ids_are_positions_among_the_rules_vias() {

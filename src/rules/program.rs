@@ -1817,8 +1817,47 @@ mod tests {
                         "{rules} {seed} {t}"
                     );
                 }
+                // The rules met at once are those with a term met.
+                let mut rules_met = vec![0u64; 1];
+                table.rules_met(&met, &mut rules_met);
+                for r in 0..rules {
+                    assert_eq!(
+                        rules_met[0] >> r & 1 == 1,
+                        table.met(r, &met),
+                        "{rules} {seed} {r}"
+                    );
+                }
             }
         }
+    }
+
+    /// A pattern's second-unit lookahead becomes keys numbered after every first key, shared
+    /// with equal first keys' tests but starting no rule.
+    #[test]
+    fn lookaheads_are_keys_after_the_first_keys() {
+        let mut p = Program::default();
+        let patterns = [
+            "[Entity(), Word([\"of\"]), Entity()]",
+            "[Word([\"of\"]), Entity(types: [Person])]",
+            "[Entity(), Opt([Cap])]",
+        ]
+        .map(|text| {
+            let elems = p.elems(&parse(text), &mut Vec::new());
+            Pattern {
+                second: second_of(&elems),
+                elems,
+                needs: Needs::default(),
+                guards: Vec::new(),
+                emit: Vec::new(),
+            }
+        });
+        let s = Starts::new(&patterns, p.words.len());
+        assert_eq!(s.of_rule, [vec![0], vec![1], vec![0]]);
+        assert_eq!(s.first_keys, 2);
+        // Rule 0's lookahead is rule 1's first key; the person after `of` a new key, 2.
+        assert_eq!(s.second_of_rule, [Some(vec![1]), Some(vec![2]), None]);
+        assert_eq!(s.keys.len(), 3);
+        assert!(bit_ids(s.key_rules.row(2)).next().is_none());
     }
 
     #[test]
