@@ -28,7 +28,7 @@ use crate::rules::program::{
     Program, Slot, StartKey, bit_ids, type_bit,
 };
 use crate::rules::structure::Scope;
-use crate::text::{Document, Token};
+use crate::text::Token;
 
 /// A relation found in one document.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -110,10 +110,15 @@ struct Scan {
     key_units: BitRows,
     /// The keys some unit passes.
     keys: Vec<u64>,
-    /// The rules that have one of `keys` (those that may start somewhere), in order.
+    /// The rules that have one of `keys` (those that may start somewhere) and whose needs
+    /// the sentence meets, in order.
     rules: Vec<u32>,
-    /// The units where the rule being tried may start.
+    /// The units where the rule being tried may start (while the rules are found: the
+    /// rules that have one of `keys`).
     rule_starts: Vec<u64>,
+    /// The units that pass one of the keys of the rule's lookahead (while the rules are
+    /// found: the rules whose needs are met).
+    next_fits: Vec<u64>,
     /// The terms of the rules' needs ([`Program::needs`]) the sentence meets.
     terms_met: Vec<u64>,
 }
@@ -133,17 +138,42 @@ impl Scan {
         self.keys[k as usize / 64] |= 1 << (k % 64);
     }
 
-    /// Fills `rule_starts` with the units that pass one of `keys`.
-    fn starts_of(&mut self, keys: &[u32]) {
-        self.rule_starts.clear();
-        self.rule_starts.resize(self.key_units.stride(), 0);
-        for &k in keys {
-            let row = self.key_units.row(k as usize);
-            self.rule_starts
-                .iter_mut()
-                .zip(row)
-                .for_each(|(w, r)| *w |= r);
+    /// Fills `rule_starts` with the units that pass one of `first` and, when there is a
+    /// lookahead, whose next unit passes one of `second`.
+    fn starts_of(&mut self, first: &[u32], second: Option<&[u32]>) {
+        let stride = self.key_units.stride();
+        if stride == 1 {
+            // A sentence of at most 64 units (nearly all): one word per row.
+            let rows = &self.key_units;
+            let mut starts = first.iter().fold(0, |w, &k| w | rows.word(k as usize));
+            if let Some(second) = second {
+                starts &= second.iter().fold(0, |w, &k| w | rows.word(k as usize)) >> 1;
+            }
+            self.rule_starts.clear();
+            self.rule_starts.push(starts);
+            return;
         }
+        or_rows(&self.key_units, first, stride, &mut self.rule_starts);
+        let Some(second) = second else {
+            return;
+        };
+        or_rows(&self.key_units, second, stride, &mut self.next_fits);
+        // Bit `u` of the shifted row is unit `u + 1`'s.
+        for (i, w) in self.rule_starts.iter_mut().enumerate() {
+            let carry = self.next_fits.get(i + 1).map_or(0, |n| n << 63);
+            *w &= self.next_fits[i] >> 1 | carry;
+        }
+    }
+}
+
+/// Fills `out` (`stride` words) with the union of the rows `keys` of `rows`.
+fn or_rows(rows: &BitRows, keys: &[u32], stride: usize, out: &mut Vec<u64>) {
+    out.clear();
+    out.resize(stride, 0);
+    for &k in keys {
+        out.iter_mut()
+            .zip(rows.row(k as usize))
+            .for_each(|(w, r)| *w |= r);
     }
 }
 
@@ -205,6 +235,7 @@ pub(crate) fn run_compiled(
     let mut binds = Binds::default();
     let fewest_entities = program.needs.fewest_entities();
     let mut first_mention = 0;
+    let mut first_lex = 0;
     for sentence in &doc.sentences {
         let tokens = sentence.tokens.clone();
         // A sentence with fewer mentions than every rule needs entity units (each mention
@@ -226,10 +257,18 @@ pub(crate) fn run_compiled(
                 continue;
             }
         }
+        while resolved
+            .lexicon
+            .get(first_lex)
+            .is_some_and(|h| h.tokens.start < tokens.start)
+        {
+            first_lex += 1;
+        }
         units_of(
             program,
             resolved,
             tokens.clone(),
+            (first_mention, first_lex),
             &mut units,
             &mut scratch,
             &mut vias,
@@ -291,19 +330,10 @@ fn s_run<'a>(
     let starts = &cx.program.starts;
     for i in 0..scan.rules.len() {
         let r = scan.rules[i] as usize;
-        // The needs are tested only for rules that could start somewhere: most cannot.
-        if !cx.program.needs.met(r, &scan.terms_met) {
-            continue;
-        }
         let (rule, pattern) = (&rules[r], &cx.program.patterns[r]);
-        scan.starts_of(&starts.of_rule[r]);
+        scan.starts_of(&starts.of_rule[r], starts.second_of_rule[r].as_deref());
         for start in bit_ids(&scan.rule_starts) {
             let start = start as usize;
-            if let Some(atoms) = &pattern.second
-                && !atoms.iter().any(|a| fits(cx, a, start + 1))
-            {
-                continue;
-            }
             binds.clear();
             let Some(end) = match_seq(cx, &pattern.elems, start, binds) else {
                 continue;
@@ -378,7 +408,7 @@ fn s_run<'a>(
                         attributes.insert(name.clone(), v);
                     }
                 }
-                let is_symmetric = symmetric(&predicate);
+                let is_symmetric = e.symmetric.unwrap_or_else(|| symmetric(&predicate));
                 let mut emit = |a: usize, b: usize| {
                     if a == b {
                         return;
@@ -490,7 +520,7 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
         }
         if unit.word != NONE {
             scan.features.insert_all(features.of_word(unit.word));
-            for k in bit_ids(starts.word_keys.row(unit.word as usize)) {
+            for &k in starts.keys_of_word(unit.word) {
                 scan.pass(k, u);
             }
         }
@@ -506,21 +536,36 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
         }
     }
     scan.rules.clear();
-    scan.rule_starts.clear();
-    scan.rule_starts.resize(starts.key_rules.stride(), 0);
-    for k in bit_ids(&scan.keys) {
-        let rules = starts.key_rules.row(k as usize);
-        scan.rule_starts
-            .iter_mut()
-            .zip(rules)
-            .for_each(|(w, r)| *w |= r);
+    let stride = starts.key_rules.stride();
+    let (with_key, needs_met) = (&mut scan.rule_starts, &mut scan.next_fits);
+    with_key.clear();
+    with_key.resize(stride, 0);
+    let first_keys = starts.first_keys as u32;
+    let passed = bit_ids(&scan.keys).take_while(|&k| k < first_keys);
+    if stride == 1 {
+        // At most 64 rules (nearly every rule set): one word per key.
+        with_key[0] = passed.fold(0, |w, k| w | starts.key_rules.word(k as usize));
+    } else {
+        for k in passed {
+            let rules = starts.key_rules.row(k as usize);
+            with_key.iter_mut().zip(rules).for_each(|(w, r)| *w |= r);
+        }
     }
+    if with_key.iter().all(|&w| w == 0) {
+        return;
+    }
+    // The needs of all rules at once: most sentences meet those of only a few rules.
+    program
+        .needs
+        .terms_met(scan.entities, &scan.features, &mut scan.terms_met);
+    needs_met.clear();
+    needs_met.resize(stride, 0);
+    program.needs.rules_met(&scan.terms_met, needs_met);
+    with_key
+        .iter_mut()
+        .zip(needs_met.iter())
+        .for_each(|(w, m)| *w &= m);
     scan.rules.extend(bit_ids(&scan.rule_starts));
-    if !scan.rules.is_empty() {
-        program
-            .needs
-            .terms_met(scan.entities, &scan.features, &mut scan.terms_met);
-    }
 }
 
 /// The entity of the document that a person's gazetteer role with `predicate` points at.
@@ -551,32 +596,42 @@ fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize)
 }
 
 /// Splits the sentence of `tokens` into units (into `units`, reused across sentences).
+/// `mi` and `li` are the first mention and lexicon hit that start in the sentence or after.
 /// `scratch` holds the joined text of multi-token lexicon phrases while it is looked up.
 fn units_of<'a>(
     program: &Program,
     resolved: &'a Resolved<'_>,
     tokens: Range<usize>,
+    (mut mi, mut li): (usize, usize),
     units: &mut Vec<Unit<'a>>,
     scratch: &mut String,
     vias: &mut ViaIds,
 ) {
     let doc = resolved.doc;
+    let (mentions, lexicon) = (&resolved.mentions, &resolved.lexicon);
     units.clear();
+    // The starts of mention `mi` and lexicon hit `li`, moved on only when passed (most
+    // tokens are neither), so a plain token costs two compares.
+    let mut next_mention = mentions.get(mi).map_or(usize::MAX, |m| m.tokens.start);
+    let mut next_lex = lexicon.get(li).map_or(usize::MAX, |h| h.tokens.start);
     let mut i = tokens.start;
-    let mut mi = resolved.mentions.partition_point(|m| m.tokens.start < i);
-    let mut li = resolved.lexicon.partition_point(|h| h.tokens.start < i);
     while i < tokens.end {
-        while mi < resolved.mentions.len() && resolved.mentions[mi].tokens.start < i {
-            mi += 1;
+        // A hit that starts inside the unit before overlaps it and is skipped.
+        if next_mention < i {
+            while mentions.get(mi).is_some_and(|m| m.tokens.start < i) {
+                mi += 1;
+            }
+            next_mention = mentions.get(mi).map_or(usize::MAX, |m| m.tokens.start);
         }
-        while li < resolved.lexicon.len() && resolved.lexicon[li].tokens.start < i {
-            li += 1;
+        if next_lex < i {
+            while lexicon.get(li).is_some_and(|h| h.tokens.start < i) {
+                li += 1;
+            }
+            next_lex = lexicon.get(li).map_or(usize::MAX, |h| h.tokens.start);
         }
-        let next_mention_start = resolved
-            .mentions
-            .get(mi)
-            .map_or(usize::MAX, |m| m.tokens.start);
-        if let Some(m) = resolved.mentions.get(mi).filter(|m| m.tokens.start == i) {
+        let token = &doc.tokens[i];
+        if next_mention == i {
+            let m = &mentions[mi];
             let end = m.tokens.end.min(tokens.end).max(i + 1);
             let kind = Kind::Entity {
                 entities: &m.entities,
@@ -584,43 +639,36 @@ fn units_of<'a>(
             };
             // Only clause breaks read an entity's text, and those are one token.
             let word = if end == i + 1 {
-                program.words.get(&doc.tokens[i].norm)
+                program.words.get(&token.norm)
             } else {
                 NONE
             };
-            units.push(token_unit(doc, i, end, kind, word));
+            units.push(token_unit(token, end == i + 1, kind, word));
             i = end;
             continue;
         }
-        if let Some(h) = resolved
-            .lexicon
-            .get(li)
-            .filter(|h| h.tokens.start == i && h.tokens.end <= next_mention_start.min(tokens.end))
-        {
-            let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
-            units.push(token_unit(
-                doc,
-                i,
-                h.tokens.end,
-                Kind::Lex {
+        if next_lex == i {
+            let h = &lexicon[li];
+            if h.tokens.end <= next_mention.min(tokens.end) {
+                let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
+                let kind = Kind::Lex {
                     entries: &h.entries,
-                },
-                word,
-            ));
-            i = h.tokens.end.max(i + 1);
-            continue;
+                };
+                units.push(token_unit(token, h.tokens.end == i + 1, kind, word));
+                i = h.tokens.end.max(i + 1);
+                continue;
+            }
         }
-        let word = program.words.get(&doc.tokens[i].norm);
-        units.push(token_unit(doc, i, i + 1, Kind::Token, word));
+        let word = program.words.get(&token.norm);
+        units.push(token_unit(token, true, Kind::Token, word));
         i += 1;
     }
 }
 
-/// The unit of tokens `i..end` (`end` is the token after the unit: only a one-token unit
-/// can be a number).
-#[inline]
-fn token_unit<'a>(doc: &Document, i: usize, end: usize, kind: Kind<'a>, word: u32) -> Unit<'a> {
-    let t = &doc.tokens[i];
+/// The unit that starts with `t` (`single`: it is that token alone; only such a unit can
+/// be a number).
+#[inline(always)]
+fn token_unit<'a>(t: &Token, single: bool, kind: Kind<'a>, word: u32) -> Unit<'a> {
     let first = t.norm.as_bytes().first().copied();
     Unit {
         kind,
@@ -631,7 +679,7 @@ fn token_unit<'a>(doc: &Document, i: usize, end: usize, kind: Kind<'a>, word: u3
             Some(_) => t.norm.chars().next().is_some_and(char::is_alphabetic),
             None => false,
         },
-        number: if end == i + 1 && first.is_some_and(|b| b.is_ascii_digit()) {
+        number: if single && first.is_some_and(|b| b.is_ascii_digit()) {
             number_value(&t.norm)
         } else {
             None
@@ -949,8 +997,67 @@ fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool
 
 #[cfg(test)]
 mod tests {
-    use super::{NONE, Program, Via, ViaIds, number_value};
+    use super::{NONE, Program, Scan, Via, ViaIds, bit_ids, number_value};
     use crate::pipeline::PipelineBuilder;
+
+    /// A rule's starts: the units that pass a first key and whose next unit passes a
+    /// lookahead key, the same with one word per row (up to 64 units) as with more.
+    #[test]
+    fn starts_of_rows() {
+        for units in [10usize, 64, 65, 150] {
+            let mut scan = Scan::default();
+            scan.key_units.reset(3, units);
+            let passes = |k: u32, u: usize| (u * 7 + k as usize * 3).is_multiple_of(k as usize + 2);
+            for k in 0..3 {
+                (0..units)
+                    .filter(|&u| passes(k, u))
+                    .for_each(|u| scan.key_units.insert(k as usize, u as u32));
+            }
+            scan.starts_of(&[0, 2], Some(&[1]));
+            let expect: Vec<u32> = (0..units)
+                .filter(|&u| (passes(0, u) || passes(2, u)) && u + 1 < units && passes(1, u + 1))
+                .map(|u| u as u32)
+                .collect();
+            assert_eq!(
+                bit_ids(&scan.rule_starts).collect::<Vec<_>>(),
+                expect,
+                "{units}"
+            );
+            scan.starts_of(&[1], None);
+            let expect: Vec<u32> = (0..units as u32)
+                .filter(|&u| passes(1, u as usize))
+                .collect();
+            assert_eq!(
+                bit_ids(&scan.rule_starts).collect::<Vec<_>>(),
+                expect,
+                "{units}"
+            );
+        }
+    }
+
+    /// Declared symmetric predicates are marked on the rules that name them.
+    #[test]
+    fn named_predicates_know_whether_they_are_symmetric() {
+        let text = r#"(
+            predicates: {"test_met": (meaning: "met", symmetric: true), "test_saw": (meaning: "saw")},
+            rules: [
+                (id: "test.met", pattern: [Entity(bind: "a"), Word(["met"]), Entity(bind: "b")], emit: [(subject: "a", predicate: "test_met", object: "b")]),
+                (id: "test.saw", pattern: [Entity(bind: "a"), Word(["saw"]), Entity(bind: "b")], emit: [(subject: "a", predicate: "test_saw", object: "b")]),
+            ],
+        )"#;
+        let p = PipelineBuilder::new()
+            .default_rules(false)
+            .rules_source("sym.ron", text)
+            .build()
+            .unwrap();
+        let program = &p.rules().program;
+        let symmetric: Vec<_> = program
+            .patterns
+            .iter()
+            .map(|pattern| pattern.emit[0].symmetric)
+            .collect();
+        assert_eq!(symmetric, [Some(true), Some(false)]);
+    }
 
     #[test]
     fn via_ids_are_positions_among_the_rules_vias() {

@@ -97,7 +97,9 @@ impl RuleSources {
                 gazetteer,
             )?);
         }
-        let program = program::Program::new(&rules, gazetteer);
+        // As `RuleSet::is_symmetric`, which `RuleSet::run` passes to the engine.
+        let program = program::Program::new(&rules, gazetteer)
+            .with_symmetric(&|p| predicates.get(p).is_some_and(|d| d.symmetric));
         Ok(RuleSet {
             rules,
             predicates,

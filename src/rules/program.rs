@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::byteset::ByteSet;
 use crate::gazetteer::{EntityType, Gazetteer};
 use crate::rules::compile::Rule;
 use crate::rules::structure::{AttrSource, Element, Scope};
@@ -108,6 +107,13 @@ impl BitRows {
     /// Words per row.
     pub(crate) fn stride(&self) -> usize {
         self.stride
+    }
+
+    /// Row `i` of rows one word wide.
+    #[inline]
+    pub(crate) fn word(&self, i: usize) -> u64 {
+        debug_assert_eq!(self.stride, 1);
+        self.words[i]
     }
 
     /// Row `i` (empty when there is no such row).
@@ -204,11 +210,12 @@ pub(crate) struct Interner {
     /// bytes as two words: nearly every lookup is of such a string (a token's norm), and
     /// this finds it without hashing byte by byte or comparing through `memcmp`.
     short: Vec<ShortSlot>,
-    /// Bit `n`: some string is `n` bytes long (63: 63 or more). Most text a sentence holds
-    /// is no interned string, and this rejects much of it without hashing.
+    /// Bit `n`: some string is `n` bytes long (63: 63 or more).
     lengths: u64,
-    /// The bytes some string starts with.
-    first_bytes: ByteSet,
+    /// Per first byte (256 entries once a string is interned), bit `n`: some string that
+    /// starts with that byte is `n` bytes long (63: 63 or more). Most text a sentence holds
+    /// is no interned string, and this rejects much of it without hashing.
+    lengths_by_first: Vec<u64>,
 }
 
 /// One slot of [`Interner::short`]; empty when `id` is [`NONE`].
@@ -273,7 +280,8 @@ impl Interner {
         self.ids.insert(s.into(), id);
         self.lengths |= 1 << s.len().min(63);
         if let Some(&b) = s.as_bytes().first() {
-            self.first_bytes.insert(b);
+            self.lengths_by_first.resize(256, 0);
+            self.lengths_by_first[usize::from(b)] |= 1 << s.len().min(63);
         }
         if short_key(s.as_bytes()).is_some() {
             self.rebuild_short();
@@ -321,11 +329,19 @@ impl Interner {
         }
     }
 
-    /// False when no string of `len` bytes starting with `first` is interned (true does
-    /// not say one is): a test without hashing, or building the string.
+    /// False when no string of `len` bytes starting with `first` (`None`: empty) is
+    /// interned (true does not say one is): a test without hashing, or building the string.
     #[inline]
     pub(crate) fn may_hold(&self, len: usize, first: Option<u8>) -> bool {
-        self.lengths >> len.min(63) & 1 == 1 && first.is_none_or(|b| self.first_bytes.contains(b))
+        let lengths = match first {
+            Some(b) => self
+                .lengths_by_first
+                .get(usize::from(b))
+                .copied()
+                .unwrap_or(0),
+            None => self.lengths,
+        };
+        lengths >> len.min(63) & 1 == 1
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -624,6 +640,8 @@ pub(crate) struct NeedTable {
     terms: usize,
     /// Per rule, its terms.
     of_rule: BitRows,
+    /// Per term, its rule.
+    rule_of_term: Vec<u32>,
     /// Row `16 * n + v`: the terms failed when the features `4 * n` to `4 * n + 3` present
     /// in a sentence are the bits of `v` (the terms that need one of the others). A
     /// sentence's failed terms are then one row per four features, not one per lacking
@@ -643,6 +661,7 @@ impl NeedTable {
         let mut table = NeedTable {
             terms: all.len(),
             of_rule: BitRows::new(patterns.len(), all.len()),
+            rule_of_term: Vec::with_capacity(all.len()),
             failed_by_nibble: BitRows::new(nibbles * 16, all.len()),
             too_few: BitRows::new(most_entities + 1, all.len()),
             fewest_entities: all.iter().map(|t| t.entities).min().unwrap_or(0),
@@ -652,6 +671,7 @@ impl NeedTable {
             for t in &p.needs.terms {
                 let id = term as u32;
                 table.of_rule.insert(r, id);
+                table.rule_of_term.push(r as u32);
                 for f in t.required.ids() {
                     let (nibble, bit) = (f as usize / 4, f % 4);
                     for v in (0..16).filter(|v| v >> bit & 1 == 0) {
@@ -703,7 +723,18 @@ impl NeedTable {
         self.fewest_entities
     }
 
+    /// Adds to `rules` (a row of bits over the rules) the rules that have one of the terms
+    /// in `met` (from [`NeedTable::terms_met`]): those whose needs are met, found for all
+    /// rules at once instead of one test per rule.
+    pub(crate) fn rules_met(&self, met: &[u64], rules: &mut [u64]) {
+        for t in bit_ids(met) {
+            let r = self.rule_of_term[t as usize] as usize;
+            rules[r / 64] |= 1 << (r % 64);
+        }
+    }
+
     /// Whether rule `rule` has one of the terms in `met` (from [`NeedTable::terms_met`]).
+    #[cfg(test)]
     pub(crate) fn met(&self, rule: usize, met: &[u64]) -> bool {
         self.of_rule
             .row(rule)
@@ -772,6 +803,9 @@ pub(crate) struct Emit {
     pub(crate) pairs_within: bool,
     /// In the order of the written map.
     pub(crate) attributes: Vec<(String, Attr)>,
+    /// Whether a [`Predicate::Named`] predicate is symmetric, when the rule set's
+    /// declarations were given ([`Program::with_symmetric`]); else the engine asks.
+    pub(crate) symmetric: Option<bool>,
 }
 
 /// One rule's runtime form.
@@ -909,6 +943,14 @@ pub(crate) struct Starts {
     pub(crate) keys: Vec<StartKey>,
     /// Per rule, its keys.
     pub(crate) of_rule: Vec<Vec<u32>>,
+    /// The keys below this number start some rule; those from it on are only lookaheads
+    /// ([`Starts::second_of_rule`]).
+    pub(crate) first_keys: usize,
+    /// Per rule with a [`Pattern::second`] lookahead, its atoms as keys: a start is tried
+    /// only when the next unit passes one of them. The units that pass them are found in
+    /// the same pass as the first keys', so the lookahead is a few word operations per
+    /// rule, not a test per start and atom. These keys start no rule.
+    pub(crate) second_of_rule: Vec<Option<Vec<u32>>>,
     /// Per key, the rules that have it, as a row of bits.
     pub(crate) key_rules: BitRows,
     /// Per entity type (the position of its bit in [`EntityTest::types`]), the keys of
@@ -922,8 +964,9 @@ pub(crate) struct Starts {
     pub(crate) lex_by_category: Vec<Vec<u32>>,
     /// Keys of `Number` tests.
     pub(crate) number: Vec<u32>,
-    /// Per word id, the keys of the `Word` atoms holding it, as a row of bits.
-    pub(crate) word_keys: BitRows,
+    /// Per word id, the keys of the `Word` atoms holding it, in increasing order (a word is
+    /// in few atoms: a short list is cheaper to walk than a row of bits over all keys).
+    word_keys: Vec<Vec<u32>>,
     /// The keys of `Cap`, `Lower` and a leading free `Skip` (any unit), when some rule
     /// starts so.
     pub(crate) cap: Option<u32>,
@@ -970,37 +1013,18 @@ impl Starts {
         };
         for p in patterns {
             let mut first = Vec::new();
-            let atoms = if first_units(&p.elems, &mut first) {
-                first
-                    .into_iter()
-                    .map(|atom| match atom {
-                        Elem::Entity(t) => StartKey::Entity(t),
-                        Elem::Lex { test, .. } => StartKey::Lex(test),
-                        Elem::Number(t) => StartKey::Number(t),
-                        Elem::Word(set) => StartKey::Word(set),
-                        Elem::Cap => StartKey::Cap,
-                        Elem::Lower => StartKey::Lower,
-                        _ => unreachable!("first units are atoms"),
-                    })
-                    .collect()
+            let keys = if first_units(&p.elems, &mut first) {
+                s.keys_of(first)
             } else {
-                vec![StartKey::Any]
+                s.keys_of_starts(vec![StartKey::Any])
             };
-            let mut keys = Vec::new();
-            for atom in atoms {
-                let k = match s.keys.iter().position(|k| k.same(&atom)) {
-                    Some(k) => k as u32,
-                    None => {
-                        s.keys.push(atom);
-                        s.add_key(s.keys.len() - 1);
-                        (s.keys.len() - 1) as u32
-                    }
-                };
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
-            }
             s.of_rule.push(keys);
+        }
+        // After all first keys, so that their numbers do not depend on the lookaheads.
+        s.first_keys = s.keys.len();
+        for p in patterns {
+            let second = p.second.clone().map(|atoms| s.keys_of(atoms));
+            s.second_of_rule.push(second);
         }
         let (rules, keys) = (s.of_rule.len(), s.keys.len());
         s.key_rules = BitRows::new(keys, rules);
@@ -1009,14 +1033,55 @@ impl Starts {
                 s.key_rules.insert(k as usize, r as u32);
             }
         }
-        s.word_keys = BitRows::new(words, keys);
+        s.word_keys = vec![Vec::new(); words];
         for (k, key) in s.keys.iter().enumerate() {
             if let StartKey::Word(set) = key {
                 set.ids()
-                    .for_each(|w| s.word_keys.insert(w as usize, k as u32));
+                    .for_each(|w| s.word_keys[w as usize].push(k as u32));
             }
         }
         s
+    }
+
+    /// The keys of the `Word` atoms that hold word `w`, in increasing order.
+    pub(crate) fn keys_of_word(&self, w: u32) -> &[u32] {
+        self.word_keys.get(w as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// The keys of `atoms` (added when new), each once.
+    fn keys_of(&mut self, atoms: Vec<Elem>) -> Vec<u32> {
+        let starts = atoms
+            .into_iter()
+            .map(|atom| match atom {
+                Elem::Entity(t) => StartKey::Entity(t),
+                Elem::Lex { test, .. } => StartKey::Lex(test),
+                Elem::Number(t) => StartKey::Number(t),
+                Elem::Word(set) => StartKey::Word(set),
+                Elem::Cap => StartKey::Cap,
+                Elem::Lower => StartKey::Lower,
+                _ => unreachable!("keys are made of atoms"),
+            })
+            .collect();
+        self.keys_of_starts(starts)
+    }
+
+    /// The keys of `atoms` (added when new), each once.
+    fn keys_of_starts(&mut self, atoms: Vec<StartKey>) -> Vec<u32> {
+        let mut keys = Vec::new();
+        for atom in atoms {
+            let k = match self.keys.iter().position(|k| k.same(&atom)) {
+                Some(k) => k as u32,
+                None => {
+                    self.keys.push(atom);
+                    self.add_key(self.keys.len() - 1);
+                    (self.keys.len() - 1) as u32
+                }
+            };
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
     }
 
     /// Files new key `k` under what a unit must be to pass it (`Word` keys are filed once
@@ -1140,6 +1205,7 @@ impl Program {
                         object,
                         pairs_within: e.subject == e.object,
                         attributes,
+                        symmetric: None,
                     }
                 })
                 .collect();
@@ -1159,6 +1225,17 @@ impl Program {
         p.patterns = patterns;
         p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests, &p.value_keys);
         p
+    }
+
+    /// Records, for every emit with a named predicate, whether `symmetric` says the
+    /// predicate is symmetric: the engine then does not look it up per relation.
+    pub(crate) fn with_symmetric(mut self, symmetric: &dyn Fn(&str) -> bool) -> Program {
+        for e in self.patterns.iter_mut().flat_map(|p| &mut p.emit) {
+            if let Predicate::Named(name) = &e.predicate {
+                e.symmetric = Some(symmetric(name));
+            }
+        }
+        self
     }
 
     /// The lexicon table for `gazetteer`: the one built at compile time when it is the same
@@ -1449,6 +1526,8 @@ mod tests {
         // Lengths and first bytes no string has are rejected without hashing.
         assert!(i.may_hold(3, Some(b't')) && !i.may_hold(4, Some(b't')));
         assert!(!i.may_hold(2, Some(b'x')));
+        // A length and a first byte that only different strings have.
+        assert!(!i.may_hold(2, Some(b't')) && !i.may_hold(3, Some(b'o')));
     }
 
     /// Strings of every length up to 16 bytes (read as overlapping words) and longer ones
@@ -1622,8 +1701,7 @@ mod tests {
         );
         assert_eq!(s.any, Some(3));
         assert_eq!(s.lex_of_category(p.categories.get("title")), [4]);
-        let word_keys =
-            |w: &str| bit_ids(s.word_keys.row(p.words.get(w) as usize)).collect::<Vec<_>>();
+        let word_keys = |w: &str| s.keys_of_word(p.words.get(w));
         assert_eq!(word_keys("the"), [1]);
         assert_eq!(word_keys("a"), [1]);
         assert!(word_keys("of").is_empty());
@@ -1739,8 +1817,47 @@ mod tests {
                         "{rules} {seed} {t}"
                     );
                 }
+                // The rules met at once are those with a term met.
+                let mut rules_met = vec![0u64; 1];
+                table.rules_met(&met, &mut rules_met);
+                for r in 0..rules {
+                    assert_eq!(
+                        rules_met[0] >> r & 1 == 1,
+                        table.met(r, &met),
+                        "{rules} {seed} {r}"
+                    );
+                }
             }
         }
+    }
+
+    /// A pattern's second-unit lookahead becomes keys numbered after every first key, shared
+    /// with equal first keys' tests but starting no rule.
+    #[test]
+    fn lookaheads_are_keys_after_the_first_keys() {
+        let mut p = Program::default();
+        let patterns = [
+            "[Entity(), Word([\"of\"]), Entity()]",
+            "[Word([\"of\"]), Entity(types: [Person])]",
+            "[Entity(), Opt([Cap])]",
+        ]
+        .map(|text| {
+            let elems = p.elems(&parse(text), &mut Vec::new());
+            Pattern {
+                second: second_of(&elems),
+                elems,
+                needs: Needs::default(),
+                guards: Vec::new(),
+                emit: Vec::new(),
+            }
+        });
+        let s = Starts::new(&patterns, p.words.len());
+        assert_eq!(s.of_rule, [vec![0], vec![1], vec![0]]);
+        assert_eq!(s.first_keys, 2);
+        // Rule 0's lookahead is rule 1's first key; the person after `of` a new key, 2.
+        assert_eq!(s.second_of_rule, [Some(vec![1]), Some(vec![2]), None]);
+        assert_eq!(s.keys.len(), 3);
+        assert!(bit_ids(s.key_rules.row(2)).next().is_none());
     }
 
     #[test]
