@@ -295,7 +295,7 @@ impl RoleClasses {
     /// Reads the facts of entry `entry` from its attributes.
     fn read_facts(&self, gazetteer: &Gazetteer, entry: usize) -> EntryFacts {
         let e = &gazetteer.entries()[entry];
-        let (role, gender) = (e.attributes.get("role"), e.attributes.get("gender"));
+        let (role, gender) = role_and_gender(e);
         let mut role_classes = BTreeSet::new();
         if let Some(roles) = role {
             for role in roles.split(',') {
@@ -323,6 +323,26 @@ impl RoleClasses {
             short_name,
         }
     }
+}
+
+/// The `role` and `gender` attributes of an entry, read in one pass over its pairs (the
+/// gazetteer keeps them sorted by key, one value per key, so the pass stops at `role`):
+/// looking each up by itself walked the pairs twice, which cost the most of the first use
+/// of an entry.
+fn role_and_gender(e: &crate::gazetteer::Entry) -> (Option<&str>, Option<&str>) {
+    let (mut role, mut gender) = (None, None);
+    for (key, value) in e.attributes.iter() {
+        match key {
+            "gender" => gender = Some(value),
+            "role" => {
+                role = Some(value);
+                break;
+            }
+            _ if key > "role" => break,
+            _ => {}
+        }
+    }
+    (role, gender)
 }
 
 /// The lexicon categories (bits) of a subtype: the recognizer's reading of the subtype
@@ -538,8 +558,8 @@ impl<'g> Resolver<'g, '_> {
         // `text == name.to_uppercase()`, without making the upper-case copy.
         let headline_case = || text.chars().eq(name.chars().flat_map(char::to_uppercase));
         if m.via != Via::Demonym && text != name && !headline_case() {
-            let alias = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            self.entities[idx].aliases.insert(alias);
+            // Most names recur: copy the alias only the first time.
+            insert_alias(&mut self.entities[idx].aliases, &single_spaced(text));
         }
         self.mark(m.tokens.clone());
         self.mentions.push(ResolvedMention {
@@ -804,8 +824,8 @@ impl<'g> Resolver<'g, '_> {
                     entities: vec![e],
                     via: Via::Acronym,
                 });
-                let a = self.doc.text[t.start..t.end].to_string();
-                self.entities[e].aliases.insert(a);
+                let a = &self.doc.text[t.start..t.end];
+                insert_alias(&mut self.entities[e].aliases, a);
             }
         }
         self.add_mentions(added);
@@ -933,10 +953,10 @@ impl<'g> Resolver<'g, '_> {
             }
         }
         for m in &added {
-            let text = doc.text[m.span.clone()].to_string();
-            let e = m.entities[0];
-            if text != self.entities[e].name {
-                self.entities[e].aliases.insert(text);
+            let text = &doc.text[m.span.clone()];
+            let e = &mut self.entities[m.entities[0]];
+            if text != e.name {
+                insert_alias(&mut e.aliases, text);
             }
         }
         self.add_mentions(added);
@@ -1109,8 +1129,8 @@ impl<'g> Resolver<'g, '_> {
             }
         }
         for m in &added {
-            let text = self.doc.text[m.span.clone()].to_string();
-            self.entities[m.entities[0]].aliases.insert(text);
+            let text = &self.doc.text[m.span.clone()];
+            insert_alias(&mut self.entities[m.entities[0]].aliases, text);
         }
         self.add_mentions(added);
         self.mentions.sort_by_key(|m| m.tokens.start);
@@ -1270,6 +1290,13 @@ impl<'g> Resolver<'g, '_> {
             }
         }
         self.add_mentions(added);
+    }
+}
+
+/// Adds `alias` to `aliases`, copying it only when it is new.
+fn insert_alias(aliases: &mut BTreeSet<String>, alias: &str) {
+    if !aliases.contains(alias) {
+        aliases.insert(alias.to_string());
     }
 }
 
@@ -1461,6 +1488,31 @@ mod tests {
         // The same facts when read again, and when read for another gazetteer's entry.
         assert_eq!(roles.read_facts(g, peskov).role_classes, facts.role_classes);
         assert!(RoleClasses::default().facts(g, peskov).is_none());
+    }
+
+    #[test]
+    fn role_and_gender_are_the_attribute_values() {
+        let g = Gazetteer::bundled();
+        for e in g.entries() {
+            assert_eq!(
+                role_and_gender(e),
+                (e.attr("role"), e.attr("gender")),
+                "{}",
+                e.id
+            );
+        }
+    }
+
+    #[test]
+    fn aliases_are_inserted_once() {
+        let mut aliases = BTreeSet::new();
+        insert_alias(&mut aliases, "Putin");
+        insert_alias(&mut aliases, "Putin");
+        insert_alias(&mut aliases, "Mr Putin");
+        assert_eq!(
+            aliases.into_iter().collect::<Vec<_>>(),
+            ["Mr Putin", "Putin"]
+        );
     }
 
     #[test]
