@@ -25,16 +25,21 @@ use crate::ner::{LexHit, Mention, Tagged, Target, Via, cat};
 use crate::text::{Document, TokenKind};
 
 /// An entity of one document.
+///
+/// Its name and subtype borrow from its gazetteer entry when they are the entry's (`'a` is
+/// the life of the document and the gazetteer): most entities are an entry as it stands,
+/// and copying the two strings for each, then freeing the copies, cost more than the rest
+/// of making the entity.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entity {
+pub struct Entity<'a> {
     /// Stable id: the gazetteer id, else the slug of the name.
     pub id: String,
     /// Canonical name.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// Type.
     pub etype: EntityType,
     /// Subtype (`country`, `news_agency`, `politician`...), empty when unknown.
-    pub subtype: String,
+    pub subtype: Cow<'a, str>,
     /// Other names the document or the gazetteer gives it.
     pub aliases: BTreeSet<String>,
     /// Index of its gazetteer entry, if any.
@@ -68,7 +73,7 @@ pub struct Resolved<'d> {
     /// The document.
     pub doc: &'d Document,
     /// Entities in order of first mention.
-    pub entities: Vec<Entity>,
+    pub entities: Vec<Entity<'d>>,
     /// Mentions, sorted.
     pub mentions: Vec<ResolvedMention>,
     /// Lexicon hits, as tagged.
@@ -127,7 +132,7 @@ fn ascii_slug(name: &str) -> String {
 }
 
 /// Resolves the mentions of one document.
-pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
+pub fn resolve<'d>(gazetteer: &'d Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
     resolve_with(gazetteer, &RoleClasses::new(gazetteer), tagged)
 }
 
@@ -367,7 +372,7 @@ fn subtype_categories(subtype: &str) -> u8 {
 
 /// [`resolve`] with the role classes computed beforehand (as the pipeline does).
 pub fn resolve_with<'d>(
-    gazetteer: &Gazetteer,
+    gazetteer: &'d Gazetteer,
     roles: &RoleClasses,
     tagged: Tagged<'d>,
 ) -> Resolved<'d> {
@@ -412,11 +417,11 @@ pub fn resolve_with<'d>(
     }
 }
 
-struct Resolver<'g, 'd> {
+struct Resolver<'g, 'r, 'd> {
     gazetteer: &'g Gazetteer,
-    roles: &'g RoleClasses,
+    roles: &'r RoleClasses,
     doc: &'d Document,
-    entities: Vec<Entity>,
+    entities: Vec<Entity<'g>>,
     /// Entity by id; the ids of gazetteer entities borrowed from the gazetteer.
     by_id: FxHashMap<Cow<'g, str>, usize>,
     mentions: Vec<ResolvedMention>,
@@ -470,7 +475,7 @@ fn lexicon_flags(
     (per_token, per_hit)
 }
 
-impl<'g> Resolver<'g, '_> {
+impl<'g> Resolver<'g, '_, '_> {
     fn entity_for_entry(&mut self, entry: usize) -> usize {
         let gazetteer: &'g Gazetteer = self.gazetteer;
         let e = &gazetteer.entries()[entry];
@@ -493,9 +498,9 @@ impl<'g> Resolver<'g, '_> {
         };
         self.entities.push(Entity {
             id: e.id.clone(),
-            name: e.name.clone(),
+            name: Cow::Borrowed(&e.name),
             etype,
-            subtype: e.subtype.clone(),
+            subtype: Cow::Borrowed(&e.subtype),
             aliases: BTreeSet::new(),
             entry: Some(entry),
             role_classes: facts.role_classes.clone(),
@@ -506,7 +511,7 @@ impl<'g> Resolver<'g, '_> {
         idx
     }
 
-    fn push_entity(&mut self, e: Entity) -> usize {
+    fn push_entity(&mut self, e: Entity<'g>) -> usize {
         let i = self.entities.len();
         self.by_id.insert(self.id_key(&e), i);
         self.entities.push(e);
@@ -515,7 +520,7 @@ impl<'g> Resolver<'g, '_> {
 
     /// The key of an entity in `by_id`: its gazetteer entry's id when it has that id (no
     /// copy), else a copy of its id.
-    fn id_key(&self, e: &Entity) -> Cow<'g, str> {
+    fn id_key(&self, e: &Entity<'_>) -> Cow<'g, str> {
         let gazetteer: &'g Gazetteer = self.gazetteer;
         match e.entry.map(|x| &gazetteer.entries()[x].id) {
             Some(id) if *id == e.id => Cow::Borrowed(id.as_str()),
@@ -596,7 +601,7 @@ impl<'g> Resolver<'g, '_> {
             let [e] = m.entities[..] else { continue };
             let ent = &self.entities[e];
             let place = ent.etype == EntityType::Location
-                && !matches!(ent.subtype.as_str(), "country" | "territory" | "region");
+                && !matches!(&*ent.subtype, "country" | "territory" | "region");
             if !place || !m.via.names_entity() {
                 continue;
             }
@@ -617,7 +622,7 @@ impl<'g> Resolver<'g, '_> {
         for e in teams {
             let ent = &mut self.entities[e];
             ent.etype = EntityType::Organization;
-            ent.subtype = "sports_team".to_string();
+            ent.subtype = Cow::Borrowed("sports_team");
             ent.id.push_str("-team");
             ent.entry = None;
         }
@@ -724,7 +729,7 @@ impl<'g> Resolver<'g, '_> {
         }
         for (&from, &to) in &remap {
             let name = self.entities[from].name.clone();
-            self.entities[to].aliases.insert(name);
+            self.entities[to].aliases.insert(name.into_owned());
         }
         self.compact();
     }
@@ -1180,7 +1185,7 @@ impl<'g> Resolver<'g, '_> {
             }
             let Some(start) = start else { continue };
             let classes: Vec<&str> = noun.attr("class").unwrap_or("any").split(',').collect();
-            let fits = |e: &Entity| {
+            let fits = |e: &Entity<'_>| {
                 e.etype == EntityType::Person
                     && (classes.contains(&"any")
                         || e.role_classes.iter().any(|c| classes.contains(&c.as_str())))
@@ -1300,12 +1305,12 @@ fn insert_alias(aliases: &mut BTreeSet<String>, alias: &str) {
     }
 }
 
-fn new_entity(id: String, name: &str, etype: EntityType) -> Entity {
+fn new_entity<'a>(id: String, name: &str, etype: EntityType) -> Entity<'a> {
     Entity {
         id,
-        name: name.to_string(),
+        name: Cow::Owned(name.to_string()),
         etype,
-        subtype: String::new(),
+        subtype: Cow::Borrowed(""),
         aliases: BTreeSet::new(),
         entry: None,
         role_classes: BTreeSet::new(),
