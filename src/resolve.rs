@@ -390,6 +390,7 @@ pub fn resolve_with<'d>(
         covered: vec![false; doc.tokens.len()],
         lex_flags,
         hit_categories,
+        token_lists: TokenLists::new(doc),
     };
     for m in &tagged.mentions {
         r.add_named(m);
@@ -433,6 +434,39 @@ struct Resolver<'g, 'r, 'd> {
     /// Per lexicon hit: the categories of its entries (the passes over the hits look
     /// for titles and group nouns among hundreds of function words).
     hit_categories: Vec<u8>,
+    /// The few tokens the later passes visit, found in one pass over the tokens.
+    token_lists: TokenLists,
+}
+
+/// The tokens some pass of resolution may act on, listed in one pass over the document so
+/// that each of those passes visits a few tokens instead of all of them.
+#[derive(Debug, Default)]
+struct TokenLists {
+    /// Words that may start a name part or an organisation's short name, in order: those
+    /// whose first character is a capital. That is a capitalised word, or a split-off
+    /// "n't", which the tokeniser never marks capitalised ("DON'T").
+    name_words: Vec<usize>,
+    /// The personal pronouns ("he", "him", "his", "she", "her"), in order, with the gender
+    /// they refer to (`m`/`f`).
+    pronouns: Vec<(usize, char)>,
+}
+
+impl TokenLists {
+    fn new(doc: &Document) -> TokenLists {
+        let mut lists = TokenLists::default();
+        for (i, t) in doc.tokens.iter().enumerate() {
+            if t.kind == TokenKind::Word && (t.capitalized || t.norm == "n't") {
+                lists.name_words.push(i);
+            }
+            let gender = match t.norm.as_str() {
+                "he" | "him" | "his" => 'm',
+                "she" | "her" => 'f',
+                _ => continue,
+            };
+            lists.pronouns.push((i, gender));
+        }
+        lists
+    }
 }
 
 /// Lexicon categories, as bits of [`Resolver::lex_flags`] and of an entry's categories.
@@ -912,16 +946,15 @@ impl<'g> Resolver<'g, '_, '_> {
             !b.is_ascii() || first_bytes.contains(b)
         };
         let mut added = Vec::new();
-        let mut i = 0;
-        while i < toks.len() {
-            let t = &toks[i];
-            if t.kind != TokenKind::Word
-                || !t.capitalized
+        // The first token a found part has not taken.
+        let mut free = 0;
+        for &i in &self.token_lists.name_words {
+            if i < free
+                || !toks[i].capitalized
                 || self.covered(i)
                 || lexicon_word(i)
                 || !may_start(i)
             {
-                i += 1;
                 continue;
             }
             // Longest name part starting here (compound surnames span several tokens).
@@ -944,17 +977,14 @@ impl<'g> Resolver<'g, '_, '_> {
                     break;
                 }
             }
-            match best {
-                Some((len, e)) => {
-                    added.push(ResolvedMention {
-                        span: toks[i].start..toks[i + len - 1].end,
-                        tokens: i..i + len,
-                        entities: vec![e],
-                        via: Via::Surname,
-                    });
-                    i += len;
-                }
-                None => i += 1,
+            if let Some((len, e)) = best {
+                added.push(ResolvedMention {
+                    span: toks[i].start..toks[i + len - 1].end,
+                    tokens: i..i + len,
+                    entities: vec![e],
+                    via: Via::Surname,
+                });
+                free = i + len;
             }
         }
         for m in &added {
@@ -1114,8 +1144,10 @@ impl<'g> Resolver<'g, '_, '_> {
         }
         let toks = &self.doc.tokens;
         let mut added = Vec::new();
-        for (i, t) in toks.iter().enumerate() {
-            if self.covered(i) || t.kind != TokenKind::Word {
+        // A short name starts with a capital: only the words that may are visited.
+        for &i in &self.token_lists.name_words {
+            let t = &toks[i];
+            if self.covered(i) {
                 continue;
             }
             // Every short name starts with a byte of `first_bytes`: most words need no
@@ -1228,10 +1260,7 @@ impl<'g> Resolver<'g, '_, '_> {
                 .get(i)
                 .is_some_and(|&f| f & LEX_REPORTING_VERB != 0)
         };
-        let pronoun = |t: &crate::text::Token| {
-            matches!(t.norm.as_str(), "he" | "him" | "his" | "she" | "her")
-        };
-        if !doc.tokens.iter().any(pronoun) {
+        if self.token_lists.pronouns.is_empty() {
             return;
         }
         // Mentions by sentence, so each pronoun looks only at nearby sentences.
@@ -1242,12 +1271,8 @@ impl<'g> Resolver<'g, '_, '_> {
             }
         }
         let mut added = Vec::new();
-        for (i, t) in doc.tokens.iter().enumerate() {
-            let gender = match t.norm.as_str() {
-                "he" | "him" | "his" => 'm',
-                "she" | "her" => 'f',
-                _ => continue,
-            };
+        for &(i, gender) in &self.token_lists.pronouns {
+            let t = &doc.tokens[i];
             let fits =
                 |e: &Entity| e.etype == EntityType::Person && e.gender.is_none_or(|g| g == gender);
             let sent = doc.sentence_of_token(i);
@@ -1506,6 +1531,23 @@ mod tests {
                 e.id
             );
         }
+    }
+
+    #[test]
+    fn token_lists_hold_capitalised_words_and_pronouns() {
+        let doc = Document::new("d", "He met Ms Lee; she said her firm DON'T sell to him.");
+        let lists = TokenLists::new(&doc);
+        let texts = |list: &[usize]| {
+            list.iter()
+                .map(|&i| &doc.text[doc.tokens[i].start..doc.tokens[i].end])
+                .collect::<Vec<_>>()
+        };
+        // "N'T" is split off "DON'T" and not marked capitalised, yet starts with a capital.
+        assert_eq!(texts(&lists.name_words), ["He", "Ms", "Lee", "DO", "N'T"]);
+        let pronouns: Vec<usize> = lists.pronouns.iter().map(|&(i, _)| i).collect();
+        assert_eq!(texts(&pronouns), ["He", "she", "her", "him"]);
+        let genders: Vec<char> = lists.pronouns.iter().map(|&(_, g)| g).collect();
+        assert_eq!(genders, ['m', 'f', 'f', 'm']);
     }
 
     #[test]
