@@ -536,7 +536,7 @@ mod tests {
             subtype: subtype.to_string().into(),
             aliases: BTreeSet::new(),
             entry: None,
-            role_classes: BTreeSet::new(),
+            role_classes: Default::default(),
             gender: None,
             text_roles: BTreeSet::new(),
             titles: BTreeSet::new(),

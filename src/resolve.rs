@@ -26,10 +26,10 @@ use crate::text::{Document, TokenKind};
 
 /// An entity of one document.
 ///
-/// Its name and subtype borrow from its gazetteer entry when they are the entry's (`'a` is
-/// the life of the document and the gazetteer): most entities are an entry as it stands,
-/// and copying the two strings for each, then freeing the copies, cost more than the rest
-/// of making the entity.
+/// Its name and subtype borrow from its gazetteer entry when they are the entry's, and its
+/// role classes from the entry's facts (`'a` is the life of the document, the gazetteer
+/// and the [`RoleClasses`]): most entities are an entry as it stands, and copying those
+/// for each entity, then freeing the copies, cost more than the rest of making the entity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entity<'a> {
     /// Stable id: the gazetteer id, else the slug of the name.
@@ -45,13 +45,34 @@ pub struct Entity<'a> {
     /// Index of its gazetteer entry, if any.
     pub entry: Option<usize>,
     /// Role classes the text or gazetteer gives a person (`diplomat`, `head_of_state`...).
-    pub role_classes: BTreeSet<String>,
+    ///
+    /// Borrowed from what resolution read of the entry (most people keep the classes of
+    /// their entry; a person gets a copy only when a title in the text adds one).
+    pub role_classes: Cow<'a, BTreeSet<String>>,
     /// Gender from the gazetteer (`m`/`f`), if known.
     pub gender: Option<char>,
     /// Predicates of the titles the text writes before the person's name.
     pub text_roles: BTreeSet<String>,
     /// Title lexicon entries the text gives the person (for "the chancellor").
     pub titles: BTreeSet<usize>,
+}
+
+impl Entity<'_> {
+    /// The entity with copies of what it borrows.
+    pub fn into_owned(self) -> Entity<'static> {
+        Entity {
+            id: self.id,
+            name: Cow::Owned(self.name.into_owned()),
+            etype: self.etype,
+            subtype: Cow::Owned(self.subtype.into_owned()),
+            aliases: self.aliases,
+            entry: self.entry,
+            role_classes: Cow::Owned(self.role_classes.into_owned()),
+            gender: self.gender,
+            text_roles: self.text_roles,
+            titles: self.titles,
+        }
+    }
 }
 
 /// A mention after resolution.
@@ -133,7 +154,17 @@ fn ascii_slug(name: &str) -> String {
 
 /// Resolves the mentions of one document.
 pub fn resolve<'d>(gazetteer: &'d Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
-    resolve_with(gazetteer, &RoleClasses::new(gazetteer), tagged)
+    let doc = tagged.doc;
+    let roles = RoleClasses::new(gazetteer);
+    let r = resolve_with(gazetteer, &roles, tagged);
+    // The entities borrow from `roles`, which ends here: they take copies.
+    Resolved {
+        doc,
+        entities: r.entities.into_iter().map(Entity::into_owned).collect(),
+        mentions: r.mentions,
+        lexicon: r.lexicon,
+        home_country: r.home_country,
+    }
 }
 
 /// What resolution looks up in a gazetteer, indexed once so that resolving a document
@@ -373,7 +404,7 @@ fn subtype_categories(subtype: &str) -> u8 {
 /// [`resolve`] with the role classes computed beforehand (as the pipeline does).
 pub fn resolve_with<'d>(
     gazetteer: &'d Gazetteer,
-    roles: &RoleClasses,
+    roles: &'d RoleClasses,
     tagged: Tagged<'d>,
 ) -> Resolved<'d> {
     let doc = tagged.doc;
@@ -418,9 +449,9 @@ pub fn resolve_with<'d>(
     }
 }
 
-struct Resolver<'g, 'r, 'd> {
+struct Resolver<'g, 'd> {
     gazetteer: &'g Gazetteer,
-    roles: &'r RoleClasses,
+    roles: &'g RoleClasses,
     doc: &'d Document,
     entities: Vec<Entity<'g>>,
     /// Entity by id; the ids of gazetteer entities borrowed from the gazetteer.
@@ -509,7 +540,7 @@ fn lexicon_flags(
     (per_token, per_hit)
 }
 
-impl<'g> Resolver<'g, '_, '_> {
+impl<'g> Resolver<'g, '_> {
     fn entity_for_entry(&mut self, entry: usize) -> usize {
         let gazetteer: &'g Gazetteer = self.gazetteer;
         let e = &gazetteer.entries()[entry];
@@ -522,12 +553,12 @@ impl<'g> Resolver<'g, '_, '_> {
         let etype = e.entity_type().unwrap_or(EntityType::Misc);
         // Read once per entry and kept, unless these role classes were made for another
         // gazetteer (then there is no slot for the entry).
-        let read;
-        let facts = match self.roles.facts(gazetteer, entry) {
-            Some(facts) => facts,
+        let roles: &'g RoleClasses = self.roles;
+        let (role_classes, gender) = match roles.facts(gazetteer, entry) {
+            Some(facts) => (Cow::Borrowed(&facts.role_classes), facts.gender),
             None => {
-                read = self.roles.read_facts(gazetteer, entry);
-                &read
+                let read = roles.read_facts(gazetteer, entry);
+                (Cow::Owned(read.role_classes), read.gender)
             }
         };
         self.entities.push(Entity {
@@ -537,8 +568,8 @@ impl<'g> Resolver<'g, '_, '_> {
             subtype: Cow::Borrowed(&e.subtype),
             aliases: BTreeSet::new(),
             entry: Some(entry),
-            role_classes: facts.role_classes.clone(),
-            gender: facts.gender,
+            role_classes,
+            gender,
             text_roles: BTreeSet::new(),
             titles: BTreeSet::new(),
         });
@@ -1048,8 +1079,10 @@ impl<'g> Resolver<'g, '_, '_> {
                         &read
                     }
                 };
-                if let Some(c) = &facts.class {
-                    ent.role_classes.insert(c.clone());
+                if let Some(c) = &facts.class
+                    && !ent.role_classes.contains(c)
+                {
+                    ent.role_classes.to_mut().insert(c.clone());
                 }
                 if let Some(p) = &facts.predicate {
                     ent.text_roles.insert(p.clone());
@@ -1338,7 +1371,7 @@ fn new_entity<'a>(id: String, name: &str, etype: EntityType) -> Entity<'a> {
         subtype: Cow::Borrowed(""),
         aliases: BTreeSet::new(),
         entry: None,
-        role_classes: BTreeSet::new(),
+        role_classes: Cow::Owned(BTreeSet::new()),
         gender: None,
         text_roles: BTreeSet::new(),
         titles: BTreeSet::new(),
@@ -1548,6 +1581,41 @@ mod tests {
         assert_eq!(texts(&pronouns), ["He", "she", "her", "him"]);
         let genders: Vec<char> = lists.pronouns.iter().map(|&(_, g)| g).collect();
         assert_eq!(genders, ['m', 'f', 'f', 'm']);
+    }
+
+    /// Entities borrow from the gazetteer and the role classes; `resolve`, whose role
+    /// classes end with it, hands out copies equal to them.
+    #[test]
+    fn resolve_gives_the_entities_resolve_with_borrows() {
+        let g = Gazetteer::bundled();
+        let recognizer = crate::ner::Recognizer::new(g).unwrap();
+        let roles = RoleClasses::new(g);
+        let doc = Document::new(
+            "d",
+            "Russian President Vladimir Putin met Foreign Minister Sergei Lavrov in Moscow. \
+             Putin said the two leaders agreed.",
+        );
+        let borrowed = resolve_with(g, &roles, recognizer.tag(g, &doc));
+        let owned = resolve(g, recognizer.tag(g, &doc));
+        assert_eq!(borrowed.entities, owned.entities);
+        assert_eq!(borrowed.mentions, owned.mentions);
+        let putin = borrowed
+            .entities
+            .iter()
+            .find(|e| e.id == "vladimir-putin")
+            .unwrap();
+        assert!(matches!(putin.name, Cow::Borrowed(_)));
+        // Lavrov's title adds a class his entry may lack: his classes are his entry's and it.
+        let lavrov = borrowed
+            .entities
+            .iter()
+            .find(|e| e.id == "sergey-lavrov" || e.name.ends_with("Lavrov"))
+            .unwrap();
+        assert!(!lavrov.text_roles.is_empty());
+        let entry = lavrov.entry.unwrap();
+        let facts = roles.facts(g, entry).unwrap();
+        assert!(facts.role_classes.is_subset(&lavrov.role_classes));
+        assert!(matches!(owned.entities[0].role_classes, Cow::Owned(_)));
     }
 
     #[test]
