@@ -547,7 +547,7 @@ mod tests {
         ResolvedMention {
             tokens: span.clone(),
             span,
-            entities,
+            entities: entities.into(),
             via,
         }
     }

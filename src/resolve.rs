@@ -83,9 +83,91 @@ pub struct ResolvedMention {
     /// Token range.
     pub tokens: Range<usize>,
     /// Indices into [`Resolved::entities`]: one, or several for a group.
-    pub entities: Vec<usize>,
+    pub entities: EntityIndices,
     /// How the text names them.
     pub via: Via,
+}
+
+/// The entities a mention points at, as indices into [`Resolved::entities`]: one, kept in
+/// place, or several (a group) in a vector. Reads as a slice.
+///
+/// Nearly every mention names one entity: a vector each cost an allocation per mention,
+/// and as much again to free it.
+#[derive(Clone)]
+pub struct EntityIndices(Indices);
+
+#[derive(Clone)]
+enum Indices {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl EntityIndices {
+    /// Just `entity`.
+    pub fn one(entity: usize) -> EntityIndices {
+        EntityIndices(Indices::One(entity))
+    }
+}
+
+impl From<Vec<usize>> for EntityIndices {
+    fn from(entities: Vec<usize>) -> EntityIndices {
+        match entities[..] {
+            [one] => EntityIndices::one(one),
+            _ => EntityIndices(Indices::Many(entities)),
+        }
+    }
+}
+
+impl std::ops::Deref for EntityIndices {
+    type Target = [usize];
+
+    fn deref(&self) -> &[usize] {
+        match &self.0 {
+            Indices::One(one) => std::slice::from_ref(one),
+            Indices::Many(many) => many,
+        }
+    }
+}
+
+impl std::ops::DerefMut for EntityIndices {
+    fn deref_mut(&mut self) -> &mut [usize] {
+        match &mut self.0 {
+            Indices::One(one) => std::slice::from_mut(one),
+            Indices::Many(many) => many,
+        }
+    }
+}
+
+impl PartialEq for EntityIndices {
+    fn eq(&self, other: &EntityIndices) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for EntityIndices {}
+
+impl std::fmt::Debug for EntityIndices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a EntityIndices {
+    type Item = &'a usize;
+    type IntoIter = std::slice::Iter<'a, usize>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut EntityIndices {
+    type Item = &'a mut usize;
+    type IntoIter = std::slice::IterMut<'a, usize>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
 }
 
 /// One document's entities and mentions.
@@ -604,7 +686,7 @@ impl<'g> Resolver<'g, '_> {
                     self.mentions.push(ResolvedMention {
                         span: m.span.clone(),
                         tokens: m.tokens.clone(),
-                        entities: vec![idx],
+                        entities: EntityIndices::one(idx),
                         via: Via::Alias,
                     });
                     self.entities[idx].aliases.insert(name.clone());
@@ -635,7 +717,7 @@ impl<'g> Resolver<'g, '_> {
         self.mentions.push(ResolvedMention {
             span: m.span.clone(),
             tokens: m.tokens.clone(),
-            entities: vec![idx],
+            entities: EntityIndices::one(idx),
             via: m.via,
         });
     }
@@ -891,7 +973,7 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: t.start..t.end,
                     tokens: i..i + 1,
-                    entities: vec![e],
+                    entities: EntityIndices::one(e),
                     via: Via::Acronym,
                 });
                 let a = &self.doc.text[t.start..t.end];
@@ -1012,7 +1094,7 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: toks[i].start..toks[i + len - 1].end,
                     tokens: i..i + len,
-                    entities: vec![e],
+                    entities: EntityIndices::one(e),
                     via: Via::Surname,
                 });
                 free = i + len;
@@ -1133,7 +1215,7 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: toks[start - 1].start..h.span.end,
                     tokens: start - 1..h.tokens.end,
-                    entities: vec![e],
+                    entities: EntityIndices::one(e),
                     via: Via::Definite,
                 });
             }
@@ -1193,7 +1275,7 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: t.start..t.end,
                     tokens: i..i + 1,
-                    entities: vec![*e],
+                    entities: EntityIndices::one(*e),
                     via: Via::Alias,
                 });
             }
@@ -1273,7 +1355,7 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: toks[start].start..h.span.end,
                     tokens: start..h.tokens.end,
-                    entities: members,
+                    entities: members.into(),
                     via: Via::Group,
                 });
             }
@@ -1347,7 +1429,7 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: t.start..t.end,
                     tokens: i..i + 1,
-                    entities: vec![e],
+                    entities: EntityIndices::one(e),
                     via: Via::Pronoun,
                 });
             }
@@ -1616,6 +1698,22 @@ mod tests {
         let facts = roles.facts(g, entry).unwrap();
         assert!(facts.role_classes.is_subset(&lavrov.role_classes));
         assert!(matches!(owned.entities[0].role_classes, Cow::Owned(_)));
+    }
+
+    #[test]
+    fn entity_indices_read_as_the_vector_they_replace() {
+        let mut one = EntityIndices::one(3);
+        assert_eq!(&*one, [3]);
+        assert_eq!(one, EntityIndices::from(vec![3]));
+        for e in &mut one {
+            *e = 4;
+        }
+        assert_eq!(one.iter().copied().collect::<Vec<_>>(), [4]);
+        let group = EntityIndices::from(vec![1, 2]);
+        assert_eq!(group.len(), 2);
+        assert_ne!(group, one);
+        assert_eq!(format!("{group:?}"), format!("{:?}", vec![1, 2]));
+        assert!(EntityIndices::from(Vec::new()).is_empty());
     }
 
     #[test]
