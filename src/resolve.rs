@@ -1706,7 +1706,7 @@ mod tests {
         assert_eq!(&*one, [3]);
         assert_eq!(one, EntityIndices::from(vec![3]));
         for e in &mut one {
-            *e = 4;
+            *e += 1;
         }
         assert_eq!(one.iter().copied().collect::<Vec<_>>(), [4]);
         let group = EntityIndices::from(vec![1, 2]);
