@@ -216,7 +216,7 @@ impl Pipeline {
     }
 
     /// Analyses one document.
-    pub fn analyze<'d>(&self, doc: &'d Document) -> Analysis<'d> {
+    pub fn analyze<'d>(&'d self, doc: &'d Document) -> Analysis<'d> {
         let mut tagged = self.inner.recognizer.tag(&self.inner.gazetteer, doc);
         let choices = disambiguate::choose_entries(&self.inner.gazetteer, &mut tagged);
         let resolved = resolve::resolve_with(&self.inner.gazetteer, &self.inner.roles, tagged);
@@ -335,9 +335,9 @@ impl Pipeline {
             }
             g.add_node(Node {
                 id: ids[i].to_string(),
-                name: e.name.clone(),
+                name: e.name.to_string(),
                 etype: e.etype,
-                subtype: (!e.subtype.is_empty()).then(|| e.subtype.clone()),
+                subtype: (!e.subtype.is_empty()).then(|| e.subtype.to_string()),
                 aliases,
                 mentions: std::mem::take(&mut mentions[i]),
                 references: std::mem::take(&mut references[i]),
@@ -528,15 +528,15 @@ mod tests {
         }
     }
 
-    fn entity(id: &str, name: &str, etype: EntityType, subtype: &str) -> Entity {
+    fn entity(id: &str, name: &str, etype: EntityType, subtype: &str) -> Entity<'static> {
         Entity {
             id: id.to_string(),
-            name: name.to_string(),
+            name: name.to_string().into(),
             etype,
-            subtype: subtype.to_string(),
+            subtype: subtype.to_string().into(),
             aliases: BTreeSet::new(),
             entry: None,
-            role_classes: BTreeSet::new(),
+            role_classes: Default::default(),
             gender: None,
             text_roles: BTreeSet::new(),
             titles: BTreeSet::new(),
@@ -547,7 +547,7 @@ mod tests {
         ResolvedMention {
             tokens: span.clone(),
             span,
-            entities,
+            entities: entities.into(),
             via,
         }
     }

@@ -25,28 +25,54 @@ use crate::ner::{LexHit, Mention, Tagged, Target, Via, cat};
 use crate::text::{Document, TokenKind};
 
 /// An entity of one document.
+///
+/// Its name and subtype borrow from its gazetteer entry when they are the entry's, and its
+/// role classes from the entry's facts (`'a` is the life of the document, the gazetteer
+/// and the [`RoleClasses`]): most entities are an entry as it stands, and copying those
+/// for each entity, then freeing the copies, cost more than the rest of making the entity.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entity {
+pub struct Entity<'a> {
     /// Stable id: the gazetteer id, else the slug of the name.
     pub id: String,
     /// Canonical name.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// Type.
     pub etype: EntityType,
     /// Subtype (`country`, `news_agency`, `politician`...), empty when unknown.
-    pub subtype: String,
+    pub subtype: Cow<'a, str>,
     /// Other names the document or the gazetteer gives it.
     pub aliases: BTreeSet<String>,
     /// Index of its gazetteer entry, if any.
     pub entry: Option<usize>,
     /// Role classes the text or gazetteer gives a person (`diplomat`, `head_of_state`...).
-    pub role_classes: BTreeSet<String>,
+    ///
+    /// Borrowed from what resolution read of the entry (most people keep the classes of
+    /// their entry; a person gets a copy only when a title in the text adds one).
+    pub role_classes: Cow<'a, BTreeSet<String>>,
     /// Gender from the gazetteer (`m`/`f`), if known.
     pub gender: Option<char>,
     /// Predicates of the titles the text writes before the person's name.
     pub text_roles: BTreeSet<String>,
     /// Title lexicon entries the text gives the person (for "the chancellor").
     pub titles: BTreeSet<usize>,
+}
+
+impl Entity<'_> {
+    /// The entity with copies of what it borrows.
+    pub fn into_owned(self) -> Entity<'static> {
+        Entity {
+            id: self.id,
+            name: Cow::Owned(self.name.into_owned()),
+            etype: self.etype,
+            subtype: Cow::Owned(self.subtype.into_owned()),
+            aliases: self.aliases,
+            entry: self.entry,
+            role_classes: Cow::Owned(self.role_classes.into_owned()),
+            gender: self.gender,
+            text_roles: self.text_roles,
+            titles: self.titles,
+        }
+    }
 }
 
 /// A mention after resolution.
@@ -57,9 +83,91 @@ pub struct ResolvedMention {
     /// Token range.
     pub tokens: Range<usize>,
     /// Indices into [`Resolved::entities`]: one, or several for a group.
-    pub entities: Vec<usize>,
+    pub entities: EntityIndices,
     /// How the text names them.
     pub via: Via,
+}
+
+/// The entities a mention points at, as indices into [`Resolved::entities`]: one, kept in
+/// place, or several (a group) in a vector. Reads as a slice.
+///
+/// Nearly every mention names one entity: a vector each cost an allocation per mention,
+/// and as much again to free it.
+#[derive(Clone)]
+pub struct EntityIndices(Indices);
+
+#[derive(Clone)]
+enum Indices {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl EntityIndices {
+    /// Just `entity`.
+    pub fn one(entity: usize) -> EntityIndices {
+        EntityIndices(Indices::One(entity))
+    }
+}
+
+impl From<Vec<usize>> for EntityIndices {
+    fn from(entities: Vec<usize>) -> EntityIndices {
+        match entities[..] {
+            [one] => EntityIndices::one(one),
+            _ => EntityIndices(Indices::Many(entities)),
+        }
+    }
+}
+
+impl std::ops::Deref for EntityIndices {
+    type Target = [usize];
+
+    fn deref(&self) -> &[usize] {
+        match &self.0 {
+            Indices::One(one) => std::slice::from_ref(one),
+            Indices::Many(many) => many,
+        }
+    }
+}
+
+impl std::ops::DerefMut for EntityIndices {
+    fn deref_mut(&mut self) -> &mut [usize] {
+        match &mut self.0 {
+            Indices::One(one) => std::slice::from_mut(one),
+            Indices::Many(many) => many,
+        }
+    }
+}
+
+impl PartialEq for EntityIndices {
+    fn eq(&self, other: &EntityIndices) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for EntityIndices {}
+
+impl std::fmt::Debug for EntityIndices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a EntityIndices {
+    type Item = &'a usize;
+    type IntoIter = std::slice::Iter<'a, usize>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut EntityIndices {
+    type Item = &'a mut usize;
+    type IntoIter = std::slice::IterMut<'a, usize>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
 }
 
 /// One document's entities and mentions.
@@ -68,7 +176,7 @@ pub struct Resolved<'d> {
     /// The document.
     pub doc: &'d Document,
     /// Entities in order of first mention.
-    pub entities: Vec<Entity>,
+    pub entities: Vec<Entity<'d>>,
     /// Mentions, sorted.
     pub mentions: Vec<ResolvedMention>,
     /// Lexicon hits, as tagged.
@@ -127,8 +235,18 @@ fn ascii_slug(name: &str) -> String {
 }
 
 /// Resolves the mentions of one document.
-pub fn resolve<'d>(gazetteer: &Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
-    resolve_with(gazetteer, &RoleClasses::new(gazetteer), tagged)
+pub fn resolve<'d>(gazetteer: &'d Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
+    let doc = tagged.doc;
+    let roles = RoleClasses::new(gazetteer);
+    let r = resolve_with(gazetteer, &roles, tagged);
+    // The entities borrow from `roles`, which ends here: they take copies.
+    Resolved {
+        doc,
+        entities: r.entities.into_iter().map(Entity::into_owned).collect(),
+        mentions: r.mentions,
+        lexicon: r.lexicon,
+        home_country: r.home_country,
+    }
 }
 
 /// What resolution looks up in a gazetteer, indexed once so that resolving a document
@@ -295,7 +413,7 @@ impl RoleClasses {
     /// Reads the facts of entry `entry` from its attributes.
     fn read_facts(&self, gazetteer: &Gazetteer, entry: usize) -> EntryFacts {
         let e = &gazetteer.entries()[entry];
-        let (role, gender) = (e.attributes.get("role"), e.attributes.get("gender"));
+        let (role, gender) = role_and_gender(e);
         let mut role_classes = BTreeSet::new();
         if let Some(roles) = role {
             for role in roles.split(',') {
@@ -325,6 +443,26 @@ impl RoleClasses {
     }
 }
 
+/// The `role` and `gender` attributes of an entry, read in one pass over its pairs (the
+/// gazetteer keeps them sorted by key, one value per key, so the pass stops at `role`):
+/// looking each up by itself walked the pairs twice, which cost the most of the first use
+/// of an entry.
+fn role_and_gender(e: &crate::gazetteer::Entry) -> (Option<&str>, Option<&str>) {
+    let (mut role, mut gender) = (None, None);
+    for (key, value) in e.attributes.iter() {
+        match key {
+            "gender" => gender = Some(value),
+            "role" => {
+                role = Some(value);
+                break;
+            }
+            _ if key > "role" => break,
+            _ => {}
+        }
+    }
+    (role, gender)
+}
+
 /// The lexicon categories (bits) of a subtype: the recognizer's reading of the subtype
 /// (`ner::cat`, the one place that names lexicon categories), narrowed to what resolution asks.
 fn subtype_categories(subtype: &str) -> u8 {
@@ -347,8 +485,8 @@ fn subtype_categories(subtype: &str) -> u8 {
 
 /// [`resolve`] with the role classes computed beforehand (as the pipeline does).
 pub fn resolve_with<'d>(
-    gazetteer: &Gazetteer,
-    roles: &RoleClasses,
+    gazetteer: &'d Gazetteer,
+    roles: &'d RoleClasses,
     tagged: Tagged<'d>,
 ) -> Resolved<'d> {
     let doc = tagged.doc;
@@ -365,6 +503,7 @@ pub fn resolve_with<'d>(
         covered: vec![false; doc.tokens.len()],
         lex_flags,
         hit_categories,
+        token_lists: TokenLists::new(doc),
     };
     for m in &tagged.mentions {
         r.add_named(m);
@@ -396,7 +535,7 @@ struct Resolver<'g, 'd> {
     gazetteer: &'g Gazetteer,
     roles: &'g RoleClasses,
     doc: &'d Document,
-    entities: Vec<Entity>,
+    entities: Vec<Entity<'g>>,
     /// Entity by id; the ids of gazetteer entities borrowed from the gazetteer.
     by_id: FxHashMap<Cow<'g, str>, usize>,
     mentions: Vec<ResolvedMention>,
@@ -408,6 +547,39 @@ struct Resolver<'g, 'd> {
     /// Per lexicon hit: the categories of its entries (the passes over the hits look
     /// for titles and group nouns among hundreds of function words).
     hit_categories: Vec<u8>,
+    /// The few tokens the later passes visit, found in one pass over the tokens.
+    token_lists: TokenLists,
+}
+
+/// The tokens some pass of resolution may act on, listed in one pass over the document so
+/// that each of those passes visits a few tokens instead of all of them.
+#[derive(Debug, Default)]
+struct TokenLists {
+    /// Words that may start a name part or an organisation's short name, in order: those
+    /// whose first character is a capital. That is a capitalised word, or a split-off
+    /// "n't", which the tokeniser never marks capitalised ("DON'T").
+    name_words: Vec<usize>,
+    /// The personal pronouns ("he", "him", "his", "she", "her"), in order, with the gender
+    /// they refer to (`m`/`f`).
+    pronouns: Vec<(usize, char)>,
+}
+
+impl TokenLists {
+    fn new(doc: &Document) -> TokenLists {
+        let mut lists = TokenLists::default();
+        for (i, t) in doc.tokens.iter().enumerate() {
+            if t.kind == TokenKind::Word && (t.capitalized || t.norm == "n't") {
+                lists.name_words.push(i);
+            }
+            let gender = match t.norm.as_str() {
+                "he" | "him" | "his" => 'm',
+                "she" | "her" => 'f',
+                _ => continue,
+            };
+            lists.pronouns.push((i, gender));
+        }
+        lists
+    }
 }
 
 /// Lexicon categories, as bits of [`Resolver::lex_flags`] and of an entry's categories.
@@ -463,30 +635,30 @@ impl<'g> Resolver<'g, '_> {
         let etype = e.entity_type().unwrap_or(EntityType::Misc);
         // Read once per entry and kept, unless these role classes were made for another
         // gazetteer (then there is no slot for the entry).
-        let read;
-        let facts = match self.roles.facts(gazetteer, entry) {
-            Some(facts) => facts,
+        let roles: &'g RoleClasses = self.roles;
+        let (role_classes, gender) = match roles.facts(gazetteer, entry) {
+            Some(facts) => (Cow::Borrowed(&facts.role_classes), facts.gender),
             None => {
-                read = self.roles.read_facts(gazetteer, entry);
-                &read
+                let read = roles.read_facts(gazetteer, entry);
+                (Cow::Owned(read.role_classes), read.gender)
             }
         };
         self.entities.push(Entity {
             id: e.id.clone(),
-            name: e.name.clone(),
+            name: Cow::Borrowed(&e.name),
             etype,
-            subtype: e.subtype.clone(),
+            subtype: Cow::Borrowed(&e.subtype),
             aliases: BTreeSet::new(),
             entry: Some(entry),
-            role_classes: facts.role_classes.clone(),
-            gender: facts.gender,
+            role_classes,
+            gender,
             text_roles: BTreeSet::new(),
             titles: BTreeSet::new(),
         });
         idx
     }
 
-    fn push_entity(&mut self, e: Entity) -> usize {
+    fn push_entity(&mut self, e: Entity<'g>) -> usize {
         let i = self.entities.len();
         self.by_id.insert(self.id_key(&e), i);
         self.entities.push(e);
@@ -495,7 +667,7 @@ impl<'g> Resolver<'g, '_> {
 
     /// The key of an entity in `by_id`: its gazetteer entry's id when it has that id (no
     /// copy), else a copy of its id.
-    fn id_key(&self, e: &Entity) -> Cow<'g, str> {
+    fn id_key(&self, e: &Entity<'_>) -> Cow<'g, str> {
         let gazetteer: &'g Gazetteer = self.gazetteer;
         match e.entry.map(|x| &gazetteer.entries()[x].id) {
             Some(id) if *id == e.id => Cow::Borrowed(id.as_str()),
@@ -514,7 +686,7 @@ impl<'g> Resolver<'g, '_> {
                     self.mentions.push(ResolvedMention {
                         span: m.span.clone(),
                         tokens: m.tokens.clone(),
-                        entities: vec![idx],
+                        entities: EntityIndices::one(idx),
                         via: Via::Alias,
                     });
                     self.entities[idx].aliases.insert(name.clone());
@@ -538,14 +710,14 @@ impl<'g> Resolver<'g, '_> {
         // `text == name.to_uppercase()`, without making the upper-case copy.
         let headline_case = || text.chars().eq(name.chars().flat_map(char::to_uppercase));
         if m.via != Via::Demonym && text != name && !headline_case() {
-            let alias = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            self.entities[idx].aliases.insert(alias);
+            // Most names recur: copy the alias only the first time.
+            insert_alias(&mut self.entities[idx].aliases, &single_spaced(text));
         }
         self.mark(m.tokens.clone());
         self.mentions.push(ResolvedMention {
             span: m.span.clone(),
             tokens: m.tokens.clone(),
-            entities: vec![idx],
+            entities: EntityIndices::one(idx),
             via: m.via,
         });
     }
@@ -576,7 +748,7 @@ impl<'g> Resolver<'g, '_> {
             let [e] = m.entities[..] else { continue };
             let ent = &self.entities[e];
             let place = ent.etype == EntityType::Location
-                && !matches!(ent.subtype.as_str(), "country" | "territory" | "region");
+                && !matches!(&*ent.subtype, "country" | "territory" | "region");
             if !place || !m.via.names_entity() {
                 continue;
             }
@@ -597,7 +769,7 @@ impl<'g> Resolver<'g, '_> {
         for e in teams {
             let ent = &mut self.entities[e];
             ent.etype = EntityType::Organization;
-            ent.subtype = "sports_team".to_string();
+            ent.subtype = Cow::Borrowed("sports_team");
             ent.id.push_str("-team");
             ent.entry = None;
         }
@@ -704,7 +876,7 @@ impl<'g> Resolver<'g, '_> {
         }
         for (&from, &to) in &remap {
             let name = self.entities[from].name.clone();
-            self.entities[to].aliases.insert(name);
+            self.entities[to].aliases.insert(name.into_owned());
         }
         self.compact();
     }
@@ -801,11 +973,11 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: t.start..t.end,
                     tokens: i..i + 1,
-                    entities: vec![e],
+                    entities: EntityIndices::one(e),
                     via: Via::Acronym,
                 });
-                let a = self.doc.text[t.start..t.end].to_string();
-                self.entities[e].aliases.insert(a);
+                let a = &self.doc.text[t.start..t.end];
+                insert_alias(&mut self.entities[e].aliases, a);
             }
         }
         self.add_mentions(added);
@@ -887,16 +1059,15 @@ impl<'g> Resolver<'g, '_> {
             !b.is_ascii() || first_bytes.contains(b)
         };
         let mut added = Vec::new();
-        let mut i = 0;
-        while i < toks.len() {
-            let t = &toks[i];
-            if t.kind != TokenKind::Word
-                || !t.capitalized
+        // The first token a found part has not taken.
+        let mut free = 0;
+        for &i in &self.token_lists.name_words {
+            if i < free
+                || !toks[i].capitalized
                 || self.covered(i)
                 || lexicon_word(i)
                 || !may_start(i)
             {
-                i += 1;
                 continue;
             }
             // Longest name part starting here (compound surnames span several tokens).
@@ -919,24 +1090,21 @@ impl<'g> Resolver<'g, '_> {
                     break;
                 }
             }
-            match best {
-                Some((len, e)) => {
-                    added.push(ResolvedMention {
-                        span: toks[i].start..toks[i + len - 1].end,
-                        tokens: i..i + len,
-                        entities: vec![e],
-                        via: Via::Surname,
-                    });
-                    i += len;
-                }
-                None => i += 1,
+            if let Some((len, e)) = best {
+                added.push(ResolvedMention {
+                    span: toks[i].start..toks[i + len - 1].end,
+                    tokens: i..i + len,
+                    entities: EntityIndices::one(e),
+                    via: Via::Surname,
+                });
+                free = i + len;
             }
         }
         for m in &added {
-            let text = doc.text[m.span.clone()].to_string();
-            let e = m.entities[0];
-            if text != self.entities[e].name {
-                self.entities[e].aliases.insert(text);
+            let text = &doc.text[m.span.clone()];
+            let e = &mut self.entities[m.entities[0]];
+            if text != e.name {
+                insert_alias(&mut e.aliases, text);
             }
         }
         self.add_mentions(added);
@@ -993,8 +1161,10 @@ impl<'g> Resolver<'g, '_> {
                         &read
                     }
                 };
-                if let Some(c) = &facts.class {
-                    ent.role_classes.insert(c.clone());
+                if let Some(c) = &facts.class
+                    && !ent.role_classes.contains(c)
+                {
+                    ent.role_classes.to_mut().insert(c.clone());
                 }
                 if let Some(p) = &facts.predicate {
                     ent.text_roles.insert(p.clone());
@@ -1045,7 +1215,7 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: toks[start - 1].start..h.span.end,
                     tokens: start - 1..h.tokens.end,
-                    entities: vec![e],
+                    entities: EntityIndices::one(e),
                     via: Via::Definite,
                 });
             }
@@ -1089,8 +1259,10 @@ impl<'g> Resolver<'g, '_> {
         }
         let toks = &self.doc.tokens;
         let mut added = Vec::new();
-        for (i, t) in toks.iter().enumerate() {
-            if self.covered(i) || t.kind != TokenKind::Word {
+        // A short name starts with a capital: only the words that may are visited.
+        for &i in &self.token_lists.name_words {
+            let t = &toks[i];
+            if self.covered(i) {
                 continue;
             }
             // Every short name starts with a byte of `first_bytes`: most words need no
@@ -1103,14 +1275,14 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: t.start..t.end,
                     tokens: i..i + 1,
-                    entities: vec![*e],
+                    entities: EntityIndices::one(*e),
                     via: Via::Alias,
                 });
             }
         }
         for m in &added {
-            let text = self.doc.text[m.span.clone()].to_string();
-            self.entities[m.entities[0]].aliases.insert(text);
+            let text = &self.doc.text[m.span.clone()];
+            insert_alias(&mut self.entities[m.entities[0]].aliases, text);
         }
         self.add_mentions(added);
         self.mentions.sort_by_key(|m| m.tokens.start);
@@ -1160,7 +1332,7 @@ impl<'g> Resolver<'g, '_> {
             }
             let Some(start) = start else { continue };
             let classes: Vec<&str> = noun.attr("class").unwrap_or("any").split(',').collect();
-            let fits = |e: &Entity| {
+            let fits = |e: &Entity<'_>| {
                 e.etype == EntityType::Person
                     && (classes.contains(&"any")
                         || e.role_classes.iter().any(|c| classes.contains(&c.as_str())))
@@ -1183,7 +1355,7 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: toks[start].start..h.span.end,
                     tokens: start..h.tokens.end,
-                    entities: members,
+                    entities: members.into(),
                     via: Via::Group,
                 });
             }
@@ -1203,10 +1375,7 @@ impl<'g> Resolver<'g, '_> {
                 .get(i)
                 .is_some_and(|&f| f & LEX_REPORTING_VERB != 0)
         };
-        let pronoun = |t: &crate::text::Token| {
-            matches!(t.norm.as_str(), "he" | "him" | "his" | "she" | "her")
-        };
-        if !doc.tokens.iter().any(pronoun) {
+        if self.token_lists.pronouns.is_empty() {
             return;
         }
         // Mentions by sentence, so each pronoun looks only at nearby sentences.
@@ -1217,12 +1386,8 @@ impl<'g> Resolver<'g, '_> {
             }
         }
         let mut added = Vec::new();
-        for (i, t) in doc.tokens.iter().enumerate() {
-            let gender = match t.norm.as_str() {
-                "he" | "him" | "his" => 'm',
-                "she" | "her" => 'f',
-                _ => continue,
-            };
+        for &(i, gender) in &self.token_lists.pronouns {
+            let t = &doc.tokens[i];
             let fits =
                 |e: &Entity| e.etype == EntityType::Person && e.gender.is_none_or(|g| g == gender);
             let sent = doc.sentence_of_token(i);
@@ -1264,7 +1429,7 @@ impl<'g> Resolver<'g, '_> {
                 added.push(ResolvedMention {
                     span: t.start..t.end,
                     tokens: i..i + 1,
-                    entities: vec![e],
+                    entities: EntityIndices::one(e),
                     via: Via::Pronoun,
                 });
             }
@@ -1273,15 +1438,22 @@ impl<'g> Resolver<'g, '_> {
     }
 }
 
-fn new_entity(id: String, name: &str, etype: EntityType) -> Entity {
+/// Adds `alias` to `aliases`, copying it only when it is new.
+fn insert_alias(aliases: &mut BTreeSet<String>, alias: &str) {
+    if !aliases.contains(alias) {
+        aliases.insert(alias.to_string());
+    }
+}
+
+fn new_entity<'a>(id: String, name: &str, etype: EntityType) -> Entity<'a> {
     Entity {
         id,
-        name: name.to_string(),
+        name: Cow::Owned(name.to_string()),
         etype,
-        subtype: String::new(),
+        subtype: Cow::Borrowed(""),
         aliases: BTreeSet::new(),
         entry: None,
-        role_classes: BTreeSet::new(),
+        role_classes: Cow::Owned(BTreeSet::new()),
         gender: None,
         text_roles: BTreeSet::new(),
         titles: BTreeSet::new(),
@@ -1461,6 +1633,99 @@ mod tests {
         // The same facts when read again, and when read for another gazetteer's entry.
         assert_eq!(roles.read_facts(g, peskov).role_classes, facts.role_classes);
         assert!(RoleClasses::default().facts(g, peskov).is_none());
+    }
+
+    #[test]
+    fn role_and_gender_are_the_attribute_values() {
+        let g = Gazetteer::bundled();
+        for e in g.entries() {
+            assert_eq!(
+                role_and_gender(e),
+                (e.attr("role"), e.attr("gender")),
+                "{}",
+                e.id
+            );
+        }
+    }
+
+    #[test]
+    fn token_lists_hold_capitalised_words_and_pronouns() {
+        let doc = Document::new("d", "He met Ms Lee; she said her firm DON'T sell to him.");
+        let lists = TokenLists::new(&doc);
+        let texts = |list: &[usize]| {
+            list.iter()
+                .map(|&i| &doc.text[doc.tokens[i].start..doc.tokens[i].end])
+                .collect::<Vec<_>>()
+        };
+        // "N'T" is split off "DON'T" and not marked capitalised, yet starts with a capital.
+        assert_eq!(texts(&lists.name_words), ["He", "Ms", "Lee", "DO", "N'T"]);
+        let pronouns: Vec<usize> = lists.pronouns.iter().map(|&(i, _)| i).collect();
+        assert_eq!(texts(&pronouns), ["He", "she", "her", "him"]);
+        let genders: Vec<char> = lists.pronouns.iter().map(|&(_, g)| g).collect();
+        assert_eq!(genders, ['m', 'f', 'f', 'm']);
+    }
+
+    /// Entities borrow from the gazetteer and the role classes; `resolve`, whose role
+    /// classes end with it, hands out copies equal to them.
+    #[test]
+    fn resolve_gives_the_entities_resolve_with_borrows() {
+        let g = Gazetteer::bundled();
+        let recognizer = crate::ner::Recognizer::new(g).unwrap();
+        let roles = RoleClasses::new(g);
+        let doc = Document::new(
+            "d",
+            "Russian President Vladimir Putin met Foreign Minister Sergei Lavrov in Moscow. \
+             Putin said the two leaders agreed.",
+        );
+        let borrowed = resolve_with(g, &roles, recognizer.tag(g, &doc));
+        let owned = resolve(g, recognizer.tag(g, &doc));
+        assert_eq!(borrowed.entities, owned.entities);
+        assert_eq!(borrowed.mentions, owned.mentions);
+        let putin = borrowed
+            .entities
+            .iter()
+            .find(|e| e.id == "vladimir-putin")
+            .unwrap();
+        assert!(matches!(putin.name, Cow::Borrowed(_)));
+        // Lavrov's title adds a class his entry may lack: his classes are his entry's and it.
+        let lavrov = borrowed
+            .entities
+            .iter()
+            .find(|e| e.id == "sergey-lavrov" || e.name.ends_with("Lavrov"))
+            .unwrap();
+        assert!(!lavrov.text_roles.is_empty());
+        let entry = lavrov.entry.unwrap();
+        let facts = roles.facts(g, entry).unwrap();
+        assert!(facts.role_classes.is_subset(&lavrov.role_classes));
+        assert!(matches!(owned.entities[0].role_classes, Cow::Owned(_)));
+    }
+
+    #[test]
+    fn entity_indices_read_as_the_vector_they_replace() {
+        let mut one = EntityIndices::one(3);
+        assert_eq!(&*one, [3]);
+        assert_eq!(one, EntityIndices::from(vec![3]));
+        for e in &mut one {
+            *e += 1;
+        }
+        assert_eq!(one.iter().copied().collect::<Vec<_>>(), [4]);
+        let group = EntityIndices::from(vec![1, 2]);
+        assert_eq!(group.len(), 2);
+        assert_ne!(group, one);
+        assert_eq!(format!("{group:?}"), format!("{:?}", vec![1, 2]));
+        assert!(EntityIndices::from(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn aliases_are_inserted_once() {
+        let mut aliases = BTreeSet::new();
+        insert_alias(&mut aliases, "Putin");
+        insert_alias(&mut aliases, "Putin");
+        insert_alias(&mut aliases, "Mr Putin");
+        assert_eq!(
+            aliases.into_iter().collect::<Vec<_>>(),
+            ["Mr Putin", "Putin"]
+        );
     }
 
     #[test]
