@@ -422,20 +422,26 @@ impl Recognizer {
     /// Finds mentions and lexicon hits in `doc`.
     pub fn tag<'d>(&self, gazetteer: &Gazetteer, doc: &'d Document) -> Tagged<'d> {
         // About every other token of news text is a lexicon word (function words, verbs).
-        let mut lexicon = Vec::with_capacity(doc.tokens.len() / 2 + 1);
-        let mut lex_starts = vec![NO_HIT; doc.tokens.len()];
-        let mut lex_cats = Vec::with_capacity(lexicon.capacity());
+        // The matcher only records (tokens, pattern); the hits are built here, in one loop
+        // the compiler can see whole.
+        let mut found = Vec::with_capacity(doc.tokens.len() / 2 + 1);
+        self.lexicon.find_patterns(doc, &mut found);
+        let entry_lists = self.lexicon.pattern_entries();
         let tables_fit = self.tables_fit(gazetteer);
-        self.lexicon
-            .find_each_entries(doc, |span, tokens, pattern, entries| {
-                lex_starts[tokens.start] = u32::try_from(lexicon.len()).unwrap_or(NO_HIT);
-                lex_cats.push(self.categories_of(gazetteer, tables_fit, pattern, &entries));
-                lexicon.push(LexHit {
-                    span,
-                    tokens,
-                    entries,
-                });
+        let tokens = &doc.tokens[..];
+        let mut lexicon = Vec::with_capacity(found.len());
+        let mut lex_starts = vec![NO_HIT; tokens.len()];
+        let mut lex_cats = Vec::with_capacity(found.len());
+        for (i, h) in found.iter().enumerate() {
+            let entries = &entry_lists[h.pattern];
+            lex_starts[h.start] = u32::try_from(i).unwrap_or(NO_HIT);
+            lex_cats.push(self.categories_of(gazetteer, tables_fit, h.pattern, entries));
+            lexicon.push(LexHit {
+                span: tokens[h.start].start..tokens[h.end - 1].end,
+                tokens: h.start..h.end,
+                entries: Arc::clone(entries),
             });
+        }
         // About one token in eight names something in news text.
         let mut mentions = Vec::with_capacity(doc.tokens.len() / 8 + 1);
         self.names.find_each(doc, |h: Hit, tokens| {

@@ -197,27 +197,92 @@ pub fn parse_fields(line: &str) -> Result<Fields, (usize, String)> {
 
 /// Iterates the (key, value) pairs of canonical attributes.
 pub fn attr_pairs(attrs: &str) -> impl Iterator<Item = (&str, &str)> {
-    attrs
-        .split(';')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
+    AttrPairs { attrs, at: 0 }
+}
+
+/// The pairs of [`attr_pairs`], read in one pass over the bytes: a `;` ends a pair (empty
+/// pairs are skipped) and a pair's first `=` ends its key. (`str::split` searched each
+/// string twice, and resolution and the rules read attributes of every entity they meet.)
+struct AttrPairs<'a> {
+    attrs: &'a str,
+    /// Where the next pair, or the `;`s before it, starts.
+    at: usize,
+}
+
+impl<'a> Iterator for AttrPairs<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.attrs.as_bytes();
+        let mut start = self.at;
+        while start < bytes.len() && bytes[start] == b';' {
+            start += 1;
+        }
+        if start == bytes.len() {
+            self.at = start;
+            return None;
+        }
+        let key_end = find_either(bytes, start, b';', b'=');
+        if bytes.get(key_end) != Some(&b'=') {
+            self.at = key_end;
+            return Some((&self.attrs[start..key_end], ""));
+        }
+        let end = find_either(bytes, key_end + 1, b';', b';');
+        self.at = end;
+        // `;` and `=` are ASCII: the slices fall on character boundaries.
+        Some((&self.attrs[start..key_end], &self.attrs[key_end + 1..end]))
+    }
+}
+
+/// The first index from `at` on whose byte is `a` or `b`, else `bytes.len()`. Eight bytes
+/// at a time: attribute values (role lists, countries) run to tens of bytes.
+fn find_either(bytes: &[u8], mut at: usize, a: u8, b: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let (xa, xb) = (word ^ (ONES * u64::from(a)), word ^ (ONES * u64::from(b)));
+        // The high bit of each byte that is zero in `xa` or `xb`: exact up to the first
+        // such byte (a borrow can only mark bytes above it), the one wanted.
+        let zeros = (xa.wrapping_sub(ONES) & !xa) | (xb.wrapping_sub(ONES) & !xb);
+        let found = zeros & HIGHS;
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while at < bytes.len() && bytes[at] != a && bytes[at] != b {
+        at += 1;
+    }
+    at
 }
 
 /// The value of `key` in canonical attributes: that of the first pair [`attr_pairs`]
-/// gives for it. Each pair is tested by its prefix instead of being split at its `=`:
-/// resolution and the rules read attributes of every entity they meet.
+/// gives for it. One pass over the bytes: each pair is tested by its prefix instead of
+/// being split at its `=`, as resolution and the rules read attributes of every entity
+/// they meet.
 pub fn attr_value<'a>(attrs: &'a str, key: &str) -> Option<&'a str> {
-    if key.contains('=') {
+    let bytes = attrs.as_bytes();
+    let key = key.as_bytes();
+    // No pair holds a `;`, and a key ends at its pair's first `=`.
+    if key.iter().any(|&b| b == b'=' || b == b';') {
         return None;
     }
-    attrs.split(';').filter(|p| !p.is_empty()).find_map(|pair| {
-        let rest = pair.strip_prefix(key)?;
-        match rest.as_bytes().first() {
-            None => Some(""),
-            Some(b'=') => Some(&rest[1..]),
-            Some(_) => None,
+    let next_pair = |from: usize| find_either(bytes, from, b';', b';');
+    let mut start = 0;
+    while start < bytes.len() {
+        if key.first().is_none_or(|&k| k == bytes[start]) && bytes[start..].starts_with(key) {
+            let after = start + key.len();
+            match bytes.get(after) {
+                // The whole pair is the key (an empty pair is no pair).
+                None | Some(b';') if !key.is_empty() => return Some(""),
+                Some(b'=') => return Some(&attrs[after + 1..next_pair(after + 1)]),
+                _ => {}
+            }
         }
-    })
+        start = next_pair(start) + 1;
+    }
+    None
 }
 
 /// What the form compiler needs to know of an entry.
@@ -1247,6 +1312,84 @@ fn word_at(buf: &[u8], at: usize) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_either_finds_the_first_of_two_bytes() {
+        let texts = [
+            "",
+            "abc",
+            "country=russia;gender=m;role=president_of:russia",
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}=;\u{1}\u{1}\u{1}",
+            "\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}\u{1}=",
+        ];
+        for text in texts {
+            let bytes = text.as_bytes();
+            for from in 0..=bytes.len() {
+                let expected = (from..bytes.len())
+                    .find(|&i| bytes[i] == b';' || bytes[i] == b'=')
+                    .unwrap_or(bytes.len());
+                assert_eq!(
+                    find_either(bytes, from, b';', b'='),
+                    expected,
+                    "{text:?} {from}"
+                );
+                assert_eq!(
+                    find_either(bytes, from, b'=', b';'),
+                    expected,
+                    "{text:?} {from}"
+                );
+            }
+        }
+    }
+
+    /// The byte-level readers agree with splitting at `;` and then at the first `=`.
+    #[test]
+    fn attributes_read_as_split_at_semicolons_then_first_equals() {
+        fn split_pairs(attrs: &str) -> Vec<(&str, &str)> {
+            attrs
+                .split(';')
+                .filter(|p| !p.is_empty())
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect()
+        }
+        let cases = [
+            "",
+            ";",
+            ";;",
+            "a",
+            "a=",
+            "=b",
+            "=",
+            "role=a;role=b;x",
+            ";;k=;k2=v=w;",
+            "gender=f",
+            "name=Z\u{fc}rich;r\u{f4}le=\u{e9}lu;;",
+            "ab=1;a=2;a",
+            "a;b=1",
+            "country=russia;gender=m;role=president_of:russia",
+            "a=\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9};;;;;;;;;;ab=\u{ff};role=x=y;;role",
+        ];
+        for attrs in cases {
+            let pairs = split_pairs(attrs);
+            assert_eq!(attr_pairs(attrs).collect::<Vec<_>>(), pairs, "{attrs:?}");
+            for key in [
+                "",
+                "a",
+                "ab",
+                "b",
+                "k",
+                "k2",
+                "role",
+                "r\u{f4}le",
+                "a;b",
+                "k2=v",
+                ";",
+            ] {
+                let expected = pairs.iter().find(|&&(k, _)| k == key).map(|&(_, v)| v);
+                assert_eq!(attr_value(attrs, key), expected, "{attrs:?} {key:?}");
+            }
+        }
+    }
 
     #[test]
     fn a_growing_span_hashes_as_its_text_alone() {

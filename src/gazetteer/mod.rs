@@ -970,6 +970,18 @@ pub enum HitVia {
     Demonym,
 }
 
+/// A hit of [`Matcher::find_patterns`]: the token range `start..end` and the pattern
+/// (surface form) found there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PatternHit {
+    /// First token.
+    pub start: usize,
+    /// One past the last token.
+    pub end: usize,
+    /// The pattern, an index of [`Matcher::pattern_entries`].
+    pub pattern: usize,
+}
+
 /// One match of a gazetteer entry in a document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hit {
@@ -1026,7 +1038,7 @@ pub struct Matcher {
     /// the others share (index 0).
     alternative_lists: Vec<Arc<[usize]>>,
     /// Per pattern, all its candidate entries (best first), shared by all its hits: made
-    /// on the first [`Matcher::find_each_entries`], as only the lexicon matcher needs them.
+    /// by the first [`Matcher::pattern_entries`], as only the lexicon matcher needs them.
     entry_lists: OnceLock<Box<[Arc<[usize]>]>>,
     /// The token map's lead filter (empty for aho-corasick).
     lead_filter: compiled::LeadFilter,
@@ -1193,34 +1205,39 @@ impl Matcher {
         });
     }
 
-    /// As [`Matcher::find_each`], handing `f` the byte span, the token range, the pattern
-    /// (see [`Matcher::pattern_table`]) and the candidate entries (best first, as
-    /// [`Hit::entry`] then [`Hit::alternatives`]) of each hit: one list per surface form,
-    /// shared by all its hits.
-    pub(crate) fn find_each_entries(
-        &self,
-        doc: &Document,
-        mut f: impl FnMut(Range<usize>, Range<usize>, usize, Arc<[usize]>),
-    ) {
+    /// The hits of [`Matcher::find_each`] as plain (token range, pattern) records,
+    /// appended to `hits` in text order; [`Matcher::pattern_entries`] gives each
+    /// pattern's candidate entries. The scan only pushes records, so it stays one tight
+    /// loop; the caller builds its own hits from them in another.
+    pub(crate) fn find_patterns(&self, doc: &Document, hits: &mut Vec<PatternHit>) {
+        self.scan(doc, |tokens, pattern| {
+            hits.push(PatternHit {
+                start: tokens.start,
+                end: tokens.end,
+                pattern,
+            });
+        });
+    }
+
+    /// Per pattern (surface form), its candidate entries, best first (as [`Hit::entry`]
+    /// then [`Hit::alternatives`]): one list per pattern, shared by all its hits. Made on
+    /// first use, as only the lexicon matcher needs them.
+    pub(crate) fn pattern_entries(&self) -> &[Arc<[usize]>] {
         let Some(compiled) = &self.forms else {
-            return;
+            return &[];
         };
-        let lists = self.entry_lists.get_or_init(|| {
+        self.entry_lists.get_or_init(|| {
             let bytes = compiled.bytes();
             let layout = &compiled.layout;
             (0..layout.n)
                 .map(|p| Arc::from(layout.candidate_entries(bytes, p)))
                 .collect()
-        });
-        self.scan(doc, |tokens, pattern| {
-            let span = doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end;
-            f(span, tokens, pattern, Arc::clone(&lists[pattern]));
-        });
+        })
     }
 
     /// One value per pattern (surface form) of this matcher, worked out by `of` from the
     /// pattern's candidate entries, best first: a table indexed by the patterns that
-    /// [`Matcher::find_each_entries`] reports.
+    /// [`Matcher::find_patterns`] reports.
     pub(crate) fn pattern_table<T>(&self, mut of: impl FnMut(&[usize]) -> T) -> Vec<T> {
         let Some(compiled) = &self.forms else {
             return Vec::new();
