@@ -471,9 +471,19 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
         match unit.kind {
             Kind::Entity { entities, via } => {
                 scan.entities += 1;
-                // Only the tests of the entity's type can pass.
                 let keys = match entities {
-                    [one] => &starts.entity_by_type[cx.types[*one].trailing_zeros() as usize],
+                    [one] => {
+                        // Only the tests of the entity's type and subtype can pass, and
+                        // of those only the way of naming is left to test.
+                        for &k in starts.entity_keys_of(cx.types[*one], cx.subtypes[*one]) {
+                            if let StartKey::Entity(t) = &starts.keys[k as usize]
+                                && t.vias.as_ref().is_none_or(|vs| vs.contains(via))
+                            {
+                                scan.pass(k, u);
+                            }
+                        }
+                        continue;
+                    }
                     [] => &starts.entity_single,
                     _ => &starts.entity_group,
                 };
