@@ -457,6 +457,8 @@ fn s_run<'a>(
 
 /// Fills `scan` for the sentence of `cx`: its entity units and features, the units that
 /// pass each start key, and the rules that may start somewhere.
+// Out of line: inlined into the sentence loop it costs more (register pressure).
+#[inline(never)]
 fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
     let (program, starts) = (cx.program, &cx.program.starts);
     let features = &program.features;
@@ -471,9 +473,19 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
         match unit.kind {
             Kind::Entity { entities, via } => {
                 scan.entities += 1;
-                // Only the tests of the entity's type can pass.
                 let keys = match entities {
-                    [one] => &starts.entity_by_type[cx.types[*one].trailing_zeros() as usize],
+                    [one] => {
+                        // Only the tests of the entity's type and subtype can pass, and
+                        // of those only the way of naming is left to test.
+                        for &k in starts.entity_keys_of(cx.types[*one], cx.subtypes[*one]) {
+                            if let StartKey::Entity(t) = &starts.keys[k as usize]
+                                && t.vias.as_ref().is_none_or(|vs| vs.contains(via))
+                            {
+                                scan.pass(k, u);
+                            }
+                        }
+                        continue;
+                    }
                     [] => &starts.entity_single,
                     _ => &starts.entity_group,
                 };
@@ -598,6 +610,8 @@ fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize)
 /// Splits the sentence of `tokens` into units (into `units`, reused across sentences).
 /// `mi` and `li` are the first mention and lexicon hit that start in the sentence or after.
 /// `scratch` holds the joined text of multi-token lexicon phrases while it is looked up.
+// Out of line: inlined into the sentence loop it costs more (register pressure).
+#[inline(never)]
 fn units_of<'a>(
     program: &Program,
     resolved: &'a Resolved<'_>,

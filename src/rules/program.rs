@@ -953,9 +953,13 @@ pub(crate) struct Starts {
     pub(crate) second_of_rule: Vec<Option<Vec<u32>>>,
     /// Per key, the rules that have it, as a row of bits.
     pub(crate) key_rules: BitRows,
-    /// Per entity type (the position of its bit in [`EntityTest::types`]), the keys of
-    /// entity tests a one-entity unit of that type may pass.
-    pub(crate) entity_by_type: Vec<Vec<u32>>,
+    /// Per entity kind (see [`Starts::entity_keys_of`]), the keys of one-entity tests whose
+    /// types and subtypes accept it: a one-entity unit is then tested by its way of naming
+    /// only, and the tests of other subtypes are not visited.
+    entity_by_kind: Vec<Vec<u32>>,
+    /// Subtype slots per entity type: one per subtype id below it (the ids some test names),
+    /// and one last for every other subtype (which only tests without subtypes accept).
+    subtype_slots: usize,
     /// Keys of entity tests for single entities (tried when a mention has no entity).
     pub(crate) entity_single: Vec<u32>,
     /// Keys of entity tests for plural references.
@@ -1007,10 +1011,7 @@ const TYPE_BITS: usize = 32;
 
 impl Starts {
     fn new(patterns: &[Pattern], words: usize) -> Starts {
-        let mut s = Starts {
-            entity_by_type: vec![Vec::new(); TYPE_BITS],
-            ..Starts::default()
-        };
+        let mut s = Starts::default();
         for p in patterns {
             let mut first = Vec::new();
             let keys = if first_units(&p.elems, &mut first) {
@@ -1033,6 +1034,7 @@ impl Starts {
                 s.key_rules.insert(k as usize, r as u32);
             }
         }
+        s.file_entity_kinds();
         s.word_keys = vec![Vec::new(); words];
         for (k, key) in s.keys.iter().enumerate() {
             if let StartKey::Word(set) = key {
@@ -1084,20 +1086,13 @@ impl Starts {
         keys
     }
 
-    /// Files new key `k` under what a unit must be to pass it (`Word` keys are filed once
-    /// all keys are known).
+    /// Files new key `k` under what a unit must be to pass it (`Word` keys, and one-entity
+    /// tests by entity kind, are filed once all keys are known).
     fn add_key(&mut self, k: usize) {
         let id = k as u32;
         match &self.keys[k] {
             StartKey::Entity(t) if t.group => self.entity_group.push(id),
-            StartKey::Entity(t) => {
-                self.entity_single.push(id);
-                for (bit, keys) in self.entity_by_type.iter_mut().enumerate() {
-                    if t.types == 0 || t.types >> bit & 1 == 1 {
-                        keys.push(id);
-                    }
-                }
-            }
+            StartKey::Entity(_) => self.entity_single.push(id),
             StartKey::Lex(t) => {
                 let c = t.category as usize;
                 if self.lex_by_category.len() <= c {
@@ -1111,6 +1106,49 @@ impl Starts {
             StartKey::Lower => self.lower = Some(id),
             StartKey::Any => self.any = Some(id),
         }
+    }
+
+    /// Fills [`Starts::entity_by_kind`] from the one-entity tests among all keys.
+    fn file_entity_kinds(&mut self) {
+        let tests: Vec<(u32, &EntityTest)> = self
+            .entity_single
+            .iter()
+            .filter_map(|&k| match &self.keys[k as usize] {
+                StartKey::Entity(t) => Some((k, t)),
+                _ => None,
+            })
+            .collect();
+        let named = tests
+            .iter()
+            .filter_map(|(_, t)| t.subtypes.as_ref()?.ids().last())
+            .max()
+            .map_or(0, |id| id as usize + 1);
+        let slots = named + 1;
+        let mut by_kind = vec![Vec::new(); TYPE_BITS * slots];
+        for (kind, keys) in by_kind.iter_mut().enumerate() {
+            let (bit, slot) = (kind / slots, kind % slots);
+            for &(k, t) in &tests {
+                let type_fits = t.types == 0 || t.types >> bit & 1 == 1;
+                let subtype_fits = t
+                    .subtypes
+                    .as_ref()
+                    .is_none_or(|set| slot < named && set.contains(slot as u32));
+                if type_fits && subtype_fits {
+                    keys.push(k);
+                }
+            }
+        }
+        self.entity_by_kind = by_kind;
+        self.subtype_slots = slots;
+    }
+
+    /// The keys of the one-entity tests whose types and subtypes accept an entity of type
+    /// bit `type_bit` (see [`type_bit`]) and subtype id `subtype` ([`NONE`] when no rule names
+    /// it), in increasing order; only their ways of naming are left to test.
+    pub(crate) fn entity_keys_of(&self, type_bit: u32, subtype: u32) -> &[u32] {
+        let slot = (subtype as usize).min(self.subtype_slots.saturating_sub(1));
+        let kind = type_bit.trailing_zeros() as usize * self.subtype_slots + slot;
+        self.entity_by_kind.get(kind).map_or(&[], Vec::as_slice)
     }
 
     /// The keys of `Lex` tests of category `c`.
@@ -1712,10 +1750,45 @@ mod tests {
         // A one-entity unit tries the tests of its type; a group only the group tests.
         let person = type_bit(EntityType::Person).trailing_zeros() as usize;
         let place = type_bit(EntityType::Location).trailing_zeros() as usize;
-        assert_eq!(s.entity_by_type[person], [0, 6]);
-        assert_eq!(s.entity_by_type[place], [0]);
+        assert_eq!(s.entity_keys_of(1 << person, NONE), [0, 6]);
+        assert_eq!(s.entity_keys_of(1 << place, NONE), [0]);
         assert_eq!(s.entity_single, [0, 6]);
         assert_eq!(s.entity_group, [7]);
+    }
+
+    #[test]
+    fn entity_keys_by_type_and_subtype() {
+        let mut p = Program::default();
+        let pattern = |p: &mut Program, text: &str| Pattern {
+            elems: p.elems(&parse(text), &mut Vec::new()),
+            second: None,
+            needs: Needs::default(),
+            guards: Vec::new(),
+            emit: Vec::new(),
+        };
+        let patterns = [
+            pattern(
+                &mut p,
+                "[Entity(types: [Organization], subtypes: [\"party\"]), Word([\"of\"])]",
+            ),
+            pattern(&mut p, "[Entity(types: [Organization]), Word([\"of\"])]"),
+            pattern(&mut p, "[Entity(subtypes: [\"city\"]), Word([\"of\"])]"),
+            pattern(&mut p, "[Entity(), Word([\"of\"])]"),
+            pattern(&mut p, "[Entity(group: true), Word([\"of\"])]"),
+        ];
+        let s = Starts::new(&patterns, p.words.len());
+        assert_eq!(s.of_rule, [vec![0], vec![1], vec![2], vec![3], vec![4]]);
+        let org = type_bit(EntityType::Organization);
+        let place = type_bit(EntityType::Location);
+        let (party, city) = (p.subtypes.get("party"), p.subtypes.get("city"));
+        assert_eq!(s.entity_keys_of(org, party), [0, 1, 3]);
+        assert_eq!(s.entity_keys_of(org, city), [1, 2, 3]);
+        assert_eq!(s.entity_keys_of(place, city), [2, 3]);
+        // A subtype no rule names passes only the tests without subtypes.
+        assert_eq!(s.entity_keys_of(org, NONE), [1, 3]);
+        assert_eq!(s.entity_keys_of(place, NONE), [3]);
+        // Group tests are never among them.
+        assert!(!s.entity_keys_of(place, party).contains(&4));
     }
 
     #[test]
