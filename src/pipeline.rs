@@ -378,7 +378,7 @@ fn node_ids<'a>(r: &'a Resolved<'_>) -> Vec<Cow<'a, str>> {
             if e.entry.is_none() && e.etype == EntityType::Person && one_word() {
                 Cow::Owned(format!("{}@{}", e.id, r.doc.id))
             } else {
-                Cow::Borrowed(e.id.as_str())
+                Cow::Borrowed(&*e.id)
             }
         })
         .collect()
@@ -530,7 +530,7 @@ mod tests {
 
     fn entity(id: &str, name: &str, etype: EntityType, subtype: &str) -> Entity<'static> {
         Entity {
-            id: id.to_string(),
+            id: id.to_string().into(),
             name: name.to_string().into(),
             etype,
             subtype: subtype.to_string().into(),

@@ -26,14 +26,14 @@ use crate::text::{Document, TokenKind};
 
 /// An entity of one document.
 ///
-/// Its name and subtype borrow from its gazetteer entry when they are the entry's, and its
+/// Its id, name and subtype borrow from its gazetteer entry when they are the entry's, and its
 /// role classes from the entry's facts (`'a` is the life of the document, the gazetteer
 /// and the [`RoleClasses`]): most entities are an entry as it stands, and copying those
 /// for each entity, then freeing the copies, cost more than the rest of making the entity.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entity<'a> {
-    /// Stable id: the gazetteer id, else the slug of the name.
-    pub id: String,
+    /// Stable id: the gazetteer id (borrowed), else the slug of the name.
+    pub id: Cow<'a, str>,
     /// Canonical name.
     pub name: Cow<'a, str>,
     /// Type.
@@ -61,7 +61,7 @@ impl Entity<'_> {
     /// The entity with copies of what it borrows.
     pub fn into_owned(self) -> Entity<'static> {
         Entity {
-            id: self.id,
+            id: Cow::Owned(self.id.into_owned()),
             name: Cow::Owned(self.name.into_owned()),
             etype: self.etype,
             subtype: Cow::Owned(self.subtype.into_owned()),
@@ -644,7 +644,7 @@ impl<'g> Resolver<'g, '_> {
             }
         };
         self.entities.push(Entity {
-            id: e.id.clone(),
+            id: Cow::Borrowed(&e.id),
             name: Cow::Borrowed(&e.name),
             etype,
             subtype: Cow::Borrowed(&e.subtype),
@@ -660,19 +660,15 @@ impl<'g> Resolver<'g, '_> {
 
     fn push_entity(&mut self, e: Entity<'g>) -> usize {
         let i = self.entities.len();
-        self.by_id.insert(self.id_key(&e), i);
+        self.by_id.insert(Self::id_key(&e), i);
         self.entities.push(e);
         i
     }
 
-    /// The key of an entity in `by_id`: its gazetteer entry's id when it has that id (no
-    /// copy), else a copy of its id.
-    fn id_key(&self, e: &Entity<'_>) -> Cow<'g, str> {
-        let gazetteer: &'g Gazetteer = self.gazetteer;
-        match e.entry.map(|x| &gazetteer.entries()[x].id) {
-            Some(id) if *id == e.id => Cow::Borrowed(id.as_str()),
-            _ => Cow::Owned(e.id.clone()),
-        }
+    /// The key of an entity in `by_id`: its id, borrowed when the entity borrows it (no
+    /// copy), else a copy.
+    fn id_key(e: &Entity<'g>) -> Cow<'g, str> {
+        e.id.clone()
     }
 
     fn add_named(&mut self, m: &Mention) {
@@ -770,7 +766,7 @@ impl<'g> Resolver<'g, '_> {
             let ent = &mut self.entities[e];
             ent.etype = EntityType::Organization;
             ent.subtype = Cow::Borrowed("sports_team");
-            ent.id.push_str("-team");
+            ent.id.to_mut().push_str("-team");
             ent.entry = None;
         }
         self.reindex();
@@ -912,7 +908,7 @@ impl<'g> Resolver<'g, '_> {
             .entities
             .iter()
             .enumerate()
-            .map(|(i, e)| (self.id_key(e), i))
+            .map(|(i, e)| (Self::id_key(e), i))
             .collect();
     }
 
@@ -1447,7 +1443,7 @@ fn insert_alias(aliases: &mut BTreeSet<String>, alias: &str) {
 
 fn new_entity<'a>(id: String, name: &str, etype: EntityType) -> Entity<'a> {
     Entity {
-        id,
+        id: Cow::Owned(id),
         name: Cow::Owned(name.to_string()),
         etype,
         subtype: Cow::Borrowed(""),

@@ -277,9 +277,15 @@ fn entry_type(entry: &Entry) -> EntityType {
 /// subtype (resolution may have changed them; then the node is written field by field).
 fn is_entry_as_is(entry: &Entry, e: &Entity, id: &str) -> bool {
     e.etype == entry_type(entry)
-        && id == entry.id
-        && e.name == entry.name
-        && e.subtype == entry.subtype
+        && same_str(id, &entry.id)
+        && same_str(&e.name, &entry.name)
+        && same_str(&e.subtype, &entry.subtype)
+}
+
+/// `a == b`, answered without reading the bytes when both are the same piece of memory
+/// (an entity's id, name and subtype mostly borrow their entry's).
+fn same_str(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
 }
 
 /// The aliases of an entity's node: its gazetteer entry's, then those the text gave it.
@@ -810,6 +816,17 @@ mod tests {
             super::uint(&mut got, n);
             assert_eq!(got[1..], serde_json::to_vec(&n).unwrap(), "{n}");
         }
+    }
+
+    #[test]
+    fn same_str_is_equality_shared_or_not() {
+        let text = String::from("paris paris");
+        let (a, b) = (&text[..5], &text[6..]);
+        assert!(super::same_str(a, a));
+        assert!(super::same_str(a, b));
+        assert!(super::same_str("", &text[..0]));
+        assert!(!super::same_str(a, &text[..4]));
+        assert!(!super::same_str(a, "parit"));
     }
 
     #[test]

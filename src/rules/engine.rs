@@ -393,7 +393,7 @@ fn s_run<'a>(
                         Attr::Slot(slot) => binds
                             .entities(slot)
                             .and_then(|v| v.first().copied())
-                            .map(|i| resolved.entities[i].id.clone()),
+                            .map(|i| resolved.entities[i].id.to_string()),
                         Attr::SentenceDate => s
                             .date
                             .get_or_insert_with(|| {
