@@ -1163,32 +1163,6 @@ impl MatcherLayout {
         }
     }
 
-    /// Looks a key up in the table: (pattern if a form has this key, prefix flag).
-    #[inline]
-    pub fn lookup(&self, bytes: &[u8], hash: u64) -> Option<(Option<usize>, bool)> {
-        if self.slots == 0 {
-            return None;
-        }
-        let mask = self.slots - 1;
-        let check = hash as u32;
-        // Each slot read as one word: (check, value), little-endian.
-        let (table, _) = bytes[self.table..self.table + SLOT * self.slots].as_chunks::<SLOT>();
-        let mut s = home(hash, self.slots.trailing_zeros());
-        loop {
-            let slot = u64::from_le_bytes(table[s]);
-            let c = slot as u32;
-            if c == 0 {
-                return None;
-            }
-            if c == check {
-                let v = (slot >> 32) as u32;
-                let p = v & !PREFIX_BIT;
-                return Some(((p != NO_PATTERN).then_some(p as usize), v & PREFIX_BIT != 0));
-            }
-            s = (s + 1) & mask;
-        }
-    }
-
     /// The arrays the scan reads, sliced out of `bytes` once (see [`FormTable`]).
     pub fn table<'b>(&self, bytes: &'b [u8]) -> FormTable<'b> {
         let (slots, _) = bytes[self.table..self.table + SLOT * self.slots].as_chunks::<SLOT>();
@@ -1236,8 +1210,7 @@ pub struct FormTable<'b> {
 }
 
 impl FormTable<'_> {
-    /// Looks a key up: (pattern if a form has this key, prefix flag), as
-    /// [`MatcherLayout::lookup`].
+    /// Looks a key up: (pattern if a form has this key, prefix flag).
     #[inline]
     pub fn lookup(&self, hash: u64) -> Option<(Option<usize>, bool)> {
         let check = hash as u32;
@@ -1462,12 +1435,13 @@ mod tests {
         let layout = MatcherLayout::read(&bytes, 0, forms.len()).unwrap();
         assert_ne!(layout.slots, 0);
         let filter = layout.lead_filter(&bytes);
+        let table = layout.table(&bytes);
         for form in ["A", "Al", "New", "New York", "IANS", "U", "X", "X-"] {
             let padded = format!("{form} and some more text");
             for text in [form, padded.as_str()] {
                 assert!(filter.may_start(text.as_bytes(), 0, form.len()), "{form}");
             }
-            assert!(layout.lookup(&bytes, key_hash(form)).is_some(), "{form}");
+            assert!(table.lookup(key_hash(form)).is_some(), "{form}");
         }
         let passed = ["said", "the", "Boston", "Zurich", "of", "Mr"]
             .iter()

@@ -1702,16 +1702,20 @@ mod tests {
         assert_eq!(alts[1].entities, 1);
     }
 
-    #[test]
-    fn start_index() {
-        let mut p = Program::default();
-        let pattern = |p: &mut Program, text: &str| Pattern {
+    /// A pattern compiled from its RON text, with nothing but its elements.
+    fn pattern(p: &mut Program, text: &str) -> Pattern {
+        Pattern {
             elems: p.elems(&parse(text), &mut Vec::new()),
             second: None,
             needs: Needs::default(),
             guards: Vec::new(),
             emit: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn start_index() {
+        let mut p = Program::default();
         let patterns = [
             pattern(&mut p, "[Entity(), Word([\"of\"])]"),
             pattern(
@@ -1759,13 +1763,6 @@ mod tests {
     #[test]
     fn entity_keys_by_type_and_subtype() {
         let mut p = Program::default();
-        let pattern = |p: &mut Program, text: &str| Pattern {
-            elems: p.elems(&parse(text), &mut Vec::new()),
-            second: None,
-            needs: Needs::default(),
-            guards: Vec::new(),
-            emit: Vec::new(),
-        };
         let patterns = [
             pattern(
                 &mut p,
