@@ -460,6 +460,7 @@ fn role_and_gender(e: &crate::gazetteer::Entry) -> (Option<&str>, Option<&str>) 
             _ => {}
         }
     }
+    debug_assert_eq!((role, gender), (e.attr("role"), e.attr("gender")));
     (role, gender)
 }
 

@@ -1223,16 +1223,8 @@ impl Matcher {
     /// then [`Hit::alternatives`]): one list per pattern, shared by all its hits. Made on
     /// first use, as only the lexicon matcher needs them.
     pub(crate) fn pattern_entries(&self) -> &[Arc<[usize]>] {
-        let Some(compiled) = &self.forms else {
-            return &[];
-        };
-        self.entry_lists.get_or_init(|| {
-            let bytes = compiled.bytes();
-            let layout = &compiled.layout;
-            (0..layout.n)
-                .map(|p| Arc::from(layout.candidate_entries(bytes, p)))
-                .collect()
-        })
+        self.entry_lists
+            .get_or_init(|| self.pattern_table(|entries| Arc::from(entries)).into())
     }
 
     /// One value per pattern (surface form) of this matcher, worked out by `of` from the

@@ -692,7 +692,9 @@ impl NeedTable {
     /// [`Features::len`]).
     pub(crate) fn terms_met(&self, entities: usize, features: &IdSet, met: &mut Vec<u64>) {
         let stride = self.failed_by_nibble.stride;
-        let too_few = self.too_few.row(entities.min(self.too_few.rows() - 1));
+        let too_few = self
+            .too_few
+            .row(entities.min(self.too_few.rows().saturating_sub(1)));
         met.clear();
         met.extend(too_few.iter().map(|t| !t));
         if !self.terms.is_multiple_of(64)
