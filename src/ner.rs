@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::gazetteer::{EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher, MatcherEngine};
-use crate::text::{Document, TokenKind};
+use crate::text::{Document, TokenKind, one_char};
 
 /// How a mention names its entity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -784,17 +784,6 @@ fn is_name_token(tagged: &Tagged<'_>, i: usize, shape: Shape) -> bool {
         }
     }
     true
-}
-
-/// Whether `s` is one character long (`s.chars().count() == 1` without counting them all).
-fn one_char(s: &str) -> bool {
-    // A character is at most four bytes: longer words, most of those asked about, need
-    // no decoding.
-    if s.len() > 4 {
-        return false;
-    }
-    let mut chars = s.chars();
-    chars.next().is_some() && chars.next().is_none()
 }
 
 /// Persons named right after a title or honorific: "Kremlin spokesman Dmitry Peskov",
@@ -1676,23 +1665,6 @@ mod tests {
                 assert_eq!(h.has(bit), h.has_category(&g, name), "{name} at {k}");
                 assert_eq!(fallback & bit != 0, h.has(bit), "{name} at {k}");
             }
-        }
-    }
-
-    #[test]
-    fn one_char_counts_characters_not_bytes() {
-        for s in [
-            "",
-            "A",
-            "é",
-            "\u{1d538}",
-            "ab",
-            "éé",
-            "Ab.",
-            "A\u{301}",
-            "Smith",
-        ] {
-            assert_eq!(one_char(s), s.chars().count() == 1, "{s:?}");
         }
     }
 

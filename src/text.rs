@@ -786,8 +786,7 @@ fn ends_sentence(tokens: &[Token], i: usize, newlines: usize) -> bool {
     if tokens[term_idx].norm == "." && term_idx > 0 {
         let prev = &tokens[term_idx - 1];
         if prev.end == tokens[term_idx].start && prev.kind == TokenKind::Word {
-            let mut letters = prev.norm.chars();
-            let single_letter = letters.next().is_some() && letters.next().is_none();
+            let single_letter = one_char(&prev.norm);
             // "No. 10": a number after "No." continues the sentence.
             let number_sign = prev.norm == "no" && next.kind == TokenKind::Number;
             if single_letter || number_sign || is_abbreviation(&prev.norm) {
@@ -798,9 +797,37 @@ fn ends_sentence(tokens: &[Token], i: usize, newlines: usize) -> bool {
     true
 }
 
+/// Whether `s` is one character long (`s.chars().count() == 1` without counting them all).
+pub(crate) fn one_char(s: &str) -> bool {
+    // A character is at most four bytes: longer words, most of those asked about, need
+    // no decoding.
+    if s.len() > 4 {
+        return false;
+    }
+    let mut chars = s.chars();
+    chars.next().is_some() && chars.next().is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_char_counts_characters_not_bytes() {
+        for s in [
+            "",
+            "A",
+            "é",
+            "\u{1d538}",
+            "ab",
+            "éé",
+            "Ab.",
+            "A\u{301}",
+            "Smith",
+        ] {
+            assert_eq!(one_char(s), s.chars().count() == 1, "{s:?}");
+        }
+    }
 
     fn words(text: &str) -> Vec<String> {
         let d = Document::new("t", text);
