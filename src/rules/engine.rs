@@ -264,23 +264,22 @@ pub(crate) fn run_compiled(
         {
             first_lex += 1;
         }
-        units_of(
+        let tables = Tables {
             program,
+            lexicon: &lexicon,
+            types: &types,
+            subtypes: &subtypes,
+        };
+        split_and_scan(
+            tables,
             resolved,
             tokens.clone(),
             (first_mention, first_lex),
             &mut units,
             &mut scratch,
             &mut vias,
+            &mut scan,
         );
-        let cx = Cx {
-            program,
-            lexicon: &lexicon,
-            types: &types,
-            subtypes: &subtypes,
-            units: &units,
-        };
-        scan_units(&cx, &mut scan);
         if scan.rules.is_empty() {
             continue;
         }
@@ -294,6 +293,13 @@ pub(crate) fn run_compiled(
             tokens,
             article_date: &article_date,
             date: None,
+        };
+        let cx = Cx {
+            program,
+            lexicon: &lexicon,
+            types: &types,
+            subtypes: &subtypes,
+            units: &units,
         };
         s_run(
             &cx, rules, symmetric, gazetteer, resolved, s, &mut scan, &mut binds, &mut out,
@@ -455,98 +461,233 @@ fn s_run<'a>(
     }
 }
 
-/// Fills `scan` for the sentence of `cx`: its entity units and features, the units that
-/// pass each start key, and the rules that may start somewhere.
+/// The entity of the document that a person's gazetteer role with `predicate` points at.
+fn known_role_object(
+    gazetteer: &Gazetteer,
+    resolved: &Resolved<'_>,
+    person: usize,
+    predicate: &str,
+) -> Option<usize> {
+    let entry = &gazetteer.entries()[resolved.entities[person].entry?];
+    let roles = entry.attr("role")?;
+    let object = roles.split(',').find_map(|r| {
+        let (p, o) = r.trim().split_once(':')?;
+        (p == predicate).then_some(o)
+    })?;
+    resolved.entities.iter().position(|e| e.id == object)
+}
+
+/// A person's country: from the gazetteer, else the article's home country.
+fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize) -> Option<usize> {
+    match resolved.entities[person].entry {
+        Some(entry) => {
+            let country = gazetteer.entries()[entry].attr("country")?;
+            resolved.entities.iter().position(|e| e.id == country)
+        }
+        None => resolved.home_country,
+    }
+}
+
+/// What splitting a sentence reads besides the document: the rules' tables and, per entity
+/// of the document, its type bit and subtype id.
+#[derive(Clone, Copy)]
+struct Tables<'c> {
+    program: &'c Program,
+    lexicon: &'c LexTable,
+    types: &'c [u32],
+    subtypes: &'c [u32],
+}
+
+/// Splits the sentence of `tokens` into units (into `units`, reused across sentences) and,
+/// in the same pass, fills `scan` with what they offer the rules: the entity units and
+/// features, and the units that pass each start key. Then finds the rules that may start
+/// somewhere and whose needs the sentence meets.
+///
+/// `mi` and `li` are the first mention and lexicon hit that start in the sentence or after.
+/// `scratch` holds the joined text of multi-token lexicon phrases while it is looked up.
 // Out of line: inlined into the sentence loop it costs more (register pressure).
 #[inline(never)]
-fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
-    let (program, starts) = (cx.program, &cx.program.starts);
-    let features = &program.features;
+#[allow(clippy::too_many_arguments)]
+fn split_and_scan<'a>(
+    tables: Tables<'_>,
+    resolved: &'a Resolved<'_>,
+    tokens: Range<usize>,
+    (mut mi, mut li): (usize, usize),
+    units: &mut Vec<Unit<'a>>,
+    scratch: &mut String,
+    vias: &mut ViaIds,
+    scan: &mut Scan,
+) {
+    let program = tables.program;
+    let starts = &program.starts;
+    let doc = resolved.doc;
+    let (mentions, lexicon) = (&resolved.mentions, &resolved.lexicon);
+    units.clear();
     scan.entities = 0;
     scan.features.clear();
     scan.keys.iter_mut().for_each(|w| *w = 0);
-    scan.key_units.reset(starts.keys.len(), cx.units.len());
-    for (u, unit) in cx.units.iter().enumerate() {
+    // A sentence has no more units than tokens; the rows are sized before the units are
+    // known.
+    scan.key_units.reset(starts.keys.len(), tokens.len());
+    // The starts of mention `mi` and lexicon hit `li`, moved on only when passed (most
+    // tokens are neither), so a plain token costs two compares.
+    let mut next_mention = mentions.get(mi).map_or(usize::MAX, |m| m.tokens.start);
+    let mut next_lex = lexicon.get(li).map_or(usize::MAX, |h| h.tokens.start);
+    let mut i = tokens.start;
+    while i < tokens.end {
+        let u = units.len();
         if let Some(k) = starts.any {
             scan.pass(k, u);
         }
-        match unit.kind {
-            Kind::Entity { entities, via } => {
-                scan.entities += 1;
-                let keys = match entities {
-                    [one] => {
-                        // Only the tests of the entity's type and subtype can pass, and
-                        // of those only the way of naming is left to test.
-                        for &k in starts.entity_keys_of(cx.types[*one], cx.subtypes[*one]) {
-                            if let StartKey::Entity(t) = &starts.keys[k as usize]
-                                && t.vias.as_ref().is_none_or(|vs| vs.contains(via))
-                            {
-                                scan.pass(k, u);
-                            }
-                        }
-                        continue;
-                    }
-                    [] => &starts.entity_single,
-                    _ => &starts.entity_group,
-                };
-                for &k in keys {
-                    if let StartKey::Entity(t) = &starts.keys[k as usize]
-                        && entity_fits(cx, t, entities, via)
-                    {
-                        scan.pass(k, u);
-                    }
-                }
+        // A hit that starts inside the unit before overlaps it and is skipped.
+        if next_mention < i {
+            while mentions.get(mi).is_some_and(|m| m.tokens.start < i) {
+                mi += 1;
+            }
+            next_mention = mentions.get(mi).map_or(usize::MAX, |m| m.tokens.start);
+        }
+        if next_lex < i {
+            while lexicon.get(li).is_some_and(|h| h.tokens.start < i) {
+                li += 1;
+            }
+            next_lex = lexicon.get(li).map_or(usize::MAX, |h| h.tokens.start);
+        }
+        let token = &doc.tokens[i];
+        if next_mention == i {
+            let m = &mentions[mi];
+            let end = m.tokens.end.min(tokens.end).max(i + 1);
+            let via = vias.id(program, m.via);
+            // Only clause breaks read an entity's text, and those are one token.
+            let word = if end == i + 1 {
+                program.words.get(&token.norm)
+            } else {
+                NONE
+            };
+            let entities = &m.entities[..];
+            units.push(token_unit(
+                token,
+                end == i + 1,
+                Kind::Entity { entities, via },
+                word,
+            ));
+            scan_entity(tables, scan, u, entities, via);
+            i = end;
+            continue;
+        }
+        if next_lex == i {
+            let h = &lexicon[li];
+            if h.tokens.end <= next_mention.min(tokens.end) {
+                let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
+                let entries = &h.entries[..];
+                let unit = token_unit(token, h.tokens.end == i + 1, Kind::Lex { entries }, word);
+                units.push(unit);
+                scan_lex(tables, scan, u, entries);
+                scan_plain(program, scan, u, &unit);
+                i = h.tokens.end.max(i + 1);
                 continue;
             }
-            Kind::Lex { entries } => {
-                for &e in entries {
-                    let c = cx.lexicon.category(e);
-                    if c == NONE {
-                        continue;
-                    }
-                    scan.features.insert(c);
-                    for &k in starts.lex_of_category(c) {
-                        if let StartKey::Lex(t) = starts.keys[k as usize]
-                            && cx.lexicon.fits(e, t)
-                        {
-                            scan.pass(k, u);
-                        }
-                    }
-                }
-            }
-            Kind::Token => {}
         }
-        if unit.number.is_some() {
-            for &k in &starts.number {
-                if let StartKey::Number(t) = starts.keys[k as usize]
-                    && t.accepts(unit.number)
+        let word = program.words.get(&token.norm);
+        let unit = token_unit(token, true, Kind::Token, word);
+        units.push(unit);
+        scan_plain(program, scan, u, &unit);
+        i += 1;
+    }
+    select_rules(program, scan);
+}
+
+/// Records the start keys a unit of `entities` (named by way `via`) passes.
+#[inline(always)]
+fn scan_entity(tables: Tables<'_>, scan: &mut Scan, u: usize, entities: &[usize], via: u32) {
+    let starts = &tables.program.starts;
+    scan.entities += 1;
+    let keys = match entities {
+        [one] => {
+            // Only the tests of the entity's type and subtype can pass, and of those only
+            // the way of naming is left to test.
+            let (t, s) = (tables.types[*one], tables.subtypes[*one]);
+            for &k in starts.entity_keys_of(t, s) {
+                if let StartKey::Entity(t) = &starts.keys[k as usize]
+                    && t.vias.as_ref().is_none_or(|vs| vs.contains(via))
                 {
                     scan.pass(k, u);
                 }
             }
-            for &(test, f) in &features.numbers {
-                if test.accepts(unit.number) {
-                    scan.features.insert(f);
-                }
-            }
+            return;
         }
-        if unit.word != NONE {
-            scan.features.insert_all(features.of_word(unit.word));
-            for &k in starts.keys_of_word(unit.word) {
-                scan.pass(k, u);
-            }
-        }
-        let shape = if unit.cap {
-            starts.cap
-        } else if unit.alphabetic {
-            starts.lower
-        } else {
-            None
-        };
-        if let Some(k) = shape {
+        [] => &starts.entity_single,
+        _ => &starts.entity_group,
+    };
+    for &k in keys {
+        if let StartKey::Entity(t) = &starts.keys[k as usize]
+            && entity_fits(tables.types, tables.subtypes, t, entities, via)
+        {
             scan.pass(k, u);
         }
     }
+}
+
+/// Records the categories of a lexicon unit's `entries` and the `Lex` start keys it passes.
+#[inline(always)]
+fn scan_lex(tables: Tables<'_>, scan: &mut Scan, u: usize, entries: &[usize]) {
+    let starts = &tables.program.starts;
+    for &e in entries {
+        let c = tables.lexicon.category(e);
+        if c == NONE {
+            continue;
+        }
+        scan.features.insert(c);
+        for &k in starts.lex_of_category(c) {
+            if let StartKey::Lex(t) = starts.keys[k as usize]
+                && tables.lexicon.fits(e, t)
+            {
+                scan.pass(k, u);
+            }
+        }
+    }
+}
+
+/// Records the features and start keys of a unit that is not an entity, by its number,
+/// word and shape.
+#[inline(always)]
+fn scan_plain(program: &Program, scan: &mut Scan, u: usize, unit: &Unit<'_>) {
+    let (starts, features) = (&program.starts, &program.features);
+    if unit.number.is_some() {
+        for &k in &starts.number {
+            if let StartKey::Number(t) = starts.keys[k as usize]
+                && t.accepts(unit.number)
+            {
+                scan.pass(k, u);
+            }
+        }
+        for &(test, f) in &features.numbers {
+            if test.accepts(unit.number) {
+                scan.features.insert(f);
+            }
+        }
+    }
+    if unit.word != NONE {
+        scan.features.insert_all(features.of_word(unit.word));
+        for &k in starts.keys_of_word(unit.word) {
+            scan.pass(k, u);
+        }
+    }
+    let shape = if unit.cap {
+        starts.cap
+    } else if unit.alphabetic {
+        starts.lower
+    } else {
+        None
+    };
+    if let Some(k) = shape {
+        scan.pass(k, u);
+    }
+}
+
+/// Fills `scan.rules` with the rules that have a start key some unit passed and whose
+/// needs the sentence meets, in order.
+fn select_rules(program: &Program, scan: &mut Scan) {
+    let starts = &program.starts;
     scan.rules.clear();
     let stride = starts.key_rules.stride();
     let (with_key, needs_met) = (&mut scan.rule_starts, &mut scan.next_fits);
@@ -578,105 +719,6 @@ fn scan_units(cx: &Cx<'_, '_>, scan: &mut Scan) {
         .zip(needs_met.iter())
         .for_each(|(w, m)| *w &= m);
     scan.rules.extend(bit_ids(&scan.rule_starts));
-}
-
-/// The entity of the document that a person's gazetteer role with `predicate` points at.
-fn known_role_object(
-    gazetteer: &Gazetteer,
-    resolved: &Resolved<'_>,
-    person: usize,
-    predicate: &str,
-) -> Option<usize> {
-    let entry = &gazetteer.entries()[resolved.entities[person].entry?];
-    let roles = entry.attr("role")?;
-    let object = roles.split(',').find_map(|r| {
-        let (p, o) = r.trim().split_once(':')?;
-        (p == predicate).then_some(o)
-    })?;
-    resolved.entities.iter().position(|e| e.id == object)
-}
-
-/// A person's country: from the gazetteer, else the article's home country.
-fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize) -> Option<usize> {
-    match resolved.entities[person].entry {
-        Some(entry) => {
-            let country = gazetteer.entries()[entry].attr("country")?;
-            resolved.entities.iter().position(|e| e.id == country)
-        }
-        None => resolved.home_country,
-    }
-}
-
-/// Splits the sentence of `tokens` into units (into `units`, reused across sentences).
-/// `mi` and `li` are the first mention and lexicon hit that start in the sentence or after.
-/// `scratch` holds the joined text of multi-token lexicon phrases while it is looked up.
-// Out of line: inlined into the sentence loop it costs more (register pressure).
-#[inline(never)]
-fn units_of<'a>(
-    program: &Program,
-    resolved: &'a Resolved<'_>,
-    tokens: Range<usize>,
-    (mut mi, mut li): (usize, usize),
-    units: &mut Vec<Unit<'a>>,
-    scratch: &mut String,
-    vias: &mut ViaIds,
-) {
-    let doc = resolved.doc;
-    let (mentions, lexicon) = (&resolved.mentions, &resolved.lexicon);
-    units.clear();
-    // The starts of mention `mi` and lexicon hit `li`, moved on only when passed (most
-    // tokens are neither), so a plain token costs two compares.
-    let mut next_mention = mentions.get(mi).map_or(usize::MAX, |m| m.tokens.start);
-    let mut next_lex = lexicon.get(li).map_or(usize::MAX, |h| h.tokens.start);
-    let mut i = tokens.start;
-    while i < tokens.end {
-        // A hit that starts inside the unit before overlaps it and is skipped.
-        if next_mention < i {
-            while mentions.get(mi).is_some_and(|m| m.tokens.start < i) {
-                mi += 1;
-            }
-            next_mention = mentions.get(mi).map_or(usize::MAX, |m| m.tokens.start);
-        }
-        if next_lex < i {
-            while lexicon.get(li).is_some_and(|h| h.tokens.start < i) {
-                li += 1;
-            }
-            next_lex = lexicon.get(li).map_or(usize::MAX, |h| h.tokens.start);
-        }
-        let token = &doc.tokens[i];
-        if next_mention == i {
-            let m = &mentions[mi];
-            let end = m.tokens.end.min(tokens.end).max(i + 1);
-            let kind = Kind::Entity {
-                entities: &m.entities,
-                via: vias.id(program, m.via),
-            };
-            // Only clause breaks read an entity's text, and those are one token.
-            let word = if end == i + 1 {
-                program.words.get(&token.norm)
-            } else {
-                NONE
-            };
-            units.push(token_unit(token, end == i + 1, kind, word));
-            i = end;
-            continue;
-        }
-        if next_lex == i {
-            let h = &lexicon[li];
-            if h.tokens.end <= next_mention.min(tokens.end) {
-                let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
-                let kind = Kind::Lex {
-                    entries: &h.entries,
-                };
-                units.push(token_unit(token, h.tokens.end == i + 1, kind, word));
-                i = h.tokens.end.max(i + 1);
-                continue;
-            }
-        }
-        let word = program.words.get(&token.norm);
-        units.push(token_unit(token, true, Kind::Token, word));
-        i += 1;
-    }
 }
 
 /// The unit that starts with `t` (`single`: it is that token alone; only such a unit can
@@ -769,7 +811,7 @@ fn fits(cx: &Cx<'_, '_>, elem: &Elem, u: usize) -> bool {
     };
     match elem {
         Elem::Entity(t) => match unit.kind {
-            Kind::Entity { entities, via } => entity_fits(cx, t, entities, via),
+            Kind::Entity { entities, via } => entity_fits(cx.types, cx.subtypes, t, entities, via),
             _ => false,
         },
         Elem::Lex { test, .. } => match unit.kind {
@@ -786,14 +828,18 @@ fn fits(cx: &Cx<'_, '_>, elem: &Elem, u: usize) -> bool {
     }
 }
 
-fn entity_fits(cx: &Cx<'_, '_>, t: &EntityTest, entities: &[usize], via: u32) -> bool {
+fn entity_fits(
+    types: &[u32],
+    subtypes: &[u32],
+    t: &EntityTest,
+    entities: &[usize],
+    via: u32,
+) -> bool {
     t.group == (entities.len() > 1)
         && t.vias.as_ref().is_none_or(|vs| vs.contains(via))
         && entities.iter().all(|&e| {
-            (t.types == 0 || t.types & cx.types[e] != 0)
-                && t.subtypes
-                    .as_ref()
-                    .is_none_or(|s| s.contains(cx.subtypes[e]))
+            (t.types == 0 || t.types & types[e] != 0)
+                && t.subtypes.as_ref().is_none_or(|s| s.contains(subtypes[e]))
         })
 }
 
@@ -818,7 +864,7 @@ fn match_elem<'a>(
             let Kind::Entity { entities, via } = unit.kind else {
                 return None;
             };
-            if !entity_fits(cx, t, entities, via) {
+            if !entity_fits(cx.types, cx.subtypes, t, entities, via) {
                 return None;
             }
             // A relation links two different entities: "his" after "Wadephul met" is not

@@ -309,7 +309,7 @@ impl Interner {
     }
 
     /// The id of `s`, or [`NONE`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, s: &str) -> u32 {
         if !self.may_hold(s.len(), s.as_bytes().first().copied()) {
             return NONE;
