@@ -603,15 +603,11 @@ fn scan_entity(tables: Tables<'_>, scan: &mut Scan, u: usize, entities: &[usize]
     scan.entities += 1;
     let keys = match entities {
         [one] => {
-            // Only the tests of the entity's type and subtype can pass, and of those only
-            // the way of naming is left to test.
+            // The tests that accept the entity's type, subtype and way of naming are
+            // filed under them: no test is left to do.
             let (t, s) = (tables.types[*one], tables.subtypes[*one]);
-            for &k in starts.entity_keys_of(t, s) {
-                if let StartKey::Entity(t) = &starts.keys[k as usize]
-                    && t.vias.as_ref().is_none_or(|vs| vs.contains(via))
-                {
-                    scan.pass(k, u);
-                }
+            for &k in starts.entity_keys_of(t, s, via) {
+                scan.pass(k, u);
             }
             return;
         }
@@ -630,19 +626,14 @@ fn scan_entity(tables: Tables<'_>, scan: &mut Scan, u: usize, entities: &[usize]
 /// Records the categories of a lexicon unit's `entries` and the `Lex` start keys it passes.
 #[inline(always)]
 fn scan_lex(tables: Tables<'_>, scan: &mut Scan, u: usize, entries: &[usize]) {
-    let starts = &tables.program.starts;
     for &e in entries {
         let c = tables.lexicon.category(e);
         if c == NONE {
             continue;
         }
         scan.features.insert(c);
-        for &k in starts.lex_of_category(c) {
-            if let StartKey::Lex(t) = starts.keys[k as usize]
-                && tables.lexicon.fits(e, t)
-            {
-                scan.pass(k, u);
-            }
+        for &k in tables.lexicon.start_keys(e) {
+            scan.pass(k, u);
         }
     }
 }

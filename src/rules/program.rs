@@ -837,6 +837,10 @@ pub(crate) struct LexTable {
     values: HashMap<(usize, usize), Box<str>, BuildHasherDefault<FxHasher>>,
     /// Address and length of the entry list the table was built from.
     built_for: (usize, usize),
+    /// Per entry, the `Lex` start keys it passes, as an index into `key_lists` (filled by
+    /// [`LexTable::file_start_keys`]; 0, the empty list, for the entries of no category).
+    start_list: Vec<u32>,
+    key_lists: Vec<Box<[u32]>>,
 }
 
 impl LexTable {
@@ -854,6 +858,8 @@ impl LexTable {
             stride,
             values: HashMap::default(),
             built_for: (entries.as_ptr() as usize, entries.len()),
+            start_list: Vec::new(),
+            key_lists: Vec::new(),
         };
         for (i, e) in entries.iter().enumerate() {
             let category = categories.get(&e.subtype);
@@ -877,6 +883,40 @@ impl LexTable {
             }
         }
         table
+    }
+
+    /// Files under each entry the `Lex` start keys of `starts` it passes, so that a lexicon
+    /// unit passes its entries' keys without testing them.
+    fn file_start_keys(&mut self, starts: &Starts) {
+        self.key_lists = vec![Box::default()];
+        self.start_list = vec![0; self.categories.len()];
+        for e in 0..self.categories.len() {
+            let c = self.categories[e];
+            if c == NONE {
+                continue;
+            }
+            let keys: Vec<u32> = starts
+                .lex_of_category(c)
+                .iter()
+                .copied()
+                .filter(|&k| matches!(starts.keys[k as usize], StartKey::Lex(t) if self.fits(e, t)))
+                .collect();
+            let list = match self.key_lists.iter().position(|l| **l == *keys) {
+                Some(at) => at,
+                None => {
+                    self.key_lists.push(keys.into());
+                    self.key_lists.len() - 1
+                }
+            };
+            self.start_list[e] = list as u32;
+        }
+    }
+
+    /// The `Lex` start keys entry `e` passes, in increasing order.
+    pub(crate) fn start_keys(&self, e: usize) -> &[u32] {
+        self.start_list
+            .get(e)
+            .map_or(&[], |&list| &self.key_lists[list as usize])
     }
 
     /// The value of attribute `key` (an index into [`Program::value_keys`]) of entry `e`,
@@ -955,13 +995,17 @@ pub(crate) struct Starts {
     pub(crate) second_of_rule: Vec<Option<Vec<u32>>>,
     /// Per key, the rules that have it, as a row of bits.
     pub(crate) key_rules: BitRows,
-    /// Per entity kind (see [`Starts::entity_keys_of`]), the keys of one-entity tests whose
-    /// types and subtypes accept it: a one-entity unit is then tested by its way of naming
-    /// only, and the tests of other subtypes are not visited.
-    entity_by_kind: Vec<Vec<u32>>,
+    /// Per entity kind and way of naming (see [`Starts::entity_keys_of`]), the keys of the
+    /// one-entity tests that accept it, as ranges of `entity_keys`: a one-entity unit
+    /// passes them all, with nothing left to test.
+    entity_key_ranges: Vec<u32>,
+    entity_keys: Vec<u32>,
     /// Subtype slots per entity type: one per subtype id below it (the ids some test names),
     /// and one last for every other subtype (which only tests without subtypes accept).
     subtype_slots: usize,
+    /// Way-of-naming slots per entity kind: one per via id below it (the ids some test
+    /// names), and one last for every other (which only tests without vias accept).
+    via_slots: usize,
     /// Keys of entity tests for single entities (tried when a mention has no entity).
     pub(crate) entity_single: Vec<u32>,
     /// Keys of entity tests for plural references.
@@ -1110,7 +1154,7 @@ impl Starts {
         }
     }
 
-    /// Fills [`Starts::entity_by_kind`] from the one-entity tests among all keys.
+    /// Fills [`Starts::entity_keys`] from the one-entity tests among all keys.
     fn file_entity_kinds(&mut self) {
         let tests: Vec<(u32, &EntityTest)> = self
             .entity_single
@@ -1120,37 +1164,59 @@ impl Starts {
                 _ => None,
             })
             .collect();
-        let named = tests
-            .iter()
-            .filter_map(|(_, t)| t.subtypes.as_ref()?.ids().last())
-            .max()
-            .map_or(0, |id| id as usize + 1);
-        let slots = named + 1;
-        let mut by_kind = vec![Vec::new(); TYPE_BITS * slots];
-        for (kind, keys) in by_kind.iter_mut().enumerate() {
-            let (bit, slot) = (kind / slots, kind % slots);
+        // One slot past the largest id some test names.
+        let named = |set: fn(&EntityTest) -> Option<&IdSet>| {
+            tests
+                .iter()
+                .filter_map(|(_, t)| set(t)?.ids().last())
+                .max()
+                .map_or(0, |id| id as usize + 1)
+        };
+        let named_subtypes = named(|t| t.subtypes.as_ref());
+        let named_vias = named(|t| t.vias.as_ref());
+        let (slots, via_slots) = (named_subtypes + 1, named_vias + 1);
+        // A slot past the named ids stands for every other id, which only a test without
+        // such a list accepts.
+        let accepts = |set: &Option<IdSet>, slot: usize, named: usize| {
+            set.as_ref()
+                .is_none_or(|set| slot < named && set.contains(slot as u32))
+        };
+        let mut ranges = vec![0];
+        let mut keys = Vec::new();
+        for kind in 0..TYPE_BITS * slots * via_slots {
+            let (bit, slot, via) = (
+                kind / (slots * via_slots),
+                kind / via_slots % slots,
+                kind % via_slots,
+            );
             for &(k, t) in &tests {
-                let type_fits = t.types == 0 || t.types >> bit & 1 == 1;
-                let subtype_fits = t
-                    .subtypes
-                    .as_ref()
-                    .is_none_or(|set| slot < named && set.contains(slot as u32));
-                if type_fits && subtype_fits {
+                if (t.types == 0 || t.types >> bit & 1 == 1)
+                    && accepts(&t.subtypes, slot, named_subtypes)
+                    && accepts(&t.vias, via, named_vias)
+                {
                     keys.push(k);
                 }
             }
+            ranges.push(keys.len() as u32);
         }
-        self.entity_by_kind = by_kind;
+        self.entity_key_ranges = ranges;
+        self.entity_keys = keys;
         self.subtype_slots = slots;
+        self.via_slots = via_slots;
     }
 
-    /// The keys of the one-entity tests whose types and subtypes accept an entity of type
-    /// bit `type_bit` (see [`type_bit`]) and subtype id `subtype` ([`NONE`] when no rule names
-    /// it), in increasing order; only their ways of naming are left to test.
-    pub(crate) fn entity_keys_of(&self, type_bit: u32, subtype: u32) -> &[u32] {
+    /// The keys of the one-entity tests that accept an entity of type bit `type_bit` (see
+    /// [`type_bit`]) and subtype id `subtype`, named by way `via` ([`NONE`] when no rule
+    /// names the subtype or the way), in increasing order.
+    pub(crate) fn entity_keys_of(&self, type_bit: u32, subtype: u32, via: u32) -> &[u32] {
         let slot = (subtype as usize).min(self.subtype_slots.saturating_sub(1));
-        let kind = type_bit.trailing_zeros() as usize * self.subtype_slots + slot;
-        self.entity_by_kind.get(kind).map_or(&[], Vec::as_slice)
+        let via = (via as usize).min(self.via_slots.saturating_sub(1));
+        let kind =
+            (type_bit.trailing_zeros() as usize * self.subtype_slots + slot) * self.via_slots + via;
+        match self.entity_key_ranges.get(kind..kind + 2) {
+            Some(&[a, b]) => &self.entity_keys[a as usize..b as usize],
+            _ => &[],
+        }
     }
 
     /// The keys of `Lex` tests of category `c`.
@@ -1264,6 +1330,7 @@ impl Program {
         p.needs = NeedTable::new(&patterns, p.features.len);
         p.patterns = patterns;
         p.lexicon = LexTable::new(gazetteer, &p.categories, &p.attr_tests, &p.value_keys);
+        p.lexicon.file_start_keys(&p.starts);
         p
     }
 
@@ -1284,12 +1351,14 @@ impl Program {
         if self.lexicon.is_for(gazetteer) {
             std::borrow::Cow::Borrowed(&self.lexicon)
         } else {
-            std::borrow::Cow::Owned(LexTable::new(
+            let mut table = LexTable::new(
                 gazetteer,
                 &self.categories,
                 &self.attr_tests,
                 &self.value_keys,
-            ))
+            );
+            table.file_start_keys(&self.starts);
+            std::borrow::Cow::Owned(table)
         }
     }
 
@@ -1756,8 +1825,8 @@ mod tests {
         // A one-entity unit tries the tests of its type; a group only the group tests.
         let person = type_bit(EntityType::Person).trailing_zeros() as usize;
         let place = type_bit(EntityType::Location).trailing_zeros() as usize;
-        assert_eq!(s.entity_keys_of(1 << person, NONE), [0, 6]);
-        assert_eq!(s.entity_keys_of(1 << place, NONE), [0]);
+        assert_eq!(s.entity_keys_of(1 << person, NONE, NONE), [0, 6]);
+        assert_eq!(s.entity_keys_of(1 << place, NONE, NONE), [0]);
         assert_eq!(s.entity_single, [0, 6]);
         assert_eq!(s.entity_group, [7]);
     }
@@ -1780,14 +1849,43 @@ mod tests {
         let org = type_bit(EntityType::Organization);
         let place = type_bit(EntityType::Location);
         let (party, city) = (p.subtypes.get("party"), p.subtypes.get("city"));
-        assert_eq!(s.entity_keys_of(org, party), [0, 1, 3]);
-        assert_eq!(s.entity_keys_of(org, city), [1, 2, 3]);
-        assert_eq!(s.entity_keys_of(place, city), [2, 3]);
+        assert_eq!(s.entity_keys_of(org, party, NONE), [0, 1, 3]);
+        assert_eq!(s.entity_keys_of(org, city, NONE), [1, 2, 3]);
+        assert_eq!(s.entity_keys_of(place, city, NONE), [2, 3]);
         // A subtype no rule names passes only the tests without subtypes.
-        assert_eq!(s.entity_keys_of(org, NONE), [1, 3]);
-        assert_eq!(s.entity_keys_of(place, NONE), [3]);
+        assert_eq!(s.entity_keys_of(org, NONE, NONE), [1, 3]);
+        assert_eq!(s.entity_keys_of(place, NONE, NONE), [3]);
         // Group tests are never among them.
-        assert!(!s.entity_keys_of(place, party).contains(&4));
+        assert!(!s.entity_keys_of(place, party, NONE).contains(&4));
+    }
+
+    /// One-entity keys are filed by way of naming too: a way no test names passes only
+    /// the tests without `via`.
+    #[test]
+    fn entity_keys_by_way_of_naming() {
+        let mut p = Program::default();
+        let patterns = [
+            pattern(
+                &mut p,
+                "[Entity(types: [Person], via: [\"surname\"]), Word([\"of\"])]",
+            ),
+            pattern(
+                &mut p,
+                "[Entity(via: [\"name\", \"surname\"]), Word([\"of\"])]",
+            ),
+            pattern(&mut p, "[Entity(types: [Person]), Word([\"of\"])]"),
+            pattern(&mut p, "[Entity(via: [\"pronoun\"]), Word([\"of\"])]"),
+        ];
+        let s = Starts::new(&patterns, p.words.len());
+        let person = type_bit(EntityType::Person);
+        let org = type_bit(EntityType::Organization);
+        let via = |name: &str| p.vias.iter().position(|v| v == name).unwrap() as u32;
+        assert_eq!(s.entity_keys_of(person, NONE, via("surname")), [0, 1, 2]);
+        assert_eq!(s.entity_keys_of(person, NONE, via("name")), [1, 2]);
+        assert_eq!(s.entity_keys_of(person, NONE, via("pronoun")), [2, 3]);
+        assert_eq!(s.entity_keys_of(org, NONE, via("surname")), [1]);
+        assert_eq!(s.entity_keys_of(person, NONE, NONE), [2]);
+        assert!(s.entity_keys_of(org, NONE, NONE).is_empty());
     }
 
     #[test]
