@@ -348,8 +348,10 @@ fn s_run<'a>(
                 continue;
             }
             for e in &pattern.emit {
-                let predicate: Cow<'_, str> = match &e.predicate {
-                    Predicate::Named(name) => Cow::Borrowed(name),
+                // With whether the predicate is symmetric, when that was found at compile time.
+                let (predicate, known_symmetric): (Cow<'_, str>, Option<bool>) = match &e.predicate
+                {
+                    Predicate::Named(name) => (Cow::Borrowed(name), e.symmetric),
                     Predicate::FromSlot { slot, attr, key } => {
                         let from_lex = slot
                             .and_then(|slot| binds.lex.iter().find(|(n, _)| *n == slot))
@@ -364,8 +366,8 @@ fn s_run<'a>(
                                 .flatten()
                         };
                         match from_lex
-                            .map(Cow::Borrowed)
-                            .or_else(|| from_entity().map(Cow::Owned))
+                            .map(|v| (Cow::Borrowed(v.text), v.symmetric))
+                            .or_else(|| from_entity().map(|v| (Cow::Owned(v), None)))
                         {
                             Some(v) => v,
                             None => continue,
@@ -414,7 +416,7 @@ fn s_run<'a>(
                         attributes.insert(name.clone(), v);
                     }
                 }
-                let is_symmetric = e.symmetric.unwrap_or_else(|| symmetric(&predicate));
+                let is_symmetric = known_symmetric.unwrap_or_else(|| symmetric(&predicate));
                 let mut emit = |a: usize, b: usize| {
                     if a == b {
                         return;

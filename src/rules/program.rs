@@ -823,6 +823,22 @@ pub(crate) struct Pattern {
     pub(crate) emit: Vec<Emit>,
 }
 
+/// An entry's value of an attribute a `$slot.attr` predicate reads.
+#[derive(Clone, Debug)]
+struct Value {
+    text: Box<str>,
+    /// Whether the value, as a predicate, is symmetric, when the rule set's declarations
+    /// were given ([`Program::with_symmetric`]); else the engine asks.
+    symmetric: Option<bool>,
+}
+
+/// A borrowed [`Value`], as [`LexTable::value`] gives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ValueRef<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) symmetric: Option<bool>,
+}
+
 /// What the rules ask of each gazetteer entry, indexed by entry.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LexTable {
@@ -834,7 +850,7 @@ pub(crate) struct LexTable {
     /// Per (entry, index into [`Program::value_keys`]), the entry's value of that attribute,
     /// for the entries of the categories the rules name: what a `$slot.attr` predicate
     /// reads, without parsing the entry's attributes at every match.
-    values: HashMap<(usize, usize), Box<str>, BuildHasherDefault<FxHasher>>,
+    values: HashMap<(usize, usize), Value, BuildHasherDefault<FxHasher>>,
     /// Address and length of the entry list the table was built from.
     built_for: (usize, usize),
     /// Per entry, the `Lex` start keys it passes, as an index into `key_lists` (filled by
@@ -869,7 +885,11 @@ impl LexTable {
             }
             for (k, key) in value_keys.iter().enumerate() {
                 if let Some(v) = e.attr(key) {
-                    table.values.insert((i, k), v.into());
+                    let value = Value {
+                        text: v.into(),
+                        symmetric: None,
+                    };
+                    table.values.insert((i, k), value);
                 }
             }
             for (t, (key, values)) in tests.iter().enumerate() {
@@ -921,8 +941,11 @@ impl LexTable {
 
     /// The value of attribute `key` (an index into [`Program::value_keys`]) of entry `e`,
     /// an entry of a category the rules name.
-    pub(crate) fn value(&self, e: usize, key: usize) -> Option<&str> {
-        self.values.get(&(e, key)).map(|v| &**v)
+    pub(crate) fn value(&self, e: usize, key: usize) -> Option<ValueRef<'_>> {
+        self.values.get(&(e, key)).map(|v| ValueRef {
+            text: &v.text,
+            symmetric: v.symmetric,
+        })
     }
 
     /// Whether the table was built from this gazetteer's entries.
@@ -1334,13 +1357,17 @@ impl Program {
         p
     }
 
-    /// Records, for every emit with a named predicate, whether `symmetric` says the
-    /// predicate is symmetric: the engine then does not look it up per relation.
+    /// Records, for every emit with a named predicate and every lexicon value a
+    /// `$slot.attr` predicate may read, whether `symmetric` says the predicate is
+    /// symmetric: the engine then does not look it up per relation.
     pub(crate) fn with_symmetric(mut self, symmetric: &dyn Fn(&str) -> bool) -> Program {
         for e in self.patterns.iter_mut().flat_map(|p| &mut p.emit) {
             if let Predicate::Named(name) = &e.predicate {
                 e.symmetric = Some(symmetric(name));
             }
+        }
+        for v in self.lexicon.values.values_mut() {
+            v.symmetric = Some(symmetric(&v.text));
         }
         self
     }
