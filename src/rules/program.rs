@@ -642,11 +642,11 @@ pub(crate) struct NeedTable {
     of_rule: BitRows,
     /// Per term, its rule.
     rule_of_term: Vec<u32>,
-    /// Row `16 * n + v`: the terms failed when the features `4 * n` to `4 * n + 3` present
+    /// Row `256 * n + v`: the terms failed when the features `8 * n` to `8 * n + 7` present
     /// in a sentence are the bits of `v` (the terms that need one of the others). A
-    /// sentence's failed terms are then one row per four features, not one per lacking
-    /// feature.
-    failed_by_nibble: BitRows,
+    /// sentence's failed terms are then one row per eight features, not one per lacking
+    /// feature (with four features a row, twice the steps for a sixteenth of the table).
+    failed_by_byte: BitRows,
     /// Row `n`: the terms that need more than `n` entity units (the last row for more).
     too_few: BitRows,
     /// The fewest entity units any term needs.
@@ -657,12 +657,12 @@ impl NeedTable {
     fn new(patterns: &[Pattern], features: usize) -> NeedTable {
         let all: Vec<&Term> = patterns.iter().flat_map(|p| &p.needs.terms).collect();
         let most_entities = all.iter().map(|t| t.entities).max().unwrap_or(0);
-        let nibbles = features.div_ceil(4);
+        let bytes = features.div_ceil(8);
         let mut table = NeedTable {
             terms: all.len(),
             of_rule: BitRows::new(patterns.len(), all.len()),
             rule_of_term: Vec::with_capacity(all.len()),
-            failed_by_nibble: BitRows::new(nibbles * 16, all.len()),
+            failed_by_byte: BitRows::new(bytes * 256, all.len()),
             too_few: BitRows::new(most_entities + 1, all.len()),
             fewest_entities: all.iter().map(|t| t.entities).min().unwrap_or(0),
         };
@@ -673,9 +673,9 @@ impl NeedTable {
                 table.of_rule.insert(r, id);
                 table.rule_of_term.push(r as u32);
                 for f in t.required.ids() {
-                    let (nibble, bit) = (f as usize / 4, f % 4);
-                    for v in (0..16).filter(|v| v >> bit & 1 == 0) {
-                        table.failed_by_nibble.insert(nibble * 16 + v, id);
+                    let (byte, bit) = (f as usize / 8, f % 8);
+                    for v in (0..256).filter(|v| v >> bit & 1 == 0) {
+                        table.failed_by_byte.insert(byte * 256 + v, id);
                     }
                 }
                 for n in 0..t.entities {
@@ -691,7 +691,7 @@ impl NeedTable {
     /// meets. `features` must have room for every feature ([`IdSet::with_universe`] of
     /// [`Features::len`]).
     pub(crate) fn terms_met(&self, entities: usize, features: &IdSet, met: &mut Vec<u64>) {
-        let stride = self.failed_by_nibble.stride;
+        let stride = self.failed_by_byte.stride;
         let too_few = self
             .too_few
             .row(entities.min(self.too_few.rows().saturating_sub(1)));
@@ -702,7 +702,7 @@ impl NeedTable {
         {
             *last &= (1 << (self.terms % 64)) - 1;
         }
-        let failed = &self.failed_by_nibble.words;
+        let failed = &self.failed_by_byte.words;
         // Rows of one or two words (up to 128 terms) with the row width known to the
         // compiler, wider ones word by word.
         match stride {
@@ -710,10 +710,10 @@ impl NeedTable {
             2 => fail_terms::<2>(failed, &features.bits, met),
             _ => {
                 for (w, m) in met.iter_mut().enumerate() {
-                    let nibbles = failed.len() / (16 * stride);
-                    for n in 0..nibbles {
-                        let v = (features.bits[n / 16] >> (n % 16 * 4) & 15) as usize;
-                        *m &= !failed[(n * 16 + v) * stride + w];
+                    let bytes = failed.len() / (256 * stride);
+                    for n in 0..bytes {
+                        let v = (features.bits[n / 8] >> (n % 8 * 8) & 255) as usize;
+                        *m &= !failed[(n * 256 + v) * stride + w];
                     }
                 }
             }
@@ -746,12 +746,12 @@ impl NeedTable {
     }
 }
 
-/// Removes from `met` (`W` words) the terms failed by the features: for each group of four
-/// features, the row of [`NeedTable::failed_by_nibble`] picked by those present.
+/// Removes from `met` (`W` words) the terms failed by the features: for each group of eight
+/// features, the row of [`NeedTable::failed_by_byte`] picked by those present.
 fn fail_terms<const W: usize>(failed: &[u64], features: &[u64], met: &mut [u64]) {
     let mut fails = [0u64; W];
-    for (n, group) in failed.chunks_exact(16 * W).enumerate() {
-        let v = (features[n / 16] >> (n % 16 * 4) & 15) as usize;
+    for (n, group) in failed.chunks_exact(256 * W).enumerate() {
+        let v = (features[n / 8] >> (n % 8 * 8) & 255) as usize;
         let row = &group[v * W..(v + 1) * W];
         fails.iter_mut().zip(row).for_each(|(f, r)| *f |= r);
     }
@@ -1972,7 +1972,7 @@ mod tests {
     }
 
     /// Rule sets of 1 to 5 patterns of 32 terms each (rows of one, two and three words):
-    /// the terms met, found four features at a time, are those whose entities and
+    /// the terms met, found eight features at a time, are those whose entities and
     /// features the sentence has.
     #[test]
     fn terms_met_as_each_term_alone() {
