@@ -139,12 +139,13 @@ impl Scan {
     }
 
     /// Fills `rule_starts` with the units that pass one of `first` and, when there is a
-    /// lookahead, whose next unit passes one of `second`.
-    fn starts_of(&mut self, first: &[u32], second: Option<&[u32]>) {
-        let stride = self.key_units.stride();
+    /// lookahead, whose next unit passes one of `second`, by the rows `key_units` (this
+    /// sentence's, which matching reads too, so taken out of the scan while it runs).
+    fn starts_of(&mut self, key_units: &BitRows, first: &[u32], second: Option<&[u32]>) {
+        let stride = key_units.stride();
         if stride == 1 {
             // A sentence of at most 64 units (nearly all): one word per row.
-            let rows = &self.key_units;
+            let rows = key_units;
             let mut starts = first.iter().fold(0, |w, &k| w | rows.word(k as usize));
             if let Some(second) = second {
                 starts &= second.iter().fold(0, |w, &k| w | rows.word(k as usize)) >> 1;
@@ -153,11 +154,11 @@ impl Scan {
             self.rule_starts.push(starts);
             return;
         }
-        or_rows(&self.key_units, first, stride, &mut self.rule_starts);
+        or_rows(key_units, first, stride, &mut self.rule_starts);
         let Some(second) = second else {
             return;
         };
-        or_rows(&self.key_units, second, stride, &mut self.next_fits);
+        or_rows(key_units, second, stride, &mut self.next_fits);
         // Bit `u` of the shifted row is unit `u + 1`'s.
         for (i, w) in self.rule_starts.iter_mut().enumerate() {
             let carry = self.next_fits.get(i + 1).map_or(0, |n| n << 63);
@@ -185,6 +186,9 @@ struct Cx<'c, 'a> {
     types: &'c [u32],
     subtypes: &'c [u32],
     units: &'c [Unit<'a>],
+    /// Per start key, the units of the sentence that pass it (see [`Scan::key_units`]):
+    /// what the branches' lookaheads test.
+    key_units: &'c BitRows,
 }
 
 /// Runs `rules` over every sentence of a resolved document.
@@ -294,16 +298,20 @@ pub(crate) fn run_compiled(
             article_date: &article_date,
             date: None,
         };
+        let key_units = std::mem::take(&mut scan.key_units);
         let cx = Cx {
             program,
             lexicon: &lexicon,
             types: &types,
             subtypes: &subtypes,
             units: &units,
+            key_units: &key_units,
         };
         s_run(
             &cx, rules, symmetric, gazetteer, resolved, s, &mut scan, &mut binds, &mut out,
         );
+        // Back, to be refilled for the next sentence without allocating.
+        scan.key_units = key_units;
     }
     out
 }
@@ -337,7 +345,11 @@ fn s_run<'a>(
     for i in 0..scan.rules.len() {
         let r = scan.rules[i] as usize;
         let (rule, pattern) = (&rules[r], &cx.program.patterns[r]);
-        scan.starts_of(&starts.of_rule[r], starts.second_of_rule[r].as_deref());
+        scan.starts_of(
+            cx.key_units,
+            &starts.of_rule[r],
+            starts.second_of_rule[r].as_deref(),
+        );
         for start in bit_ids(&scan.rule_starts) {
             let start = start as usize;
             binds.clear();
@@ -1011,12 +1023,16 @@ fn match_cont<'a>(
 /// Whether a match of `branch` may start at unit `u` by its lookahead; when not, trying it
 /// would fail.
 fn may_start(cx: &Cx<'_, '_>, branch: &Branch, u: usize) -> bool {
-    let fit_any = |atoms: &Option<Vec<Elem>>, u: usize| {
-        atoms
+    // When the lookahead's atoms are start keys, the units that fit them were found in the
+    // pass over the sentence; else each atom is tested.
+    let fit_any = |atoms: &Option<Vec<Elem>>, keys: &Option<Vec<u32>>, u: usize| match keys {
+        Some(keys) => keys.iter().any(|&k| cx.key_units.contains(k as usize, u)),
+        None => atoms
             .as_ref()
-            .is_none_or(|atoms| atoms.iter().any(|a| fits(cx, a, u)))
+            .is_none_or(|atoms| atoms.iter().any(|a| fits(cx, a, u))),
     };
-    fit_any(&branch.first, u) && fit_any(&branch.second, u + 1)
+    fit_any(&branch.first, &branch.first_keys, u)
+        && fit_any(&branch.second, &branch.second_keys, u + 1)
 }
 
 fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool {
@@ -1050,7 +1066,7 @@ fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool
 
 #[cfg(test)]
 mod tests {
-    use super::{NONE, Program, Scan, Via, ViaIds, bit_ids, number_value};
+    use super::{BitRows, NONE, Program, Scan, Via, ViaIds, bit_ids, number_value};
     use crate::pipeline::PipelineBuilder;
 
     /// A rule's starts: the units that pass a first key and whose next unit passes a
@@ -1059,14 +1075,23 @@ mod tests {
     fn starts_of_rows() {
         for units in [10usize, 64, 65, 150] {
             let mut scan = Scan::default();
-            scan.key_units.reset(3, units);
+            let mut rows = BitRows::default();
+            rows.reset(3, units);
             let passes = |k: u32, u: usize| (u * 7 + k as usize * 3).is_multiple_of(k as usize + 2);
             for k in 0..3 {
                 (0..units)
                     .filter(|&u| passes(k, u))
-                    .for_each(|u| scan.key_units.insert(k as usize, u as u32));
+                    .for_each(|u| rows.insert(k as usize, u as u32));
             }
-            scan.starts_of(&[0, 2], Some(&[1]));
+            // A branch's lookahead reads the same rows one bit at a time; beyond the last
+            // unit nothing passes.
+            for k in 0..3 {
+                for u in 0..units + 70 {
+                    let expect = u < units && passes(k, u);
+                    assert_eq!(rows.contains(k as usize, u), expect, "{units} {k} {u}");
+                }
+            }
+            scan.starts_of(&rows, &[0, 2], Some(&[1]));
             let expect: Vec<u32> = (0..units)
                 .filter(|&u| (passes(0, u) || passes(2, u)) && u + 1 < units && passes(1, u + 1))
                 .map(|u| u as u32)
@@ -1076,7 +1101,7 @@ mod tests {
                 expect,
                 "{units}"
             );
-            scan.starts_of(&[1], None);
+            scan.starts_of(&rows, &[1], None);
             let expect: Vec<u32> = (0..units as u32)
                 .filter(|&u| passes(1, u as usize))
                 .collect();

@@ -123,6 +123,12 @@ impl BitRows {
             .unwrap_or(&[])
     }
 
+    /// Whether row `i` holds `id` (false for an id beyond the rows' width).
+    #[inline]
+    pub(crate) fn contains(&self, i: usize, id: usize) -> bool {
+        id / 64 < self.stride && self.words[i * self.stride + id / 64] >> (id % 64) & 1 == 1
+    }
+
     /// Adds `id` to row `i`.
     pub(crate) fn insert(&mut self, i: usize, id: u32) {
         let id = id as usize;
@@ -425,6 +431,11 @@ pub(crate) struct Branch {
     /// When every match consumes a second unit right after its first (see [`second_of`]):
     /// atoms one of which that second unit fits.
     pub(crate) second: Option<Vec<Elem>>,
+    /// `first` and `second` as start keys, when all their atoms are keys anyway (filed by
+    /// [`Starts::new`]): the units that pass them are found in the pass over a sentence's
+    /// units, so the lookahead is a bit test per key instead of a test of the unit per atom.
+    pub(crate) first_keys: Option<Vec<u32>>,
+    pub(crate) second_keys: Option<Vec<u32>>,
 }
 
 impl Branch {
@@ -439,6 +450,8 @@ impl Branch {
             elems,
             first,
             second,
+            first_keys: None,
+            second_keys: None,
         }
     }
 }
@@ -1079,9 +1092,9 @@ impl StartKey {
 const TYPE_BITS: usize = 32;
 
 impl Starts {
-    fn new(patterns: &[Pattern], words: usize) -> Starts {
+    fn new(patterns: &mut [Pattern], words: usize) -> Starts {
         let mut s = Starts::default();
-        for p in patterns {
+        for p in patterns.iter() {
             let mut first = Vec::new();
             let keys = if first_units(&p.elems, &mut first) {
                 s.keys_of(first)
@@ -1092,9 +1105,10 @@ impl Starts {
         }
         // After all first keys, so that their numbers do not depend on the lookaheads.
         s.first_keys = s.keys.len();
-        for p in patterns {
+        for p in patterns.iter_mut() {
             let second = p.second.clone().map(|atoms| s.keys_of(atoms));
             s.second_of_rule.push(second);
+            s.file_branches(&mut p.elems);
         }
         let (rules, keys) = (s.of_rule.len(), s.keys.len());
         s.key_rules = BitRows::new(keys, rules);
@@ -1112,6 +1126,55 @@ impl Starts {
             }
         }
         s
+    }
+
+    /// Gives every `Opt` and `Either` branch within `elems` its lookahead as keys
+    /// ([`Branch::first_keys`], [`Branch::second_keys`]) when its atoms are keys already.
+    fn file_branches(&mut self, elems: &mut [Elem]) {
+        for elem in elems {
+            match elem {
+                Elem::Opt(branch) => self.file_branch(branch),
+                Elem::Either(alts) => alts.iter_mut().for_each(|b| self.file_branch(b)),
+                Elem::Skip { only, .. } => self.file_branches(only),
+                Elem::Not(inner) | Elem::NotAfter(inner) => {
+                    self.file_branches(std::slice::from_mut(&mut **inner));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn file_branch(&mut self, branch: &mut Branch) {
+        branch.first_keys = branch
+            .first
+            .as_deref()
+            .and_then(|atoms| self.known_keys(atoms));
+        branch.second_keys = branch
+            .second
+            .as_deref()
+            .and_then(|atoms| self.known_keys(atoms));
+        self.file_branches(&mut branch.elems);
+    }
+
+    /// The keys of `atoms` when each is already a key, else `None`: a new key would cost
+    /// a test of every unit of every sentence, more than the lookaheads it would save.
+    fn known_keys(&self, atoms: &[Elem]) -> Option<Vec<u32>> {
+        atoms
+            .iter()
+            .map(|atom| {
+                let key = match atom {
+                    Elem::Entity(t) => StartKey::Entity(t.clone()),
+                    Elem::Lex { test, .. } => StartKey::Lex(*test),
+                    Elem::Number(t) => StartKey::Number(*t),
+                    Elem::Word(set) => StartKey::Word(set.clone()),
+                    Elem::Cap => StartKey::Cap,
+                    Elem::Lower => StartKey::Lower,
+                    _ => return None,
+                };
+                let k = self.keys.iter().position(|k| k.same(&key))?;
+                Some(k as u32)
+            })
+            .collect()
     }
 
     /// The keys of the `Word` atoms that hold word `w`, in increasing order.
@@ -1348,7 +1411,7 @@ impl Program {
                 emit,
             });
         }
-        p.starts = Starts::new(&patterns, p.words.len());
+        p.starts = Starts::new(&mut patterns, p.words.len());
         p.features = Features::new(&mut patterns, p.categories.len(), p.words.len());
         p.needs = NeedTable::new(&patterns, p.features.len);
         p.patterns = patterns;
@@ -1814,7 +1877,7 @@ mod tests {
     #[test]
     fn start_index() {
         let mut p = Program::default();
-        let patterns = [
+        let mut patterns = [
             pattern(&mut p, "[Entity(), Word([\"of\"])]"),
             pattern(
                 &mut p,
@@ -1825,7 +1888,7 @@ mod tests {
             pattern(&mut p, "[Entity(types: [Person]), Word([\"of\"])]"),
             pattern(&mut p, "[Entity(group: true), Word([\"of\"])]"),
         ];
-        let s = Starts::new(&patterns, p.words.len());
+        let s = Starts::new(&mut patterns, p.words.len());
         // Keys in order of first use. Rules 0 and 1 share one entity test (key 0), bound to
         // different slots.
         assert_eq!(
@@ -1861,7 +1924,7 @@ mod tests {
     #[test]
     fn entity_keys_by_type_and_subtype() {
         let mut p = Program::default();
-        let patterns = [
+        let mut patterns = [
             pattern(
                 &mut p,
                 "[Entity(types: [Organization], subtypes: [\"party\"]), Word([\"of\"])]",
@@ -1871,7 +1934,7 @@ mod tests {
             pattern(&mut p, "[Entity(), Word([\"of\"])]"),
             pattern(&mut p, "[Entity(group: true), Word([\"of\"])]"),
         ];
-        let s = Starts::new(&patterns, p.words.len());
+        let s = Starts::new(&mut patterns, p.words.len());
         assert_eq!(s.of_rule, [vec![0], vec![1], vec![2], vec![3], vec![4]]);
         let org = type_bit(EntityType::Organization);
         let place = type_bit(EntityType::Location);
@@ -1886,12 +1949,41 @@ mod tests {
         assert!(!s.entity_keys_of(place, party, NONE).contains(&4));
     }
 
+    /// A branch's lookahead is read from the start keys' rows only when all its atoms are
+    /// keys already (no key is added for it).
+    #[test]
+    fn branch_lookaheads_as_known_keys() {
+        let mut p = Program::default();
+        let mut patterns = [
+            pattern(&mut p, "[Word([\"of\"]), Entity()]"),
+            pattern(
+                &mut p,
+                "[Entity(), Word([\"said\"]), Opt([Word([\"of\"]), Entity()]), Opt([Word([\"in\"])]), Cap]",
+            ),
+        ];
+        let s = Starts::new(&mut patterns, p.words.len());
+        let branches: Vec<&Branch> = patterns[1]
+            .elems
+            .iter()
+            .filter_map(|e| match e {
+                Elem::Opt(b) => Some(b),
+                _ => None,
+            })
+            .collect();
+        // `of` starts rule 0 and an entity rule 1.
+        assert_eq!(branches[0].first_keys, Some(vec![0]));
+        assert_eq!(branches[0].second_keys, Some(vec![1]));
+        // No rule starts with `in`: tested atom by atom.
+        assert_eq!(branches[1].first_keys, None);
+        assert_eq!(s.keys.len(), 2);
+    }
+
     /// One-entity keys are filed by way of naming too: a way no test names passes only
     /// the tests without `via`.
     #[test]
     fn entity_keys_by_way_of_naming() {
         let mut p = Program::default();
-        let patterns = [
+        let mut patterns = [
             pattern(
                 &mut p,
                 "[Entity(types: [Person], via: [\"surname\"]), Word([\"of\"])]",
@@ -1903,7 +1995,7 @@ mod tests {
             pattern(&mut p, "[Entity(types: [Person]), Word([\"of\"])]"),
             pattern(&mut p, "[Entity(via: [\"pronoun\"]), Word([\"of\"])]"),
         ];
-        let s = Starts::new(&patterns, p.words.len());
+        let s = Starts::new(&mut patterns, p.words.len());
         let person = type_bit(EntityType::Person);
         let org = type_bit(EntityType::Organization);
         let via = |name: &str| p.vias.iter().position(|v| v == name).unwrap() as u32;
@@ -2033,7 +2125,7 @@ mod tests {
     #[test]
     fn lookaheads_are_keys_after_the_first_keys() {
         let mut p = Program::default();
-        let patterns = [
+        let mut patterns = [
             "[Entity(), Word([\"of\"]), Entity()]",
             "[Word([\"of\"]), Entity(types: [Person])]",
             "[Entity(), Opt([Cap])]",
@@ -2048,7 +2140,7 @@ mod tests {
                 emit: Vec::new(),
             }
         });
-        let s = Starts::new(&patterns, p.words.len());
+        let s = Starts::new(&mut patterns, p.words.len());
         assert_eq!(s.of_rule, [vec![0], vec![1], vec![0]]);
         assert_eq!(s.first_keys, 2);
         // Rule 0's lookahead is rule 1's first key; the person after `of` a new key, 2.
@@ -2073,7 +2165,7 @@ mod tests {
         assert_eq!(needs.numbers.len(), 2);
         // A number can start a match; rules with the same test share its entry.
         let mut p = Program::default();
-        let patterns = [
+        let mut patterns = [
             "[Number(min: 1900), Entity()]",
             "[Opt([Cap]), Number(min: 1900), Entity()]",
             "[Skip(max: 2, only: [Number(max: 31)]), Entity()]",
@@ -2085,7 +2177,7 @@ mod tests {
             guards: Vec::new(),
             emit: Vec::new(),
         });
-        let s = Starts::new(&patterns, p.words.len());
+        let s = Starts::new(&mut patterns, p.words.len());
         assert_eq!(s.number, [0, 2]);
         assert_eq!(s.of_rule, [vec![0], vec![1, 0], vec![2, 3]]);
     }
