@@ -946,10 +946,13 @@ impl LexTable {
     }
 
     /// The `Lex` start keys entry `e` passes, in increasing order.
+    #[inline]
     pub(crate) fn start_keys(&self, e: usize) -> &[u32] {
-        self.start_list
-            .get(e)
-            .map_or(&[], |&list| &self.key_lists[list as usize])
+        // Most entries (function words and the like) start nothing: no second look-up.
+        match self.start_list.get(e) {
+            None | Some(0) => &[],
+            Some(&list) => &self.key_lists[list as usize],
+        }
     }
 
     /// The value of attribute `key` (an index into [`Program::value_keys`]) of entry `e`,
