@@ -10,7 +10,9 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::gazetteer::{EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher, MatcherEngine};
+use crate::gazetteer::{
+    EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher, MatcherEngine, TokenLeads,
+};
 use crate::text::{Document, TokenKind, one_char};
 
 /// How a mention names its entity.
@@ -144,6 +146,9 @@ pub struct Tagged<'d> {
     name_starts: Vec<usize>,
     /// Per entry of `name_starts`, the shape of its text (see [`Shape`]).
     name_shapes: Vec<Shape>,
+    /// The lowercase tokens "in", "at", "near" and "of", in order: the only ones
+    /// [`find_places`] starts from, listed in the pass that lists `name_starts`.
+    place_cues: Vec<usize>,
     /// Per lexicon hit, the categories of its entries that the name passes ask about (the
     /// `cat` bits), so that a question is a bit test rather than a string comparison per
     /// entry.
@@ -425,7 +430,9 @@ impl Recognizer {
         // The matcher only records (tokens, pattern); the hits are built here, in one loop
         // the compiler can see whole.
         let mut found = Vec::with_capacity(doc.tokens.len() / 2 + 1);
-        self.lexicon.find_patterns(doc, &mut found);
+        // Both scans test every token's lead: worked out once.
+        let leads = TokenLeads::of(doc);
+        self.lexicon.find_patterns(doc, &leads, &mut found);
         let entry_lists = self.lexicon.pattern_entries();
         let tables_fit = self.tables_fit(gazetteer);
         let tokens = &doc.tokens[..];
@@ -444,7 +451,7 @@ impl Recognizer {
         }
         // About one token in eight names something in news text.
         let mut mentions = Vec::with_capacity(doc.tokens.len() / 8 + 1);
-        self.names.find_each(doc, |h: Hit, tokens| {
+        self.names.find_each_with(doc, &leads, |h: Hit, tokens| {
             mentions.push(Mention {
                 span: h.start..h.end,
                 tokens,
@@ -479,14 +486,21 @@ impl Recognizer {
             name_tokens: vec![false; doc.tokens.len()],
             name_starts: Vec::new(),
             name_shapes: Vec::new(),
+            place_cues: Vec::new(),
             lex_cats,
         };
-        // Capitalised words and numbers, with their shapes, in one pass over the tokens.
+        // Capitalised words and numbers, with their shapes, and the place cues, in one pass
+        // over the tokens.
         for (i, t) in doc.tokens.iter().enumerate() {
             let shape = match t.kind {
                 TokenKind::Word if t.capitalized => Shape::of(&doc.text[t.start..t.end]),
                 TokenKind::Number => Shape::default(),
-                _ => continue,
+                _ => {
+                    if !t.capitalized && matches!(t.norm.as_str(), "in" | "at" | "near" | "of") {
+                        tagged.place_cues.push(i);
+                    }
+                    continue;
+                }
             };
             tagged.name_starts.push(i);
             tagged.name_shapes.push(shape);
@@ -546,7 +560,8 @@ impl Recognizer {
             }
             // "the Olive Tree": a name after an article is not a person's.
             let after_article = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an");
-            if after_article || !name_token(tagged, i) {
+            // A word inside a mention starts no name (asked before the costlier tests).
+            if after_article || !name_token(tagged, i) || covering.at(i).is_some() {
                 i += 1;
                 continue;
             }
@@ -578,14 +593,12 @@ impl Recognizer {
                 && t.norm.chars().nth(2).is_some()
                 // Last: the sentence is found by a search.
                 && doc.sentences[doc.sentence_of_token(i)].tokens.start != i;
-            let given = t.capitalized
-                && t.kind == TokenKind::Word
-                && covering.at(i).is_none()
-                && (initial
-                    || mid_sentence
-                    || self.given_names.contains(&t.norm)
-                    || lex_at(tagged, i)
-                        .is_some_and(|h| h.tokens.len() == 1 && h.has(cat::FIRST_NAME)));
+            // Looked up once; after an initial, neither test below asks.
+            let known_given = !initial && self.given_names.contains(&t.norm);
+            let given = initial
+                || mid_sentence
+                || known_given
+                || lex_at(tagged, i).is_some_and(|h| h.tokens.len() == 1 && h.has(cat::FIRST_NAME));
             if !given {
                 i += 1;
                 continue;
@@ -606,7 +619,7 @@ impl Recognizer {
                     || raw.chars().any(char::is_lowercase)
                     || NAME_PARTICLES.contains(&toks[k].norm.as_str())
             });
-            let ok_len = if initial || !mid_sentence || self.given_names.contains(&t.norm) {
+            let ok_len = if initial || !mid_sentence || known_given {
                 (2..=4).contains(&words)
             } else {
                 (2..=3).contains(&words) && mixed_case
@@ -1237,7 +1250,8 @@ fn find_teams_in_tables(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mentio
     }
     let toks = &doc.tokens;
     let mut found = Vec::new();
-    for i in 0..toks.len() {
+    // `name_token` wants a capitalised word: the other tokens need no look.
+    for &i in &tagged.name_starts {
         let single = name_token(tagged, i)
             && mention_covering(mentions, i).is_none()
             && (i == 0 || !name_token(tagged, i - 1))
@@ -1260,11 +1274,9 @@ fn find_places(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut found = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        // Every cue is a word of two to four letters: most tokens stop at its length.
-        if !(2..=4).contains(&t.norm.len()) {
-            continue;
-        }
+    // Only the lowercase "in", "at", "near" and "of" can be cues: the others need no look.
+    for &i in &tagged.place_cues {
+        let t = &toks[i];
         // "Dora Vance, 34, of Elmsford,": after a name and an age, "of" names a home town.
         let after_age = t.norm == "of"
             && i >= 3

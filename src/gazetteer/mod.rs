@@ -1178,13 +1178,24 @@ impl Matcher {
 
     /// As [`Matcher::find`], handing each hit to `f` with the range of tokens it covers,
     /// so that callers need not look the tokens up again.
-    pub(crate) fn find_each(&self, doc: &Document, mut f: impl FnMut(Hit, Range<usize>)) {
+    pub(crate) fn find_each(&self, doc: &Document, f: impl FnMut(Hit, Range<usize>)) {
+        self.find_each_with(doc, &TokenLeads::of(doc), f);
+    }
+
+    /// As [`Matcher::find_each`], with the document's token leads worked out already
+    /// (one array read by every matcher that scans the document).
+    pub(crate) fn find_each_with(
+        &self,
+        doc: &Document,
+        leads: &TokenLeads,
+        mut f: impl FnMut(Hit, Range<usize>),
+    ) {
         let Some(compiled) = &self.forms else {
             return;
         };
         let bytes = compiled.bytes();
         let layout = &compiled.layout;
-        self.scan(doc, |tokens, pattern| {
+        self.scan(doc, leads, |tokens, pattern| {
             let (entry, via) = layout
                 .candidates(bytes, pattern)
                 .next()
@@ -1209,8 +1220,13 @@ impl Matcher {
     /// appended to `hits` in text order; [`Matcher::pattern_entries`] gives each
     /// pattern's candidate entries. The scan only pushes records, so it stays one tight
     /// loop; the caller builds its own hits from them in another.
-    pub(crate) fn find_patterns(&self, doc: &Document, hits: &mut Vec<PatternHit>) {
-        self.scan(doc, |tokens, pattern| {
+    pub(crate) fn find_patterns(
+        &self,
+        doc: &Document,
+        leads: &TokenLeads,
+        hits: &mut Vec<PatternHit>,
+    ) {
+        self.scan(doc, leads, |tokens, pattern| {
             hits.push(PatternHit {
                 start: tokens.start,
                 end: tokens.end,
@@ -1241,8 +1257,9 @@ impl Matcher {
             .collect()
     }
 
-    /// The hits of [`Matcher::find`] as (token range, pattern).
-    fn scan(&self, doc: &Document, mut f: impl FnMut(Range<usize>, usize)) {
+    /// The hits of [`Matcher::find`] as (token range, pattern); `leads` are the
+    /// document's (see [`TokenLeads`]).
+    fn scan(&self, doc: &Document, leads: &TokenLeads, mut f: impl FnMut(Range<usize>, usize)) {
         let Some(compiled) = &self.forms else {
             return;
         };
@@ -1268,13 +1285,17 @@ impl Matcher {
         // The token map. Its arrays are sliced once here, not at every lookup.
         let table = layout.table(bytes);
         let text = doc.text.as_bytes();
+        debug_assert_eq!(leads.0.len(), tokens.len(), "the leads of another document");
+        let leads = &leads.0[..tokens.len().min(leads.0.len())];
+        let filter = &self.lead_filter;
         while ti < tokens.len() {
-            // Most tokens start no form: the filter says so without a lookup.
-            let tok = &tokens[ti];
-            if !self.lead_filter.may_start(text, tok.start, tok.end) {
-                ti += 1;
-                continue;
-            }
+            // Most tokens start no form: the filter says so from the token's lead, without
+            // a lookup, in a loop that reads only the leads.
+            let Some(skip) = leads.get(ti..).and_then(|l| l.iter().position(|&l| filter.has(l)))
+            else {
+                break;
+            };
+            ti += skip;
             let Some((next, pattern)) = longest_at(&table, text, tokens, ti) else {
                 ti += 1;
                 continue;
@@ -1286,6 +1307,25 @@ impl Matcher {
             f(ti..next, pattern);
             ti = next;
         }
+    }
+}
+
+/// Per token of a document, its lead ([`compiled::lead`]: its first four bytes, masked to
+/// its length), worked out once per document: both matchers' scans test every token's
+/// lead against their filters, and reading it costs less than reading the text again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TokenLeads(Vec<u32>);
+
+impl TokenLeads {
+    /// The leads of `doc`'s tokens.
+    pub(crate) fn of(doc: &Document) -> TokenLeads {
+        let text = doc.text.as_bytes();
+        TokenLeads(
+            doc.tokens
+                .iter()
+                .map(|t| compiled::lead(text, t.start, t.end))
+                .collect(),
+        )
     }
 }
 
