@@ -544,6 +544,122 @@ impl LeadFilter {
     }
 }
 
+/// The longest key that [`ShortKeys`] holds, in bytes: one word.
+pub const SHORT_KEY_MAX: usize = 8;
+
+/// The bytes `text[start..end]` (at most eight) as one little-endian word, zero-padded.
+#[inline]
+pub fn span_word(text: &[u8], start: usize, end: usize) -> u64 {
+    let len = (end - start).min(8);
+    match word_at(text, start) {
+        Some(w) if len == 8 => w,
+        Some(w) => w & ((1u64 << (8 * len)) - 1),
+        None => text[start..start + len]
+            .iter()
+            .rev()
+            .fold(0, |w, &b| w << 8 | u64::from(b)),
+    }
+}
+
+/// The keys of a token map of at most eight bytes ([`SHORT_KEY_MAX`]), each stored whole
+/// with the table's answer for it: a first token of up to eight bytes (most lexicon words,
+/// "the", "said", and most first words of names) is looked up as one word, without the key
+/// hash and without comparing it with a form's text afterwards. Empty for a section without
+/// a table.
+#[derive(Clone, Debug, Default)]
+pub struct ShortKeys {
+    /// Per slot: the key's bytes as a word ([`span_word`]), and its length (bits 32 and
+    /// up) with the table's value for it (the low 32 bits: its pattern, [`NO_PATTERN`] if it
+    /// has none or if the pattern's text is another, a hash collision; and [`PREFIX_BIT`]).
+    /// A second half of 0 marks an empty slot (every key has a length).
+    slots: Vec<(u64, u64)>,
+    /// 64 minus log2 of the slot count: a key's home slot is its word's hash's high bits.
+    shift: u32,
+}
+
+/// The multiplier of a short key's home slot.
+const SHORT_MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl ShortKeys {
+    /// The short keys of a section's token map `table` with the forms `forms`: every form
+    /// of at most eight bytes and every prefix of a form at one of its token cuts (the keys
+    /// `compile_matcher` puts in the table), each with what [`FormTable::lookup`] and
+    /// [`FormTable::is_form`] answer for it, so that a lookup here answers as the table
+    /// does.
+    pub fn new<'f>(table: &FormTable<'_>, forms: impl Iterator<Item = &'f [u8]>) -> ShortKeys {
+        let mut found: Vec<(u64, u64)> = Vec::new();
+        let mut add = |key: &[u8]| {
+            let len = key.len();
+            let Some((pattern, prefix)) = table.lookup(KeyHasher::new(0).hash_to(key, len)) else {
+                return;
+            };
+            let pattern = pattern
+                .filter(|&p| table.is_form(p, key, 0, len))
+                .map_or(NO_PATTERN, |p| p as u32);
+            let value = pattern | if prefix { PREFIX_BIT } else { 0 };
+            found.push((span_word(key, 0, len), (len as u64) << 32 | u64::from(value)));
+        };
+        for form in forms {
+            // Forms are UTF-8 (copied from `&str`s whole).
+            let Ok(f) = std::str::from_utf8(form) else {
+                continue;
+            };
+            if (1..=SHORT_KEY_MAX).contains(&f.len()) {
+                add(f.as_bytes());
+            }
+            for cut in token_cuts(f).take_while(|&c| c <= SHORT_KEY_MAX) {
+                add(&f.as_bytes()[..cut]);
+            }
+        }
+        if found.is_empty() {
+            return ShortKeys::default();
+        }
+        found.sort_unstable();
+        found.dedup();
+        // At most half full, as the table (most lookups are of absent keys).
+        let cap = (found.len() * 2).next_power_of_two().max(8);
+        let mut short = ShortKeys {
+            slots: vec![(0, 0); cap],
+            shift: 64 - cap.trailing_zeros(),
+        };
+        for key in found {
+            let mut s = short.home(key.0);
+            while short.slots[s].1 != 0 {
+                s = (s + 1) & (cap - 1);
+            }
+            short.slots[s] = key;
+        }
+        short
+    }
+
+    /// The home slot of a key whose word is `word`.
+    #[inline]
+    fn home(&self, word: u64) -> usize {
+        (word.wrapping_mul(SHORT_MUL) >> self.shift) as usize
+    }
+
+    /// Looks up the span of `len` bytes (1 to [`SHORT_KEY_MAX`]) whose [`span_word`] is
+    /// `word`: as [`FormTable::lookup`], with the pattern already checked against the
+    /// span's text.
+    #[inline]
+    pub fn lookup(&self, word: u64, len: usize) -> Option<(Option<usize>, bool)> {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut s = self.home(word);
+        loop {
+            let &(w, tag) = self.slots.get(s)?;
+            if tag == 0 {
+                return None;
+            }
+            if w == word && (tag >> 32) as usize == len {
+                let v = tag as u32;
+                let p = v & !PREFIX_BIT;
+                return Some(((p != NO_PATTERN).then_some(p as usize), v & PREFIX_BIT != 0));
+            }
+            s = (s + 1) & mask;
+        }
+    }
+}
+
 /// The home slot of `hash` in a table of `1 << bits` slots: the high bits, so that keys in
 /// hash order fill the table front to back.
 fn home(hash: u64, bits: u32) -> usize {

@@ -1042,6 +1042,8 @@ pub struct Matcher {
     entry_lists: OnceLock<Box<[Arc<[usize]>]>>,
     /// The token map's lead filter (empty for aho-corasick).
     lead_filter: compiled::LeadFilter,
+    /// The token map's keys of up to four bytes (empty for aho-corasick).
+    short_keys: compiled::ShortKeys,
 }
 
 fn via_of(code: u8) -> HitVia {
@@ -1121,6 +1123,7 @@ impl Matcher {
             alternative_lists: vec![Arc::from(Vec::new())],
             entry_lists: OnceLock::new(),
             lead_filter: compiled::LeadFilter::default(),
+            short_keys: compiled::ShortKeys::default(),
         };
         if n == 0 {
             return Ok(matcher);
@@ -1138,6 +1141,8 @@ impl Matcher {
         }
         if matcher.ac.is_none() {
             matcher.lead_filter = layout.lead_filter(bytes);
+            matcher.short_keys =
+                compiled::ShortKeys::new(&layout.table(bytes), (0..n).map(|p| layout.form(bytes, p)));
         }
         let mut index = vec![0u32; n];
         for (p, slot) in index.iter_mut().enumerate() {
@@ -1296,7 +1301,7 @@ impl Matcher {
                 break;
             };
             ti += skip;
-            let Some((next, pattern)) = longest_at(&table, text, tokens, ti) else {
+            let Some((next, pattern)) = longest_at(&table, &self.short_keys, text, tokens, ti) else {
                 ti += 1;
                 continue;
             };
@@ -1338,6 +1343,7 @@ impl TokenLeads {
 #[inline(always)]
 fn longest_at(
     table: &FormTable<'_>,
+    short_keys: &compiled::ShortKeys,
     text: &[u8],
     tokens: &[Token],
     ti: usize,
@@ -1346,15 +1352,23 @@ fn longest_at(
     let mut hasher = compiled::KeyHasher::new(start);
     let mut best = None;
     for (k, tok) in tokens[ti..].iter().enumerate() {
-        if tok.end - start > table.max_len {
+        let len = tok.end - start;
+        if len > table.max_len {
             break;
         }
-        let Some((pattern, prefix)) = table.lookup(hasher.hash_to(text, tok.end)) else {
+        // A first token of up to eight bytes is one word: found whole among the short keys,
+        // with no hash and no text to compare.
+        let found = if k == 0 && (1..=compiled::SHORT_KEY_MAX).contains(&len) {
+            short_keys.lookup(compiled::span_word(text, start, tok.end), len)
+        } else {
+            table
+                .lookup(hasher.hash_to(text, tok.end))
+                .map(|(p, prefix)| (p.filter(|&p| table.is_form(p, text, start, tok.end)), prefix))
+        };
+        let Some((pattern, prefix)) = found else {
             break;
         };
-        if let Some(p) = pattern
-            && table.is_form(p, text, start, tok.end)
-        {
+        if let Some(p) = pattern {
             best = Some((ti + k + 1, p));
         }
         if !prefix {
