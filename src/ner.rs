@@ -1248,7 +1248,6 @@ fn find_teams_in_tables(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mentio
     if !doc.is_score_table() {
         return Vec::new();
     }
-    let toks = &doc.tokens;
     let mut found = Vec::new();
     // `name_token` wants a capitalised word: the other tokens need no look.
     for &i in &tagged.name_starts {

@@ -561,6 +561,18 @@ pub fn span_word(text: &[u8], start: usize, end: usize) -> u64 {
     }
 }
 
+/// [`token_cuts`] of an ASCII form, up to byte [`SHORT_KEY_MAX`], by bytes rather than
+/// characters: the short keys ask it of every form at start-up.
+fn short_ascii_cuts(form: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    (1..form.len().min(SHORT_KEY_MAX + 1)).filter(move |&i| {
+        let (p, c) = (form[i - 1], form[i]);
+        !p.is_ascii_alphanumeric()
+            || !c.is_ascii_alphanumeric()
+            || p.is_ascii_digit() != c.is_ascii_digit()
+            || (c.is_ascii_uppercase() && form.get(i + 1).is_some_and(u8::is_ascii_lowercase))
+    })
+}
+
 /// The keys of a token map of at most eight bytes ([`SHORT_KEY_MAX`]), each stored whole
 /// with the table's answer for it: a first token of up to eight bytes (most lexicon words,
 /// "the", "said", and most first words of names) is looked up as one word, without the key
@@ -607,16 +619,28 @@ impl ShortKeys {
             if (1..=SHORT_KEY_MAX).contains(&f.len()) {
                 add(f.as_bytes());
             }
-            for cut in token_cuts(f).take_while(|&c| c <= SHORT_KEY_MAX) {
+            if f.is_ascii() {
+                for cut in short_ascii_cuts(f.as_bytes()) {
+                    add(&f.as_bytes()[..cut]);
+                }
+                continue;
+            }
+            // A cut depends on the characters around it only, and a character starting at
+            // most at byte 8 ends by byte 12, the next one by byte 16: the cuts up to 8 are
+            // those of the form's first 16 bytes (or a few more, to a character's end).
+            let mut head = f.len().min(16);
+            while !f.is_char_boundary(head) {
+                head += 1;
+            }
+            for cut in token_cuts(&f[..head]).take_while(|&c| c <= SHORT_KEY_MAX) {
                 add(&f.as_bytes()[..cut]);
             }
         }
         if found.is_empty() {
             return ShortKeys::default();
         }
-        found.sort_unstable();
-        found.dedup();
-        // At most half full, as the table (most lookups are of absent keys).
+        // At most half full, as the table (most lookups are of absent keys). Sized by the
+        // keys found, counting repeats (a prefix that many forms share).
         let cap = (found.len() * 2).next_power_of_two().max(8);
         let mut short = ShortKeys {
             slots: vec![(0, 0); cap],
@@ -624,12 +648,20 @@ impl ShortKeys {
         };
         for key in found {
             let mut s = short.home(key.0);
-            while short.slots[s].1 != 0 {
+            // A key found again (a shared prefix) has the same value: kept once.
+            while short.slots[s].1 != 0 && short.slots[s] != key {
                 s = (s + 1) & (cap - 1);
             }
             short.slots[s] = key;
         }
         short
+    }
+
+    /// Whether a span of `len` bytes is looked up here rather than in the table: whether
+    /// there are short keys (a matcher may go without), and the span is short.
+    #[inline]
+    pub fn covers(&self, len: usize) -> bool {
+        !self.slots.is_empty() && (1..=SHORT_KEY_MAX).contains(&len)
     }
 
     /// The home slot of a key whose word is `word`.
@@ -1402,6 +1434,51 @@ fn word_at(buf: &[u8], at: usize) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_ascii_cuts_are_the_token_cuts_up_to_eight() {
+        for form in [
+            "", "a", "US", "the", "New York", "IANSUpdated", "al-Qaeda", "3M Co", "F-16s",
+            "McDonald's", "U.S. Navy", "Ab1cD", "A  B", "abcdefghij", "abcdefgH", "abcdefgHi",
+            "X7 and Y", "e.g.", "ABCDEFGHIJ", "aB", "1a2b3c4d5e",
+        ] {
+            let by_chars: Vec<usize> = token_cuts(form)
+                .take_while(|&c| c <= SHORT_KEY_MAX)
+                .collect();
+            let by_bytes: Vec<usize> = short_ascii_cuts(form.as_bytes()).collect();
+            assert_eq!(by_bytes, by_chars, "{form}");
+        }
+    }
+
+    #[test]
+    fn short_keys_answer_as_the_table_does() {
+        let forms = ["the", "the United States", "said", "according to", "of", "Ab", "Über"];
+        let fields: Vec<Fields> = forms
+            .iter()
+            .enumerate()
+            .map(|(i, f)| parse_fields(&format!("e{i}\tMisc\tx\t{f}\t\t")).expect("a line"))
+            .collect();
+        let mut bytes = Vec::new();
+        compile_matcher(fields.iter().enumerate(), 0, &mut bytes).expect("compiles");
+        let layout = MatcherLayout::read(&bytes, 0, fields.len()).expect("valid");
+        let table = layout.table(&bytes);
+        let short = ShortKeys::new(&table, (0..layout.n).map(|p| layout.form(&bytes, p)));
+        for span in [
+            "the", "The", "said", "of", "Ab", "A", "ab", "Über", "Üb", "according", "th", "thee",
+            "the Unit", "x", "United", "saidx",
+        ] {
+            let len = span.len();
+            if len > SHORT_KEY_MAX {
+                continue;
+            }
+            let by_table = table
+                .lookup(key_hash(span))
+                .map(|(p, prefix)| (p.filter(|&p| table.is_form(p, span.as_bytes(), 0, len)), prefix));
+            let by_short = short.lookup(span_word(span.as_bytes(), 0, len), len);
+            assert_eq!(by_short, by_table, "{span}");
+        }
+        assert!(short.lookup(span_word(b"the", 0, 3), 3).is_some_and(|(_, prefix)| prefix));
+    }
 
     #[test]
     fn find_either_finds_the_first_of_two_bytes() {

@@ -1019,6 +1019,10 @@ pub enum MatcherEngine {
 /// Number of surface forms from which [`MatcherEngine::Auto`] picks the token map.
 pub const AUTO_TOKEN_MAP_ABOVE: usize = 20_000;
 
+/// Number of surface forms up to which a token map keeps its short keys
+/// (`compiled::ShortKeys`), built when the matcher is.
+const SHORT_KEYS_UP_TO: usize = 30_000;
+
 /// A compiled automaton over some of a gazetteer's entries.
 ///
 /// The forms, their candidates and the token map live in one compiled section
@@ -1141,8 +1145,14 @@ impl Matcher {
         }
         if matcher.ac.is_none() {
             matcher.lead_filter = layout.lead_filter(bytes);
-            matcher.short_keys =
-                compiled::ShortKeys::new(&layout.table(bytes), (0..n).map(|p| layout.form(bytes, p)));
+            // The short keys cost a pass over the forms at every start (a few hundred
+            // instructions a form): paid for the lexicon, whose words are mostly short and
+            // looked up at half the tokens, not for large name sets, whose first words are
+            // longer and rarely looked up.
+            if n <= SHORT_KEYS_UP_TO {
+                let forms = (0..n).map(|p| layout.form(bytes, p));
+                matcher.short_keys = compiled::ShortKeys::new(&layout.table(bytes), forms);
+            }
         }
         let mut index = vec![0u32; n];
         for (p, slot) in index.iter_mut().enumerate() {
@@ -1358,7 +1368,7 @@ fn longest_at(
         }
         // A first token of up to eight bytes is one word: found whole among the short keys,
         // with no hash and no text to compare.
-        let found = if k == 0 && (1..=compiled::SHORT_KEY_MAX).contains(&len) {
+        let found = if k == 0 && short_keys.covers(len) {
             short_keys.lookup(compiled::span_word(text, start, tok.end), len)
         } else {
             table
