@@ -657,11 +657,10 @@ impl ShortKeys {
         short
     }
 
-    /// Whether a span of `len` bytes is looked up here rather than in the table: whether
-    /// there are short keys (a matcher may go without), and the span is short.
-    #[inline]
-    pub fn covers(&self, len: usize) -> bool {
-        !self.slots.is_empty() && (1..=SHORT_KEY_MAX).contains(&len)
+    /// Whether there are no short keys (a matcher may go without: then the table answers
+    /// for short spans too).
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
     }
 
     /// The home slot of a key whose word is `word`.

@@ -1299,10 +1299,30 @@ impl Matcher {
         }
         // The token map. Its arrays are sliced once here, not at every lookup.
         let table = layout.table(bytes);
-        let text = doc.text.as_bytes();
         debug_assert_eq!(leads.0.len(), tokens.len(), "the leads of another document");
         let leads = &leads.0[..tokens.len().min(leads.0.len())];
+        // One loop each with and without short keys: the test is made once, not per token.
+        if self.short_keys.is_empty() {
+            self.scan_map::<false>(doc, &table, leads, f);
+        } else {
+            self.scan_map::<true>(doc, &table, leads, f);
+        }
+    }
+
+    /// The token map's part of [`Matcher::scan`]; `SHORT`: whether the matcher has short
+    /// keys.
+    #[inline(always)]
+    fn scan_map<const SHORT: bool>(
+        &self,
+        doc: &Document,
+        table: &FormTable<'_>,
+        leads: &[u32],
+        mut f: impl FnMut(Range<usize>, usize),
+    ) {
+        let tokens = &doc.tokens[..];
+        let text = doc.text.as_bytes();
         let filter = &self.lead_filter;
+        let mut ti = 0;
         while ti < tokens.len() {
             // Most tokens start no form: the filter says so from the token's lead, without
             // a lookup, in a loop that reads only the leads.
@@ -1311,7 +1331,9 @@ impl Matcher {
                 break;
             };
             ti += skip;
-            let Some((next, pattern)) = longest_at(&table, &self.short_keys, text, tokens, ti) else {
+            let Some((next, pattern)) =
+                longest_at::<SHORT>(table, &self.short_keys, text, tokens, ti)
+            else {
                 ti += 1;
                 continue;
             };
@@ -1346,12 +1368,13 @@ impl TokenLeads {
 
 /// The token map's scan: the longest form that starts at token `ti` and ends on a token
 /// end, extending token by token while the text so far is a known prefix, so a token that
-/// starts no name costs one lookup (and most never get here: see `LeadFilter`). The span's hash grows
-/// with it rather than being recomputed. A form's hit is checked against its stored text,
-/// so a hash collision cannot produce a false hit.
+/// starts no name costs one lookup (and most never get here: see `LeadFilter`). The span's
+/// hash grows with it rather than being recomputed. A form's hit is checked against its
+/// stored text, so a hash collision cannot produce a false hit. `SHORT`: a first token of
+/// up to eight bytes is looked up in `short_keys` instead (which answer as the table does).
 // Inlined into the scan loop: it runs at most tokens, and a call spills the loop's state.
 #[inline(always)]
-fn longest_at(
+fn longest_at<const SHORT: bool>(
     table: &FormTable<'_>,
     short_keys: &compiled::ShortKeys,
     text: &[u8],
@@ -1368,7 +1391,7 @@ fn longest_at(
         }
         // A first token of up to eight bytes is one word: found whole among the short keys,
         // with no hash and no text to compare.
-        let found = if k == 0 && short_keys.covers(len) {
+        let found = if SHORT && k == 0 && (1..=compiled::SHORT_KEY_MAX).contains(&len) {
             short_keys.lookup(compiled::span_word(text, start, tok.end), len)
         } else {
             table
