@@ -153,6 +153,9 @@ pub struct Tagged<'d> {
     /// `cat` bits), so that a question is a bit test rather than a string comparison per
     /// entry.
     lex_cats: Vec<u32>,
+    /// The lexicon hits (indices into `lexicon`, in order) with a category of
+    /// [`cat::CUES`]: the only ones the passes that start from a lexicon word visit.
+    cue_hits: Vec<usize>,
 }
 
 /// What the name passes ask of a capitalised word's own text, worked out in one pass over
@@ -305,6 +308,11 @@ pub(crate) mod cat {
         | ORG_SUFFIX
         | FORMER;
 
+    /// The categories the passes over lexicon words start from: an election word
+    /// (`find_elections`), a title, honorific or killer noun (`find_people_after_cues`,
+    /// `find_people_in_appositions`).
+    pub const CUES: u32 = ELECTION_WORD | TITLE | HONORIFIC | KILLER_NOUN;
+
     /// A lexicon word that cannot stand inside an organisation's name (unless it is also
     /// a suffix or head).
     pub const NOT_IN_ORG: u32 = FUNCTION_WORD | DATE_WORD | REPORTING_VERB | HONORIFIC;
@@ -451,6 +459,9 @@ impl Recognizer {
             .zip(&lexicon)
             .map(|(h, hit)| self.categories_of(gazetteer, tables_fit, h.pattern, &hit.entries))
             .collect();
+        let cue_hits: Vec<usize> = (0..lex_cats.len())
+            .filter(|&k| lex_cats[k] & cat::CUES != 0)
+            .collect();
         let mut lex_starts = vec![NO_HIT; tokens.len()];
         for (i, h) in found.iter().enumerate() {
             lex_starts[h.start] = u32::try_from(i).unwrap_or(NO_HIT);
@@ -494,6 +505,7 @@ impl Recognizer {
             name_shapes: Vec::new(),
             place_cues: Vec::new(),
             lex_cats,
+            cue_hits,
         };
         // Capitalised words and numbers, with their shapes, and the place cues, in one pass
         // over the tokens.
@@ -699,7 +711,14 @@ fn lex_hit<'a>(tagged: &'a Tagged<'_>, k: usize) -> Option<Lex<'a>> {
     })
 }
 
+/// The lexicon hits with a category of [`cat::CUES`], with their categories, in order: the
+/// other hits start none of the passes that visit these.
+fn cue_hits<'a>(tagged: &'a Tagged<'_>) -> impl Iterator<Item = Lex<'a>> {
+    tagged.cue_hits.iter().filter_map(|&k| lex_hit(tagged, k))
+}
+
 /// All lexicon hits with their categories, in order.
+#[cfg(test)]
 fn lex_hits<'a>(tagged: &'a Tagged<'_>) -> impl Iterator<Item = Lex<'a>> {
     tagged
         .lexicon
@@ -812,7 +831,7 @@ fn is_name_token(tagged: &Tagged<'_>, i: usize, shape: Shape) -> bool {
 fn find_people_after_cues(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     let mut found = Vec::new();
-    for h in lex_hits(tagged) {
+    for h in cue_hits(tagged) {
         let is_cue = h.has(cat::HONORIFIC | cat::TITLE);
         // "the senator's assassin, Brasko Tollan": a killer noun names a person too.
         let killer = !is_cue && h.has(cat::KILLER_NOUN);
@@ -852,7 +871,7 @@ fn find_elections(
     let toks = &doc.tokens;
     let has = |i: usize, cats: u32| lex_at(tagged, i).is_some_and(|h| h.has(cats));
     let mut found = Vec::new();
-    for h in lex_hits(tagged) {
+    for h in cue_hits(tagged) {
         let is_election = h.has(cat::ELECTION_WORD);
         if !is_election || h.tokens.start == 0 {
             continue;
@@ -940,7 +959,7 @@ fn find_people_in_appositions(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut found = Vec::new();
-    for h in lex_hits(tagged) {
+    for h in cue_hits(tagged) {
         let is_title = h.has(cat::TITLE);
         if !is_title {
             continue;
@@ -1679,6 +1698,13 @@ mod tests {
         other
             .add_source("x\tPerson\tx\tX Y\t\t\n", Path::new("t.tsv"))
             .unwrap();
+        let cues: Vec<usize> = lex_hits(&t)
+            .enumerate()
+            .filter(|(_, h)| h.has(cat::CUES))
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(t.cue_hits, cues);
+        assert!(!cues.is_empty());
         for (k, h) in lex_hits(&t).enumerate() {
             // The fallback reads the entries, not the pattern.
             assert!(!r.tables_fit(&other));
