@@ -1577,9 +1577,10 @@ fn find_organizations(
         }
         // A person's name before "of" is not part of the name: "Lena Ortiz of the Park
         // Service".
-        if let Some(c) = (start..j).find(|&k| toks[k].norm == "of")
+        // (The first name first: a bit, where finding "of" compares words.)
+        if lex_at(tagged, start).is_some_and(|h| h.tokens.len() == 1 && has(h, cat::FIRST_NAME))
+            && let Some(c) = (start..j).find(|&k| toks[k].norm == "of")
             && (2..=3).contains(&(c - start))
-            && lex_at(tagged, start).is_some_and(|h| h.tokens.len() == 1 && has(h, cat::FIRST_NAME))
             && (start + 1..c).all(|k| lex_at(tagged, k).is_none())
         {
             start = if toks.get(c + 1).is_some_and(|t| t.norm == "the") {

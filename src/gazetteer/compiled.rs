@@ -609,7 +609,10 @@ impl ShortKeys {
                 .filter(|&p| table.is_form(p, key, 0, len))
                 .map_or(NO_PATTERN, |p| p as u32);
             let value = pattern | if prefix { PREFIX_BIT } else { 0 };
-            found.push((span_word(key, 0, len), (len as u64) << 32 | u64::from(value)));
+            found.push((
+                span_word(key, 0, len),
+                (len as u64) << 32 | u64::from(value),
+            ));
         };
         for form in forms {
             // Forms are UTF-8 (copied from `&str`s whole).
@@ -1437,9 +1440,27 @@ mod tests {
     #[test]
     fn short_ascii_cuts_are_the_token_cuts_up_to_eight() {
         for form in [
-            "", "a", "US", "the", "New York", "IANSUpdated", "al-Qaeda", "3M Co", "F-16s",
-            "McDonald's", "U.S. Navy", "Ab1cD", "A  B", "abcdefghij", "abcdefgH", "abcdefgHi",
-            "X7 and Y", "e.g.", "ABCDEFGHIJ", "aB", "1a2b3c4d5e",
+            "",
+            "a",
+            "US",
+            "the",
+            "New York",
+            "IANSUpdated",
+            "al-Qaeda",
+            "3M Co",
+            "F-16s",
+            "McDonald's",
+            "U.S. Navy",
+            "Ab1cD",
+            "A  B",
+            "abcdefghij",
+            "abcdefgH",
+            "abcdefgHi",
+            "X7 and Y",
+            "e.g.",
+            "ABCDEFGHIJ",
+            "aB",
+            "1a2b3c4d5e",
         ] {
             let by_chars: Vec<usize> = token_cuts(form)
                 .take_while(|&c| c <= SHORT_KEY_MAX)
@@ -1451,7 +1472,15 @@ mod tests {
 
     #[test]
     fn short_keys_answer_as_the_table_does() {
-        let forms = ["the", "the United States", "said", "according to", "of", "Ab", "Über"];
+        let forms = [
+            "the",
+            "the United States",
+            "said",
+            "according to",
+            "of",
+            "Ab",
+            "Über",
+        ];
         let fields: Vec<Fields> = forms
             .iter()
             .enumerate()
@@ -1463,20 +1492,41 @@ mod tests {
         let table = layout.table(&bytes);
         let short = ShortKeys::new(&table, (0..layout.n).map(|p| layout.form(&bytes, p)));
         for span in [
-            "the", "The", "said", "of", "Ab", "A", "ab", "Über", "Üb", "according", "th", "thee",
-            "the Unit", "x", "United", "saidx",
+            "the",
+            "The",
+            "said",
+            "of",
+            "Ab",
+            "A",
+            "ab",
+            "Über",
+            "Üb",
+            "according",
+            "th",
+            "thee",
+            "the Unit",
+            "x",
+            "United",
+            "saidx",
         ] {
             let len = span.len();
             if len > SHORT_KEY_MAX {
                 continue;
             }
-            let by_table = table
-                .lookup(key_hash(span))
-                .map(|(p, prefix)| (p.filter(|&p| table.is_form(p, span.as_bytes(), 0, len)), prefix));
+            let by_table = table.lookup(key_hash(span)).map(|(p, prefix)| {
+                (
+                    p.filter(|&p| table.is_form(p, span.as_bytes(), 0, len)),
+                    prefix,
+                )
+            });
             let by_short = short.lookup(span_word(span.as_bytes(), 0, len), len);
             assert_eq!(by_short, by_table, "{span}");
         }
-        assert!(short.lookup(span_word(b"the", 0, 3), 3).is_some_and(|(_, prefix)| prefix));
+        assert!(
+            short
+                .lookup(span_word(b"the", 0, 3), 3)
+                .is_some_and(|(_, prefix)| prefix)
+        );
     }
 
     #[test]

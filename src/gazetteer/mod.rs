@@ -1326,7 +1326,9 @@ impl Matcher {
         while ti < tokens.len() {
             // Most tokens start no form: the filter says so from the token's lead, without
             // a lookup, in a loop that reads only the leads.
-            let Some(skip) = leads.get(ti..).and_then(|l| l.iter().position(|&l| filter.has(l)))
+            let Some(skip) = leads
+                .get(ti..)
+                .and_then(|l| l.iter().position(|&l| filter.has(l)))
             else {
                 break;
             };
@@ -1396,7 +1398,12 @@ fn longest_at<const SHORT: bool>(
         } else {
             table
                 .lookup(hasher.hash_to(text, tok.end))
-                .map(|(p, prefix)| (p.filter(|&p| table.is_form(p, text, start, tok.end)), prefix))
+                .map(|(p, prefix)| {
+                    (
+                        p.filter(|&p| table.is_form(p, text, start, tok.end)),
+                        prefix,
+                    )
+                })
         };
         let Some((pattern, prefix)) = found else {
             break;
