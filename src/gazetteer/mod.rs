@@ -1574,11 +1574,34 @@ mod tests {
             let d = Document::new("d", t.as_str());
             assert_eq!(ac.find(&d), map.find(&d));
         }
+        // The lexicon's forms are few, so its token map looks short spans up among its
+        // short keys: the same hits still.
+        let lexicon = |e: &Entry| e.kind == EntryKind::Lexicon;
+        let ac = Matcher::build_with(g, lexicon, MatcherEngine::AhoCorasick).unwrap();
+        let map = Matcher::build_with(g, lexicon, MatcherEngine::TokenMap).unwrap();
+        assert!(!map.short_keys.is_empty());
+        for t in &texts {
+            let d = Document::new("d", t.as_str());
+            let hits = map.find(&d);
+            assert!(!hits.is_empty());
+            assert_eq!(ac.find(&d), hits);
+        }
         let g = gaz("ny\tLocation\tcity\tNew York\t\t\nnyc\tLocation\tcity\tNew York Cityx\t\t\n");
         let map = Matcher::build_with(&g, |_| true, MatcherEngine::TokenMap).unwrap();
         let d = Document::new("d", "New York Cityxyz and New York Cityx");
         assert_eq!(map.find(&d).len(), 2);
         assert_eq!(map.find(&d)[1].entry, 1);
+    }
+
+    #[test]
+    fn token_leads_are_the_leads_of_the_tokens() {
+        let d = Document::new("d", "The U.S. said a résumé, x");
+        let leads = TokenLeads::of(&d);
+        assert_eq!(leads.0.len(), d.tokens.len());
+        for (t, &l) in d.tokens.iter().zip(&leads.0) {
+            let raw = &d.text.as_bytes()[t.start..t.end];
+            assert_eq!(l, compiled::lead(raw, 0, raw.len()), "{:?}", t.norm);
+        }
     }
 
     #[test]
