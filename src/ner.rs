@@ -507,26 +507,35 @@ impl Recognizer {
             lex_cats,
             cue_hits,
         };
-        // Capitalised words and numbers, with their shapes, and the place cues, in one pass
-        // over the tokens.
+        // Capitalised words and numbers, with their shapes and whether they can be part of
+        // a name, and the place cues, in one pass over the tokens. (`is_name_token` reads
+        // only the lexicon hits of `tagged`, so the lists are filled beside it.)
+        let mut name_tokens = std::mem::take(&mut tagged.name_tokens);
+        let (mut name_starts, mut name_shapes, mut place_cues) =
+            (Vec::new(), Vec::new(), Vec::new());
         for (i, t) in doc.tokens.iter().enumerate() {
             let shape = match t.kind {
-                TokenKind::Word if t.capitalized => Shape::of(&doc.text[t.start..t.end]),
+                TokenKind::Word if t.capitalized => {
+                    let shape = Shape::of(&doc.text[t.start..t.end]);
+                    name_tokens[i] = is_name_token(&tagged, i, shape);
+                    shape
+                }
+                // A number is no name token.
                 TokenKind::Number => Shape::default(),
                 _ => {
                     if !t.capitalized && matches!(t.norm.as_str(), "in" | "at" | "near" | "of") {
-                        tagged.place_cues.push(i);
+                        place_cues.push(i);
                     }
                     continue;
                 }
             };
-            tagged.name_starts.push(i);
-            tagged.name_shapes.push(shape);
+            name_starts.push(i);
+            name_shapes.push(shape);
         }
-        for k in 0..tagged.name_starts.len() {
-            let i = tagged.name_starts[k];
-            tagged.name_tokens[i] = is_name_token(&tagged, i, tagged.name_shapes[k]);
-        }
+        tagged.name_tokens = name_tokens;
+        tagged.name_starts = name_starts;
+        tagged.name_shapes = name_shapes;
+        tagged.place_cues = place_cues;
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
         let elections = find_elections(gazetteer, &tagged, &mentions);
