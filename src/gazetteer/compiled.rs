@@ -615,19 +615,19 @@ impl ShortKeys {
             ));
         };
         for form in forms {
+            if (1..=SHORT_KEY_MAX).contains(&form.len()) {
+                add(form);
+            }
+            if form.is_ascii() {
+                for cut in short_ascii_cuts(form) {
+                    add(&form[..cut]);
+                }
+                continue;
+            }
             // Forms are UTF-8 (copied from `&str`s whole).
             let Ok(f) = std::str::from_utf8(form) else {
                 continue;
             };
-            if (1..=SHORT_KEY_MAX).contains(&f.len()) {
-                add(f.as_bytes());
-            }
-            if f.is_ascii() {
-                for cut in short_ascii_cuts(f.as_bytes()) {
-                    add(&f.as_bytes()[..cut]);
-                }
-                continue;
-            }
             // A cut depends on the characters around it only, and a character starting at
             // most at byte 8 ends by byte 12, the next one by byte 16: the cuts up to 8 are
             // those of the form's first 16 bytes (or a few more, to a character's end).
