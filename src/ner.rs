@@ -10,7 +10,9 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::gazetteer::{EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher, MatcherEngine};
+use crate::gazetteer::{
+    EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher, MatcherEngine, TokenLeads,
+};
 use crate::text::{Document, TokenKind, one_char};
 
 /// How a mention names its entity.
@@ -144,10 +146,16 @@ pub struct Tagged<'d> {
     name_starts: Vec<usize>,
     /// Per entry of `name_starts`, the shape of its text (see [`Shape`]).
     name_shapes: Vec<Shape>,
+    /// The lowercase tokens "in", "at", "near" and "of", in order: the only ones
+    /// [`find_places`] starts from, listed in the pass that lists `name_starts`.
+    place_cues: Vec<usize>,
     /// Per lexicon hit, the categories of its entries that the name passes ask about (the
     /// `cat` bits), so that a question is a bit test rather than a string comparison per
     /// entry.
     lex_cats: Vec<u32>,
+    /// The lexicon hits (indices into `lexicon`, in order) with a category of
+    /// [`cat::CUES`]: the only ones the passes that start from a lexicon word visit.
+    cue_hits: Vec<usize>,
 }
 
 /// What the name passes ask of a capitalised word's own text, worked out in one pass over
@@ -300,6 +308,11 @@ pub(crate) mod cat {
         | ORG_SUFFIX
         | FORMER;
 
+    /// The categories the passes over lexicon words start from: an election word
+    /// (`find_elections`), a title, honorific or killer noun (`find_people_after_cues`,
+    /// `find_people_in_appositions`).
+    pub const CUES: u32 = ELECTION_WORD | TITLE | HONORIFIC | KILLER_NOUN;
+
     /// A lexicon word that cannot stand inside an organisation's name (unless it is also
     /// a suffix or head).
     pub const NOT_IN_ORG: u32 = FUNCTION_WORD | DATE_WORD | REPORTING_VERB | HONORIFIC;
@@ -425,26 +438,37 @@ impl Recognizer {
         // The matcher only records (tokens, pattern); the hits are built here, in one loop
         // the compiler can see whole.
         let mut found = Vec::with_capacity(doc.tokens.len() / 2 + 1);
-        self.lexicon.find_patterns(doc, &mut found);
+        // Both scans test every token's lead: worked out once.
+        let leads = TokenLeads::of(doc);
+        self.lexicon.find_patterns(doc, &leads, &mut found);
         let entry_lists = self.lexicon.pattern_entries();
         let tables_fit = self.tables_fit(gazetteer);
         let tokens = &doc.tokens[..];
-        let mut lexicon = Vec::with_capacity(found.len());
-        let mut lex_starts = vec![NO_HIT; tokens.len()];
-        let mut lex_cats = Vec::with_capacity(found.len());
-        for (i, h) in found.iter().enumerate() {
-            let entries = &entry_lists[h.pattern];
-            lex_starts[h.start] = u32::try_from(i).unwrap_or(NO_HIT);
-            lex_cats.push(self.categories_of(gazetteer, tables_fit, h.pattern, entries));
-            lexicon.push(LexHit {
+        // Each table collected from a slice's iterator: one allocation of the exact size,
+        // and no capacity test per push.
+        let lexicon: Vec<LexHit> = found
+            .iter()
+            .map(|h| LexHit {
                 span: tokens[h.start].start..tokens[h.end - 1].end,
                 tokens: h.start..h.end,
-                entries: Arc::clone(entries),
-            });
+                entries: Arc::clone(&entry_lists[h.pattern]),
+            })
+            .collect();
+        let lex_cats: Vec<u32> = found
+            .iter()
+            .zip(&lexicon)
+            .map(|(h, hit)| self.categories_of(gazetteer, tables_fit, h.pattern, &hit.entries))
+            .collect();
+        let cue_hits: Vec<usize> = (0..lex_cats.len())
+            .filter(|&k| lex_cats[k] & cat::CUES != 0)
+            .collect();
+        let mut lex_starts = vec![NO_HIT; tokens.len()];
+        for (i, h) in found.iter().enumerate() {
+            lex_starts[h.start] = u32::try_from(i).unwrap_or(NO_HIT);
         }
         // About one token in eight names something in news text.
         let mut mentions = Vec::with_capacity(doc.tokens.len() / 8 + 1);
-        self.names.find_each(doc, |h: Hit, tokens| {
+        self.names.find_each_with(doc, &leads, |h: Hit, tokens| {
             mentions.push(Mention {
                 span: h.start..h.end,
                 tokens,
@@ -479,22 +503,39 @@ impl Recognizer {
             name_tokens: vec![false; doc.tokens.len()],
             name_starts: Vec::new(),
             name_shapes: Vec::new(),
+            place_cues: Vec::new(),
             lex_cats,
+            cue_hits,
         };
-        // Capitalised words and numbers, with their shapes, in one pass over the tokens.
+        // Capitalised words and numbers, with their shapes and whether they can be part of
+        // a name, and the place cues, in one pass over the tokens. (`is_name_token` reads
+        // only the lexicon hits of `tagged`, so the lists are filled beside it.)
+        let mut name_tokens = std::mem::take(&mut tagged.name_tokens);
+        let (mut name_starts, mut name_shapes, mut place_cues) =
+            (Vec::new(), Vec::new(), Vec::new());
         for (i, t) in doc.tokens.iter().enumerate() {
             let shape = match t.kind {
-                TokenKind::Word if t.capitalized => Shape::of(&doc.text[t.start..t.end]),
+                TokenKind::Word if t.capitalized => {
+                    let shape = Shape::of(&doc.text[t.start..t.end]);
+                    name_tokens[i] = is_name_token(&tagged, i, shape);
+                    shape
+                }
+                // A number is no name token.
                 TokenKind::Number => Shape::default(),
-                _ => continue,
+                _ => {
+                    if !t.capitalized && matches!(t.norm.as_str(), "in" | "at" | "near" | "of") {
+                        place_cues.push(i);
+                    }
+                    continue;
+                }
             };
-            tagged.name_starts.push(i);
-            tagged.name_shapes.push(shape);
+            name_starts.push(i);
+            name_shapes.push(shape);
         }
-        for k in 0..tagged.name_starts.len() {
-            let i = tagged.name_starts[k];
-            tagged.name_tokens[i] = is_name_token(&tagged, i, tagged.name_shapes[k]);
-        }
+        tagged.name_tokens = name_tokens;
+        tagged.name_starts = name_starts;
+        tagged.name_shapes = name_shapes;
+        tagged.place_cues = place_cues;
         let found_orgs = find_organizations(gazetteer, &tagged, &mentions);
         merge_found(&mut mentions, found_orgs);
         let elections = find_elections(gazetteer, &tagged, &mentions);
@@ -544,9 +585,12 @@ impl Recognizer {
                 i += 1;
                 continue;
             }
-            // "the Olive Tree": a name after an article is not a person's.
-            let after_article = i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an");
-            if after_article || !name_token(tagged, i) {
+            // A word inside a mention starts no name; "the Olive Tree": nor does a name after
+            // an article. (The bit and the cursor first: they cost least.)
+            if !name_token(tagged, i)
+                || covering.at(i).is_some()
+                || (i > 0 && matches!(toks[i - 1].norm.as_str(), "the" | "a" | "an"))
+            {
                 i += 1;
                 continue;
             }
@@ -578,14 +622,12 @@ impl Recognizer {
                 && t.norm.chars().nth(2).is_some()
                 // Last: the sentence is found by a search.
                 && doc.sentences[doc.sentence_of_token(i)].tokens.start != i;
-            let given = t.capitalized
-                && t.kind == TokenKind::Word
-                && covering.at(i).is_none()
-                && (initial
-                    || mid_sentence
-                    || self.given_names.contains(&t.norm)
-                    || lex_at(tagged, i)
-                        .is_some_and(|h| h.tokens.len() == 1 && h.has(cat::FIRST_NAME)));
+            // Looked up once; after an initial, neither test below asks.
+            let known_given = !initial && self.given_names.contains(&t.norm);
+            let given = initial
+                || mid_sentence
+                || known_given
+                || lex_at(tagged, i).is_some_and(|h| h.tokens.len() == 1 && h.has(cat::FIRST_NAME));
             if !given {
                 i += 1;
                 continue;
@@ -606,7 +648,7 @@ impl Recognizer {
                     || raw.chars().any(char::is_lowercase)
                     || NAME_PARTICLES.contains(&toks[k].norm.as_str())
             });
-            let ok_len = if initial || !mid_sentence || self.given_names.contains(&t.norm) {
+            let ok_len = if initial || !mid_sentence || known_given {
                 (2..=4).contains(&words)
             } else {
                 (2..=3).contains(&words) && mixed_case
@@ -678,7 +720,14 @@ fn lex_hit<'a>(tagged: &'a Tagged<'_>, k: usize) -> Option<Lex<'a>> {
     })
 }
 
+/// The lexicon hits with a category of [`cat::CUES`], with their categories, in order: the
+/// other hits start none of the passes that visit these.
+fn cue_hits<'a>(tagged: &'a Tagged<'_>) -> impl Iterator<Item = Lex<'a>> {
+    tagged.cue_hits.iter().filter_map(|&k| lex_hit(tagged, k))
+}
+
 /// All lexicon hits with their categories, in order.
+#[cfg(test)]
 fn lex_hits<'a>(tagged: &'a Tagged<'_>) -> impl Iterator<Item = Lex<'a>> {
     tagged
         .lexicon
@@ -791,7 +840,7 @@ fn is_name_token(tagged: &Tagged<'_>, i: usize, shape: Shape) -> bool {
 fn find_people_after_cues(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     let mut found = Vec::new();
-    for h in lex_hits(tagged) {
+    for h in cue_hits(tagged) {
         let is_cue = h.has(cat::HONORIFIC | cat::TITLE);
         // "the senator's assassin, Brasko Tollan": a killer noun names a person too.
         let killer = !is_cue && h.has(cat::KILLER_NOUN);
@@ -831,7 +880,7 @@ fn find_elections(
     let toks = &doc.tokens;
     let has = |i: usize, cats: u32| lex_at(tagged, i).is_some_and(|h| h.has(cats));
     let mut found = Vec::new();
-    for h in lex_hits(tagged) {
+    for h in cue_hits(tagged) {
         let is_election = h.has(cat::ELECTION_WORD);
         if !is_election || h.tokens.start == 0 {
             continue;
@@ -919,7 +968,7 @@ fn find_people_in_appositions(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut found = Vec::new();
-    for h in lex_hits(tagged) {
+    for h in cue_hits(tagged) {
         let is_title = h.has(cat::TITLE);
         if !is_title {
             continue;
@@ -1112,20 +1161,22 @@ fn find_single_names(
     let norm = |k: usize| toks.get(k).map_or("", |t| t.norm.as_str());
     let mut found = Vec::new();
     let mut covering = Covering::new(mentions);
+    let mut sentences = SentenceCursor::default();
     // `name_token` wants a capitalised word: the other tokens need no look.
     for (&i, &shape) in tagged.name_starts.iter().zip(&tagged.name_shapes) {
+        // The cheap tests first (bits, the covering cursor), the entries' subtypes last.
         let single = name_token(tagged, i)
             && shape.has(Shape::THREE_CHARS | Shape::LOWER)
+            && covering.at(i).is_none()
             && lex_at(tagged, i).is_none_or(|h| {
                 h.tokens.len() == 1
                     && h.entries
                         .iter()
                         .all(|&e| gazetteer.entries()[e].subtype == "first_name")
             })
-            && covering.at(i).is_none()
             && (i == 0
                 || !name_token(tagged, i - 1)
-                || doc.sentences[doc.sentence_of_token(i)].tokens.start == i)
+                || doc.sentences[sentences.at(doc, i)].tokens.start == i)
             && !name_token(tagged, i + 1)
             && norm(i + 1) != "-";
         if !single {
@@ -1235,9 +1286,9 @@ fn find_teams_in_tables(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mentio
     if !doc.is_score_table() {
         return Vec::new();
     }
-    let toks = &doc.tokens;
     let mut found = Vec::new();
-    for i in 0..toks.len() {
+    // `name_token` wants a capitalised word: the other tokens need no look.
+    for &i in &tagged.name_starts {
         let single = name_token(tagged, i)
             && mention_covering(mentions, i).is_none()
             && (i == 0 || !name_token(tagged, i - 1))
@@ -1260,11 +1311,9 @@ fn find_places(tagged: &Tagged<'_>, mentions: &[Mention]) -> Vec<Mention> {
     let doc = tagged.doc;
     let toks = &doc.tokens;
     let mut found = Vec::new();
-    for (i, t) in toks.iter().enumerate() {
-        // Every cue is a word of two to four letters: most tokens stop at its length.
-        if !(2..=4).contains(&t.norm.len()) {
-            continue;
-        }
+    // Only the lowercase "in", "at", "near" and "of" can be cues: the others need no look.
+    for &i in &tagged.place_cues {
+        let t = &toks[i];
         // "Dora Vance, 34, of Elmsford,": after a name and an age, "of" names a home town.
         let after_age = t.norm == "of"
             && i >= 3
@@ -1454,10 +1503,11 @@ fn find_organizations(
                     if gazetteer.entries()[*entry].entity_type() == Some(EntityType::Location)
                         && gazetteer.entries()[*entry].subtype != "country")
         };
-        if !org_word(i)
-            || covering
-                .at(i)
-                .is_some_and(|m| m.via != Via::Demonym && !starts_on_place(m))
+        // The covering cursor first: it costs less than `org_word`.
+        if covering
+            .at(i)
+            .is_some_and(|m| m.via != Via::Demonym && !starts_on_place(m))
+            || !org_word(i)
         {
             continue;
         }
@@ -1536,9 +1586,10 @@ fn find_organizations(
         }
         // A person's name before "of" is not part of the name: "Lena Ortiz of the Park
         // Service".
-        if let Some(c) = (start..j).find(|&k| toks[k].norm == "of")
+        // (The first name first: a bit, where finding "of" compares words.)
+        if lex_at(tagged, start).is_some_and(|h| h.tokens.len() == 1 && has(h, cat::FIRST_NAME))
+            && let Some(c) = (start..j).find(|&k| toks[k].norm == "of")
             && (2..=3).contains(&(c - start))
-            && lex_at(tagged, start).is_some_and(|h| h.tokens.len() == 1 && has(h, cat::FIRST_NAME))
             && (start + 1..c).all(|k| lex_at(tagged, k).is_none())
         {
             start = if toks.get(c + 1).is_some_and(|t| t.norm == "the") {
@@ -1657,6 +1708,13 @@ mod tests {
         other
             .add_source("x\tPerson\tx\tX Y\t\t\n", Path::new("t.tsv"))
             .unwrap();
+        let cues: Vec<usize> = lex_hits(&t)
+            .enumerate()
+            .filter(|(_, h)| h.has(cat::CUES))
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(t.cue_hits, cues);
+        assert!(!cues.is_empty());
         for (k, h) in lex_hits(&t).enumerate() {
             // The fallback reads the entries, not the pattern.
             assert!(!r.tables_fit(&other));

@@ -526,8 +526,9 @@ pub struct LeadFilter {
 
 impl LeadFilter {
     /// Whether a key may start with the span `text[start..end]` (a token): false when the
-    /// filter rules it out, which saves the table lookup for most tokens.
-    #[inline]
+    /// filter rules it out, which saves the table lookup for most tokens. (The scan reads
+    /// the leads of a document's tokens worked out once: `TokenLeads`.)
+    #[cfg(test)]
     pub fn may_start(&self, text: &[u8], start: usize, end: usize) -> bool {
         self.has(lead(text, start, end))
     }
@@ -540,6 +541,156 @@ impl LeadFilter {
         self.words
             .get(b / 64)
             .is_some_and(|w| w >> (b % 64) & 1 != 0)
+    }
+}
+
+/// The longest key that [`ShortKeys`] holds, in bytes: one word.
+pub const SHORT_KEY_MAX: usize = 8;
+
+/// The bytes `text[start..end]` (at most eight) as one little-endian word, zero-padded.
+#[inline]
+pub fn span_word(text: &[u8], start: usize, end: usize) -> u64 {
+    let len = (end - start).min(8);
+    match word_at(text, start) {
+        Some(w) if len == 8 => w,
+        Some(w) => w & ((1u64 << (8 * len)) - 1),
+        None => text[start..start + len]
+            .iter()
+            .rev()
+            .fold(0, |w, &b| w << 8 | u64::from(b)),
+    }
+}
+
+/// [`token_cuts`] of an ASCII form, up to byte [`SHORT_KEY_MAX`], by bytes rather than
+/// characters: the short keys ask it of every form at start-up.
+fn short_ascii_cuts(form: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    (1..form.len().min(SHORT_KEY_MAX + 1)).filter(move |&i| {
+        let (p, c) = (form[i - 1], form[i]);
+        !p.is_ascii_alphanumeric()
+            || !c.is_ascii_alphanumeric()
+            || p.is_ascii_digit() != c.is_ascii_digit()
+            || (c.is_ascii_uppercase() && form.get(i + 1).is_some_and(u8::is_ascii_lowercase))
+    })
+}
+
+/// The keys of a token map of at most eight bytes ([`SHORT_KEY_MAX`]), each stored whole
+/// with the table's answer for it: a first token of up to eight bytes (most lexicon words,
+/// "the", "said", and most first words of names) is looked up as one word, without the key
+/// hash and without comparing it with a form's text afterwards. Empty for a section without
+/// a table.
+#[derive(Clone, Debug, Default)]
+pub struct ShortKeys {
+    /// Per slot: the key's bytes as a word ([`span_word`]), and its length (bits 32 and
+    /// up) with the table's value for it (the low 32 bits: its pattern, [`NO_PATTERN`] if it
+    /// has none or if the pattern's text is another, a hash collision; and [`PREFIX_BIT`]).
+    /// A second half of 0 marks an empty slot (every key has a length).
+    slots: Vec<(u64, u64)>,
+    /// 64 minus log2 of the slot count: a key's home slot is its word's hash's high bits.
+    shift: u32,
+}
+
+/// The multiplier of a short key's home slot.
+const SHORT_MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl ShortKeys {
+    /// The short keys of a section's token map `table` with the forms `forms`: every form
+    /// of at most eight bytes and every prefix of a form at one of its token cuts (the keys
+    /// `compile_matcher` puts in the table), each with what [`FormTable::lookup`] and
+    /// [`FormTable::is_form`] answer for it, so that a lookup here answers as the table
+    /// does.
+    pub fn new<'f>(table: &FormTable<'_>, forms: impl Iterator<Item = &'f [u8]>) -> ShortKeys {
+        let mut found: Vec<(u64, u64)> = Vec::new();
+        let mut add = |key: &[u8]| {
+            let len = key.len();
+            let Some((pattern, prefix)) = table.lookup(KeyHasher::new(0).hash_to(key, len)) else {
+                return;
+            };
+            let pattern = pattern
+                .filter(|&p| table.is_form(p, key, 0, len))
+                .map_or(NO_PATTERN, |p| p as u32);
+            let value = pattern | if prefix { PREFIX_BIT } else { 0 };
+            found.push((
+                span_word(key, 0, len),
+                (len as u64) << 32 | u64::from(value),
+            ));
+        };
+        for form in forms {
+            if (1..=SHORT_KEY_MAX).contains(&form.len()) {
+                add(form);
+            }
+            if form.is_ascii() {
+                for cut in short_ascii_cuts(form) {
+                    add(&form[..cut]);
+                }
+                continue;
+            }
+            // Forms are UTF-8 (copied from `&str`s whole).
+            let Ok(f) = std::str::from_utf8(form) else {
+                continue;
+            };
+            // A cut depends on the characters around it only, and a character starting at
+            // most at byte 8 ends by byte 12, the next one by byte 16: the cuts up to 8 are
+            // those of the form's first 16 bytes (or a few more, to a character's end).
+            let mut head = f.len().min(16);
+            while !f.is_char_boundary(head) {
+                head += 1;
+            }
+            for cut in token_cuts(&f[..head]).take_while(|&c| c <= SHORT_KEY_MAX) {
+                add(&f.as_bytes()[..cut]);
+            }
+        }
+        if found.is_empty() {
+            return ShortKeys::default();
+        }
+        // At most half full, as the table (most lookups are of absent keys). Sized by the
+        // keys found, counting repeats (a prefix that many forms share).
+        let cap = (found.len() * 2).next_power_of_two().max(8);
+        let mut short = ShortKeys {
+            slots: vec![(0, 0); cap],
+            shift: 64 - cap.trailing_zeros(),
+        };
+        for key in found {
+            let mut s = short.home(key.0);
+            // A key found again (a shared prefix) has the same value: kept once.
+            while short.slots[s].1 != 0 && short.slots[s] != key {
+                s = (s + 1) & (cap - 1);
+            }
+            short.slots[s] = key;
+        }
+        short
+    }
+
+    /// Whether there are no short keys (a matcher may go without: then the table answers
+    /// for short spans too).
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The home slot of a key whose word is `word`.
+    #[inline]
+    fn home(&self, word: u64) -> usize {
+        (word.wrapping_mul(SHORT_MUL) >> self.shift) as usize
+    }
+
+    /// Looks up the span of `len` bytes (1 to [`SHORT_KEY_MAX`]) whose [`span_word`] is
+    /// `word`: as [`FormTable::lookup`], with the pattern already checked against the
+    /// span's text.
+    #[inline]
+    pub fn lookup(&self, word: u64, len: usize) -> Option<(Option<usize>, bool)> {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut s = self.home(word);
+        loop {
+            let &(w, tag) = self.slots.get(s)?;
+            if tag == 0 {
+                return None;
+            }
+            if w == word && (tag >> 32) as usize == len {
+                let v = tag as u32;
+                let p = v & !PREFIX_BIT;
+                return Some(((p != NO_PATTERN).then_some(p as usize), v & PREFIX_BIT != 0));
+            }
+            s = (s + 1) & mask;
+        }
     }
 }
 
@@ -1285,6 +1436,98 @@ fn word_at(buf: &[u8], at: usize) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_ascii_cuts_are_the_token_cuts_up_to_eight() {
+        for form in [
+            "",
+            "a",
+            "US",
+            "the",
+            "New York",
+            "IANSUpdated",
+            "al-Qaeda",
+            "3M Co",
+            "F-16s",
+            "McDonald's",
+            "U.S. Navy",
+            "Ab1cD",
+            "A  B",
+            "abcdefghij",
+            "abcdefgH",
+            "abcdefgHi",
+            "X7 and Y",
+            "e.g.",
+            "ABCDEFGHIJ",
+            "aB",
+            "1a2b3c4d5e",
+        ] {
+            let by_chars: Vec<usize> = token_cuts(form)
+                .take_while(|&c| c <= SHORT_KEY_MAX)
+                .collect();
+            let by_bytes: Vec<usize> = short_ascii_cuts(form.as_bytes()).collect();
+            assert_eq!(by_bytes, by_chars, "{form}");
+        }
+    }
+
+    #[test]
+    fn short_keys_answer_as_the_table_does() {
+        let forms = [
+            "the",
+            "the United States",
+            "said",
+            "according to",
+            "of",
+            "Ab",
+            "Über",
+        ];
+        let fields: Vec<Fields> = forms
+            .iter()
+            .enumerate()
+            .map(|(i, f)| parse_fields(&format!("e{i}\tMisc\tx\t{f}\t\t")).expect("a line"))
+            .collect();
+        let mut bytes = Vec::new();
+        compile_matcher(fields.iter().enumerate(), 0, &mut bytes).expect("compiles");
+        let layout = MatcherLayout::read(&bytes, 0, fields.len()).expect("valid");
+        let table = layout.table(&bytes);
+        let short = ShortKeys::new(&table, (0..layout.n).map(|p| layout.form(&bytes, p)));
+        for span in [
+            "the",
+            "The",
+            "said",
+            "of",
+            "Ab",
+            "A",
+            "ab",
+            "Über",
+            "Üb",
+            "according",
+            "th",
+            "thee",
+            "the Unit",
+            "x",
+            "United",
+            "saidx",
+        ] {
+            let len = span.len();
+            if len > SHORT_KEY_MAX {
+                continue;
+            }
+            let by_table = table.lookup(key_hash(span)).map(|(p, prefix)| {
+                (
+                    p.filter(|&p| table.is_form(p, span.as_bytes(), 0, len)),
+                    prefix,
+                )
+            });
+            let by_short = short.lookup(span_word(span.as_bytes(), 0, len), len);
+            assert_eq!(by_short, by_table, "{span}");
+        }
+        assert!(
+            short
+                .lookup(span_word(b"the", 0, 3), 3)
+                .is_some_and(|(_, prefix)| prefix)
+        );
+    }
 
     #[test]
     fn find_either_finds_the_first_of_two_bytes() {

@@ -1019,6 +1019,10 @@ pub enum MatcherEngine {
 /// Number of surface forms from which [`MatcherEngine::Auto`] picks the token map.
 pub const AUTO_TOKEN_MAP_ABOVE: usize = 20_000;
 
+/// Number of surface forms up to which a token map keeps its short keys
+/// (`compiled::ShortKeys`), built when the matcher is.
+const SHORT_KEYS_UP_TO: usize = 30_000;
+
 /// A compiled automaton over some of a gazetteer's entries.
 ///
 /// The forms, their candidates and the token map live in one compiled section
@@ -1042,6 +1046,8 @@ pub struct Matcher {
     entry_lists: OnceLock<Box<[Arc<[usize]>]>>,
     /// The token map's lead filter (empty for aho-corasick).
     lead_filter: compiled::LeadFilter,
+    /// The token map's keys of up to four bytes (empty for aho-corasick).
+    short_keys: compiled::ShortKeys,
 }
 
 fn via_of(code: u8) -> HitVia {
@@ -1121,6 +1127,7 @@ impl Matcher {
             alternative_lists: vec![Arc::from(Vec::new())],
             entry_lists: OnceLock::new(),
             lead_filter: compiled::LeadFilter::default(),
+            short_keys: compiled::ShortKeys::default(),
         };
         if n == 0 {
             return Ok(matcher);
@@ -1138,6 +1145,14 @@ impl Matcher {
         }
         if matcher.ac.is_none() {
             matcher.lead_filter = layout.lead_filter(bytes);
+            // The short keys cost a pass over the forms at every start (a few hundred
+            // instructions a form): paid for the lexicon, whose words are mostly short and
+            // looked up at half the tokens, not for large name sets, whose first words are
+            // longer and rarely looked up.
+            if n <= SHORT_KEYS_UP_TO {
+                let forms = (0..n).map(|p| layout.form(bytes, p));
+                matcher.short_keys = compiled::ShortKeys::new(&layout.table(bytes), forms);
+            }
         }
         let mut index = vec![0u32; n];
         for (p, slot) in index.iter_mut().enumerate() {
@@ -1178,13 +1193,24 @@ impl Matcher {
 
     /// As [`Matcher::find`], handing each hit to `f` with the range of tokens it covers,
     /// so that callers need not look the tokens up again.
-    pub(crate) fn find_each(&self, doc: &Document, mut f: impl FnMut(Hit, Range<usize>)) {
+    pub(crate) fn find_each(&self, doc: &Document, f: impl FnMut(Hit, Range<usize>)) {
+        self.find_each_with(doc, &TokenLeads::of(doc), f);
+    }
+
+    /// As [`Matcher::find_each`], with the document's token leads worked out already
+    /// (one array read by every matcher that scans the document).
+    pub(crate) fn find_each_with(
+        &self,
+        doc: &Document,
+        leads: &TokenLeads,
+        mut f: impl FnMut(Hit, Range<usize>),
+    ) {
         let Some(compiled) = &self.forms else {
             return;
         };
         let bytes = compiled.bytes();
         let layout = &compiled.layout;
-        self.scan(doc, |tokens, pattern| {
+        self.scan(doc, leads, |tokens, pattern| {
             let (entry, via) = layout
                 .candidates(bytes, pattern)
                 .next()
@@ -1209,8 +1235,13 @@ impl Matcher {
     /// appended to `hits` in text order; [`Matcher::pattern_entries`] gives each
     /// pattern's candidate entries. The scan only pushes records, so it stays one tight
     /// loop; the caller builds its own hits from them in another.
-    pub(crate) fn find_patterns(&self, doc: &Document, hits: &mut Vec<PatternHit>) {
-        self.scan(doc, |tokens, pattern| {
+    pub(crate) fn find_patterns(
+        &self,
+        doc: &Document,
+        leads: &TokenLeads,
+        hits: &mut Vec<PatternHit>,
+    ) {
+        self.scan(doc, leads, |tokens, pattern| {
             hits.push(PatternHit {
                 start: tokens.start,
                 end: tokens.end,
@@ -1241,8 +1272,9 @@ impl Matcher {
             .collect()
     }
 
-    /// The hits of [`Matcher::find`] as (token range, pattern).
-    fn scan(&self, doc: &Document, mut f: impl FnMut(Range<usize>, usize)) {
+    /// The hits of [`Matcher::find`] as (token range, pattern); `leads` are the
+    /// document's (see [`TokenLeads`]).
+    fn scan(&self, doc: &Document, leads: &TokenLeads, mut f: impl FnMut(Range<usize>, usize)) {
         let Some(compiled) = &self.forms else {
             return;
         };
@@ -1267,15 +1299,43 @@ impl Matcher {
         }
         // The token map. Its arrays are sliced once here, not at every lookup.
         let table = layout.table(bytes);
+        debug_assert_eq!(leads.0.len(), tokens.len(), "the leads of another document");
+        let leads = &leads.0[..tokens.len().min(leads.0.len())];
+        // One loop each with and without short keys: the test is made once, not per token.
+        if self.short_keys.is_empty() {
+            self.scan_map::<false>(doc, &table, leads, f);
+        } else {
+            self.scan_map::<true>(doc, &table, leads, f);
+        }
+    }
+
+    /// The token map's part of [`Matcher::scan`]; `SHORT`: whether the matcher has short
+    /// keys.
+    #[inline(always)]
+    fn scan_map<const SHORT: bool>(
+        &self,
+        doc: &Document,
+        table: &FormTable<'_>,
+        leads: &[u32],
+        mut f: impl FnMut(Range<usize>, usize),
+    ) {
+        let tokens = &doc.tokens[..];
         let text = doc.text.as_bytes();
+        let filter = &self.lead_filter;
+        let mut ti = 0;
         while ti < tokens.len() {
-            // Most tokens start no form: the filter says so without a lookup.
-            let tok = &tokens[ti];
-            if !self.lead_filter.may_start(text, tok.start, tok.end) {
-                ti += 1;
-                continue;
-            }
-            let Some((next, pattern)) = longest_at(&table, text, tokens, ti) else {
+            // Most tokens start no form: the filter says so from the token's lead, without
+            // a lookup, in a loop that reads only the leads.
+            let Some(skip) = leads
+                .get(ti..)
+                .and_then(|l| l.iter().position(|&l| filter.has(l)))
+            else {
+                break;
+            };
+            ti += skip;
+            let Some((next, pattern)) =
+                longest_at::<SHORT>(table, &self.short_keys, text, tokens, ti)
+            else {
                 ti += 1;
                 continue;
             };
@@ -1289,15 +1349,36 @@ impl Matcher {
     }
 }
 
+/// Per token of a document, its lead ([`compiled::lead`]: its first four bytes, masked to
+/// its length), worked out once per document: both matchers' scans test every token's
+/// lead against their filters, and reading it costs less than reading the text again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TokenLeads(Vec<u32>);
+
+impl TokenLeads {
+    /// The leads of `doc`'s tokens.
+    pub(crate) fn of(doc: &Document) -> TokenLeads {
+        let text = doc.text.as_bytes();
+        TokenLeads(
+            doc.tokens
+                .iter()
+                .map(|t| compiled::lead(text, t.start, t.end))
+                .collect(),
+        )
+    }
+}
+
 /// The token map's scan: the longest form that starts at token `ti` and ends on a token
 /// end, extending token by token while the text so far is a known prefix, so a token that
-/// starts no name costs one lookup (and most never get here: see `LeadFilter`). The span's hash grows
-/// with it rather than being recomputed. A form's hit is checked against its stored text,
-/// so a hash collision cannot produce a false hit.
+/// starts no name costs one lookup (and most never get here: see `LeadFilter`). The span's
+/// hash grows with it rather than being recomputed. A form's hit is checked against its
+/// stored text, so a hash collision cannot produce a false hit. `SHORT`: a first token of
+/// up to eight bytes is looked up in `short_keys` instead (which answer as the table does).
 // Inlined into the scan loop: it runs at most tokens, and a call spills the loop's state.
 #[inline(always)]
-fn longest_at(
+fn longest_at<const SHORT: bool>(
     table: &FormTable<'_>,
+    short_keys: &compiled::ShortKeys,
     text: &[u8],
     tokens: &[Token],
     ti: usize,
@@ -1306,15 +1387,28 @@ fn longest_at(
     let mut hasher = compiled::KeyHasher::new(start);
     let mut best = None;
     for (k, tok) in tokens[ti..].iter().enumerate() {
-        if tok.end - start > table.max_len {
+        let len = tok.end - start;
+        if len > table.max_len {
             break;
         }
-        let Some((pattern, prefix)) = table.lookup(hasher.hash_to(text, tok.end)) else {
+        // A first token of up to eight bytes is one word: found whole among the short keys,
+        // with no hash and no text to compare.
+        let found = if SHORT && k == 0 && (1..=compiled::SHORT_KEY_MAX).contains(&len) {
+            short_keys.lookup(compiled::span_word(text, start, tok.end), len)
+        } else {
+            table
+                .lookup(hasher.hash_to(text, tok.end))
+                .map(|(p, prefix)| {
+                    (
+                        p.filter(|&p| table.is_form(p, text, start, tok.end)),
+                        prefix,
+                    )
+                })
+        };
+        let Some((pattern, prefix)) = found else {
             break;
         };
-        if let Some(p) = pattern
-            && table.is_form(p, text, start, tok.end)
-        {
+        if let Some(p) = pattern {
             best = Some((ti + k + 1, p));
         }
         if !prefix {
@@ -1480,11 +1574,34 @@ mod tests {
             let d = Document::new("d", t.as_str());
             assert_eq!(ac.find(&d), map.find(&d));
         }
+        // The lexicon's forms are few, so its token map looks short spans up among its
+        // short keys: the same hits still.
+        let lexicon = |e: &Entry| e.kind == EntryKind::Lexicon;
+        let ac = Matcher::build_with(g, lexicon, MatcherEngine::AhoCorasick).unwrap();
+        let map = Matcher::build_with(g, lexicon, MatcherEngine::TokenMap).unwrap();
+        assert!(!map.short_keys.is_empty());
+        for t in &texts {
+            let d = Document::new("d", t.as_str());
+            let hits = map.find(&d);
+            assert!(!hits.is_empty());
+            assert_eq!(ac.find(&d), hits);
+        }
         let g = gaz("ny\tLocation\tcity\tNew York\t\t\nnyc\tLocation\tcity\tNew York Cityx\t\t\n");
         let map = Matcher::build_with(&g, |_| true, MatcherEngine::TokenMap).unwrap();
         let d = Document::new("d", "New York Cityxyz and New York Cityx");
         assert_eq!(map.find(&d).len(), 2);
         assert_eq!(map.find(&d)[1].entry, 1);
+    }
+
+    #[test]
+    fn token_leads_are_the_leads_of_the_tokens() {
+        let d = Document::new("d", "The U.S. said a résumé, x");
+        let leads = TokenLeads::of(&d);
+        assert_eq!(leads.0.len(), d.tokens.len());
+        for (t, &l) in d.tokens.iter().zip(&leads.0) {
+            let raw = &d.text.as_bytes()[t.start..t.end];
+            assert_eq!(l, compiled::lead(raw, 0, raw.len()), "{:?}", t.norm);
+        }
     }
 
     #[test]
