@@ -499,7 +499,8 @@ pub fn resolve_with<'d>(
         // At most one entity per mention: room for all, so that the (large) entities are
         // never moved to grow the vector.
         entities: Vec::with_capacity(tagged.mentions.len()),
-        by_id: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
+        by_entry: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
+        by_id: FxHashMap::default(),
         mentions: Vec::with_capacity(tagged.mentions.len()),
         covered: vec![false; doc.tokens.len()],
         lex_flags,
@@ -537,7 +538,12 @@ struct Resolver<'g, 'd> {
     roles: &'g RoleClasses,
     doc: &'d Document,
     entities: Vec<Entity<'g>>,
-    /// Entity by id; the ids of gazetteer entities borrowed from the gazetteer.
+    /// Entity by gazetteer entry, for the entities whose id is their entry's, keyed by
+    /// [`entry_key`]: hashing one word instead of the id's bytes (most entities are
+    /// entries, and most are named once).
+    by_entry: FxHashMap<usize, usize>,
+    /// Entity by id, for the other entities (names found in the text, sports teams). With
+    /// `by_entry`, every entity's id: see [`Resolver::entity_with_id`].
     by_id: FxHashMap<Cow<'g, str>, usize>,
     mentions: Vec<ResolvedMention>,
     /// Per token: whether a mention covers it.
@@ -627,11 +633,19 @@ impl<'g> Resolver<'g, '_> {
     fn entity_for_entry(&mut self, entry: usize) -> usize {
         let gazetteer: &'g Gazetteer = self.gazetteer;
         let e = &gazetteer.entries()[entry];
-        // One look-up for both finding the entity and taking the id for a new one.
+        // One look-up for both finding the entity and claiming the entry for a new one.
         let idx = self.entities.len();
-        match self.by_id.entry(Cow::Borrowed(e.id.as_str())) {
+        match self.by_entry.entry(entry_key(e)) {
             MapEntry::Occupied(found) => return *found.get(),
-            MapEntry::Vacant(slot) => slot.insert(idx),
+            MapEntry::Vacant(slot) => {
+                // A name found in the text may have taken the entry's id first: the entry
+                // is that entity (as when all ids shared one map).
+                if let Some(&taken) = self.by_id.get(e.id.as_str()) {
+                    slot.insert(taken);
+                    return taken;
+                }
+                slot.insert(idx)
+            }
         };
         let etype = e.entity_type().unwrap_or(EntityType::Misc);
         // Read once per entry and kept, unless these role classes were made for another
@@ -659,17 +673,25 @@ impl<'g> Resolver<'g, '_> {
         idx
     }
 
+    /// Adds an entity that is not a gazetteer entry as it stands (a name found in the text).
     fn push_entity(&mut self, e: Entity<'g>) -> usize {
         let i = self.entities.len();
-        self.by_id.insert(Self::id_key(&e), i);
+        self.by_id.insert(e.id.clone(), i);
         self.entities.push(e);
         i
     }
 
-    /// The key of an entity in `by_id`: its id, borrowed when the entity borrows it (no
-    /// copy), else a copy.
-    fn id_key(e: &Entity<'g>) -> Cow<'g, str> {
-        e.id.clone()
+    /// The entity with id `id`: one found in the text, or the entity of the gazetteer entry
+    /// with that id.
+    fn entity_with_id(&self, id: &str) -> Option<usize> {
+        if let Some(&i) = self.by_id.get(id) {
+            return Some(i);
+        }
+        if self.by_entry.is_empty() {
+            return None;
+        }
+        let entry = self.gazetteer.get(id)?;
+        self.by_entry.get(&entry_key(entry)).copied()
     }
 
     fn add_named(&mut self, m: &Mention) {
@@ -690,12 +712,12 @@ impl<'g> Resolver<'g, '_> {
                     return;
                 }
                 let key = slug(name);
-                match self.by_id.get(key.as_str()) {
-                    Some(&i) if self.entities[i].etype == *etype => i,
+                match self.entity_with_id(&key) {
+                    Some(i) if self.entities[i].etype == *etype => i,
                     Some(_) => {
                         let key = format!("{key}-{}", etype.as_str().to_lowercase());
-                        match self.by_id.get(key.as_str()) {
-                            Some(&i) => i,
+                        match self.entity_with_id(&key) {
+                            Some(i) => i,
                             None => self.push_entity(new_entity(key, name, *etype)),
                         }
                     }
@@ -903,14 +925,18 @@ impl<'g> Resolver<'g, '_> {
         }
     }
 
-    /// Rebuilds the id index after entities were renumbered or renamed.
+    /// Rebuilds the id indexes after entities were renumbered or renamed. (Ids may repeat
+    /// after a rename, "x-team"; the passes after one only ask whether an id is taken.)
     fn reindex(&mut self) {
-        self.by_id = self
-            .entities
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (Self::id_key(e), i))
-            .collect();
+        let entries = self.gazetteer.entries();
+        self.by_entry.clear();
+        self.by_id.clear();
+        for (i, e) in self.entities.iter().enumerate() {
+            match e.entry.map(|x| &entries[x]) {
+                Some(entry) if *e.id == entry.id => self.by_entry.insert(entry_key(entry), i),
+                _ => self.by_id.insert(e.id.clone(), i),
+            };
+        }
     }
 
     fn covered(&self, tok: usize) -> bool {
@@ -1001,7 +1027,15 @@ impl<'g> Resolver<'g, '_> {
         // Per name part: the one person it names, or `SEVERAL`. Parts borrow the names
         // (no copy per word), and a number is enough where a list of people was kept.
         const SEVERAL: usize = usize::MAX;
-        fn add<'a>(parts: &mut FxHashMap<Cow<'a, str>, usize>, part: Cow<'a, str>, person: usize) {
+        fn add<'a>(
+            parts: &mut FxHashMap<Cow<'a, str>, usize>,
+            wanted: &impl Fn(&str) -> bool,
+            part: Cow<'a, str>,
+            person: usize,
+        ) {
+            if !wanted(&part) {
+                return;
+            }
             parts
                 .entry(part)
                 .and_modify(|p| {
@@ -1012,14 +1046,33 @@ impl<'g> Resolver<'g, '_> {
                 .or_insert(person);
         }
         let (gazetteer, roles) = (self.gazetteer, self.roles);
-        // Sized once: growing it entry by entry cost more than the entries.
-        let people = self
-            .entities
+        let doc = self.doc;
+        let toks = &doc.tokens;
+        let lexicon_word = |i: usize| self.lex_flags[i] & LEX_NOT_A_NAME != 0;
+        // The words a part may start at, found first: parts that start with none of their
+        // first bytes cannot match and stay out of the table (most do: a document has
+        // many people and few free capitalised words). The single-spaced text a part is
+        // compared with starts with its word's first byte; a non-ASCII one may be a space
+        // that single spacing drops, so then every part is kept.
+        let starts: Vec<usize> = self
+            .token_lists
+            .name_words
             .iter()
-            .filter(|e| e.etype == EntityType::Person)
-            .count();
-        let mut parts: FxHashMap<Cow<'_, str>, usize> =
-            FxHashMap::with_capacity_and_hasher(4 * people, Default::default());
+            .copied()
+            .filter(|&i| toks[i].capitalized && !self.covered(i) && !lexicon_word(i))
+            .collect();
+        if starts.is_empty() {
+            return;
+        }
+        let mut start_bytes = ByteSet::default();
+        let mut any_part = false;
+        for &i in &starts {
+            let b = doc.text.as_bytes()[toks[i].start];
+            any_part |= !b.is_ascii();
+            start_bytes.insert(b);
+        }
+        let wanted = |p: &str| any_part || start_bytes.contains(p.as_bytes()[0]);
+        let mut parts: FxHashMap<Cow<'_, str>, usize> = FxHashMap::default();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Person {
                 continue;
@@ -1029,13 +1082,13 @@ impl<'g> Resolver<'g, '_> {
             match entry.and_then(|x| roles.facts(gazetteer, x)) {
                 Some(facts) => {
                     for p in &facts.name_parts {
-                        add(&mut parts, Cow::Borrowed(p), i);
+                        add(&mut parts, &wanted, Cow::Borrowed(p), i);
                     }
                 }
-                None => name_parts(&e.name, true, |p| add(&mut parts, p, i)),
+                None => name_parts(&e.name, true, |p| add(&mut parts, &wanted, p, i)),
             }
             for a in e.aliases.iter().filter(|a| **a != e.name) {
-                name_parts(a, false, |p| add(&mut parts, p, i));
+                name_parts(a, false, |p| add(&mut parts, &wanted, p, i));
             }
         }
         if parts.is_empty() {
@@ -1045,12 +1098,8 @@ impl<'g> Resolver<'g, '_> {
         for p in parts.keys() {
             first_bytes.insert(p.as_bytes()[0]);
         }
-        let doc = self.doc;
-        let toks = &doc.tokens;
-        let lexicon_word = |i: usize| self.lex_flags[i] & LEX_NOT_A_NAME != 0;
-        // Whether a part may start with the first byte of token `i`: the single-spaced text
-        // a part is compared with starts with the token's first character (tokens never
-        // start with white space; non-ASCII characters take the look-ups all the same).
+        // Whether a part may start with the first byte of token `i` (non-ASCII characters
+        // take the look-ups all the same).
         let may_start = |i: usize| {
             let b = doc.text.as_bytes()[toks[i].start];
             !b.is_ascii() || first_bytes.contains(b)
@@ -1058,13 +1107,8 @@ impl<'g> Resolver<'g, '_> {
         let mut added = Vec::new();
         // The first token a found part has not taken.
         let mut free = 0;
-        for &i in &self.token_lists.name_words {
-            if i < free
-                || !toks[i].capitalized
-                || self.covered(i)
-                || lexicon_word(i)
-                || !may_start(i)
-            {
+        for &i in &starts {
+            if i < free || !may_start(i) {
                 continue;
             }
             // Longest name part starting here (compound surnames span several tokens).
@@ -1113,17 +1157,14 @@ impl<'g> Resolver<'g, '_> {
         let entries = self.gazetteer.entries();
         let (gazetteer, roles) = (self.gazetteer, self.roles);
         let is = |e: usize, category: u8| roles.categories(gazetteer, e) & category != 0;
-        // The first lexicon hit ending at each token, looked up per mention: a linear search
-        // per mention made this quadratic in the length of the document.
-        let mut ending_at: Vec<usize> = vec![usize::MAX; self.doc.tokens.len() + 1];
-        for (i, h) in tagged.lexicon.iter().enumerate() {
-            if let Some(slot) = ending_at.get_mut(h.tokens.end)
-                && *slot == usize::MAX
-            {
-                *slot = i;
-            }
-        }
-        let hit_ending_at = |k: usize| ending_at.get(k).and_then(|&i| tagged.lexicon.get(i));
+        // The lexicon hit ending at token `k`: hits are sorted and never overlap, so their
+        // ends rise and a binary search finds it (a table over every token cost more than
+        // the few people it served; a linear search per mention was quadratic).
+        let lexicon = &tagged.lexicon;
+        let hit_ending_at = |k: usize| {
+            let at = lexicon.partition_point(|h| h.tokens.end < k);
+            lexicon.get(at).filter(|h| h.tokens.end == k)
+        };
         for m in &self.mentions {
             if m.entities.len() != 1 || self.entities[m.entities[0]].etype != EntityType::Person {
                 continue;
@@ -1245,7 +1286,7 @@ impl<'g> Resolver<'g, '_> {
                     None => continue,
                 },
             };
-            if self.by_id.contains_key(&*first_slug) {
+            if self.entity_with_id(&first_slug).is_some() {
                 continue;
             }
             first_bytes.insert(first.as_bytes()[0]);
@@ -1435,6 +1476,13 @@ impl<'g> Resolver<'g, '_> {
     }
 }
 
+/// The key of a gazetteer entry in [`Resolver::by_entry`]: the address of its id. Gazetteer
+/// ids are unique, so it names the entry, and it is found both from an entry index and
+/// from [`Gazetteer::get`] (which gives the entry, not its index).
+pub(crate) fn entry_key(entry: &crate::gazetteer::Entry) -> usize {
+    entry.id.as_ptr() as usize
+}
+
 /// Adds `alias` to `aliases`, copying it only when it is new.
 fn insert_alias(aliases: &mut BTreeSet<String>, alias: &str) {
     if !aliases.contains(alias) {
@@ -1464,9 +1512,11 @@ fn single_spaced(text: &str) -> std::borrow::Cow<'_, str> {
     // common case. Anything else, including any non-ASCII space, takes the slow way.
     let b = text.as_bytes();
     let plain = b.iter().all(|&c| c.is_ascii() && !(9..=13).contains(&c))
-        && !text.starts_with(' ')
-        && !text.ends_with(' ')
-        && !text.contains("  ");
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        // Pairs of bytes rather than `contains("  ")`, whose searcher costs more to set up
+        // than these short texts cost to read.
+        && !b.windows(2).any(|w| w == b"  ");
     if plain {
         std::borrow::Cow::Borrowed(text)
     } else {
@@ -1570,6 +1620,11 @@ mod tests {
             "a\tb",
             "a\u{a0}b",
             "Ñu x",
+            "Lee ",
+            "",
+            " ",
+            "a b  c",
+            "a b c",
         ] {
             assert_eq!(
                 single_spaced(t),
@@ -1695,6 +1750,77 @@ mod tests {
         let facts = roles.facts(g, entry).unwrap();
         assert!(facts.role_classes.is_subset(&lavrov.role_classes));
         assert!(matches!(owned.entities[0].role_classes, Cow::Owned(_)));
+    }
+
+    /// A resolver over `doc` with no entities yet.
+    fn empty_resolver<'g, 'd>(
+        gazetteer: &'g Gazetteer,
+        roles: &'g RoleClasses,
+        doc: &'d Document,
+    ) -> Resolver<'g, 'd> {
+        Resolver {
+            gazetteer,
+            roles,
+            doc,
+            entities: Vec::new(),
+            by_entry: FxHashMap::default(),
+            by_id: FxHashMap::default(),
+            mentions: Vec::new(),
+            covered: vec![false; doc.tokens.len()],
+            lex_flags: vec![0; doc.tokens.len()],
+            hit_categories: Vec::new(),
+            token_lists: TokenLists::new(doc),
+        }
+    }
+
+    /// Entities of entries are found by entry, others by id, and an id is one entity
+    /// whichever way it came first.
+    #[test]
+    fn ids_name_one_entity_whether_entry_or_found() {
+        let g = Gazetteer::bundled();
+        let roles = RoleClasses::new(g);
+        let doc = Document::new("d", "Russia and Moscow.");
+        let index = |id: &str| g.entries().iter().position(|e| e.id == id).unwrap();
+        let mut r = empty_resolver(g, &roles, &doc);
+        // A name found in the text took the id "russia" before the entry was named.
+        let found = r.push_entity(new_entity("russia".into(), "Russia", EntityType::Person));
+        assert_eq!(r.entity_for_entry(index("russia")), found);
+        let moscow = r.entity_for_entry(index("moscow"));
+        assert_ne!(moscow, found);
+        assert_eq!(r.entity_for_entry(index("moscow")), moscow);
+        assert_eq!(r.entities.len(), 2);
+        for _ in 0..2 {
+            assert_eq!(r.entity_with_id("russia"), Some(found));
+            assert_eq!(r.entity_with_id("moscow"), Some(moscow));
+            assert_eq!(r.entity_with_id("kremlin"), None);
+            assert_eq!(r.entity_with_id("no-such-id"), None);
+            // The same after the indexes are rebuilt.
+            r.reindex();
+        }
+    }
+
+    /// A surname links to the one person named in full, also when a word of the same
+    /// first letter and other free capitalised words are about.
+    #[test]
+    fn surnames_link_to_the_person_named_in_full() {
+        let g = Gazetteer::bundled();
+        let recognizer = crate::ner::Recognizer::new(g).unwrap();
+        let roles = RoleClasses::new(g);
+        let doc = Document::new(
+            "d",
+            "Kremlin spokesman Dmitry Peskov spoke on Monday. Later Peskov said Pesky Parrots \
+             were no topic.",
+        );
+        let r = resolve_with(g, &roles, recognizer.tag(g, &doc));
+        let surnames: Vec<&str> = r
+            .mentions
+            .iter()
+            .filter(|m| m.via == Via::Surname)
+            .map(|m| &doc.text[m.span.clone()])
+            .collect();
+        assert_eq!(surnames, ["Peskov"]);
+        let m = r.mentions.iter().find(|m| m.via == Via::Surname).unwrap();
+        assert_eq!(r.entities[m.entities[0]].id, "dmitry-peskov");
     }
 
     #[test]

@@ -15,11 +15,11 @@ use std::sync::OnceLock;
 
 use crate::error::Error;
 use crate::fxhash::{FxHashMap, FxHashSet};
-use crate::gazetteer::{EntityType, Entry};
+use crate::gazetteer::{EntityType, Entry, Gazetteer};
 use crate::graph::{Edge, Evidence, FORMAT_VERSION, KnowledgeGraph, Mention, Node};
 use crate::ner::Via;
 use crate::pipeline::Analysis;
-use crate::resolve::Entity;
+use crate::resolve::{Entity, entry_key};
 use crate::rules::Found;
 
 /// Writes the graph as pretty JSON followed by a newline.
@@ -80,12 +80,13 @@ pub fn json_line(graph: &KnowledgeGraph, buf: &mut Vec<u8>) -> Result<(), Error>
 /// `add_relation` merge them. A node of one entity that is its gazetteer entry as it
 /// stands starts with the bytes `heads` keeps for that entry.
 pub(crate) fn analysis_line(
-    entries: &[Entry],
+    gazetteer: &Gazetteer,
     heads: &NodeHeads,
     analysis: &Analysis<'_>,
     ids: &[Cow<'_, str>],
     buf: &mut Vec<u8>,
 ) {
+    let entries = gazetteer.entries();
     let r = &analysis.resolved;
     let doc = r.doc;
     buf.extend_from_slice(
@@ -102,7 +103,7 @@ pub(crate) fn analysis_line(
     doc_start.extend_from_slice(br#"{"doc":"#);
     string(&mut doc_start, &doc.id);
     doc_start.extend_from_slice(br#","start":"#);
-    let nodes = NodePlan::new(analysis, ids);
+    let nodes = NodePlan::new(gazetteer, analysis, ids);
     let mut aliases = Vec::new();
     let mut more = Vec::new();
     for (k, &first) in nodes.first.iter().enumerate() {
@@ -350,7 +351,8 @@ struct NodePlan {
 }
 
 impl NodePlan {
-    fn new(analysis: &Analysis<'_>, ids: &[Cow<'_, str>]) -> NodePlan {
+    fn new(gazetteer: &Gazetteer, analysis: &Analysis<'_>, ids: &[Cow<'_, str>]) -> NodePlan {
+        let entries = gazetteer.entries();
         let r = &analysis.resolved;
         let n = r.entities.len();
         let mut node_of = Vec::with_capacity(n);
@@ -358,22 +360,30 @@ impl NodePlan {
         let mut next = vec![usize::MAX; n];
         // Per node, its last entity so far.
         let mut last: Vec<usize> = Vec::with_capacity(n);
-        let mut by_id: FxHashMap<&str, usize> =
+        // Nodes by id: an id a gazetteer entry has by that entry (`entry_key`, one word to
+        // hash: most ids are their entity's entry's), any other by its text.
+        let mut by_entry: FxHashMap<usize, usize> =
             FxHashMap::with_capacity_and_hasher(n, Default::default());
+        let mut by_text: FxHashMap<&str, usize> = FxHashMap::default();
         for (e, id) in ids.iter().enumerate() {
-            match by_id.get(id.as_ref()) {
-                Some(&k) => {
-                    next[last[k]] = e;
-                    last[k] = e;
-                    node_of.push(k);
-                }
-                None => {
-                    by_id.insert(id, first.len());
-                    node_of.push(first.len());
-                    first.push(e);
-                    last.push(e);
-                }
+            let own_entry = r.entities[e].entry.map(|x| &entries[x]);
+            let entry = match own_entry {
+                Some(entry) if same_str(id, &entry.id) => Some(entry),
+                _ => gazetteer.get(id),
+            };
+            let new = first.len();
+            let node = match entry {
+                Some(entry) => *by_entry.entry(entry_key(entry)).or_insert(new),
+                None => *by_text.entry(id).or_insert(new),
+            };
+            if node == new {
+                first.push(e);
+                last.push(e);
+            } else {
+                next[last[node]] = e;
+                last[node] = e;
             }
+            node_of.push(node);
         }
         // Counting sort of the mentions by (entity, names or references), keeping text
         // order within each group; a group mention counts for each of its entities.
