@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::collections::hash_map::Entry as MapEntry;
 use std::io::Write;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -181,7 +182,7 @@ pub(crate) fn analysis_line(
     buf.extend_from_slice(br#"],"edges":["#);
     let edges = plan_edges(&analysis.relations, &nodes.node_of);
     separated(buf, edges.iter(), |buf, edge| {
-        let f = edge.evidence[0];
+        let f = edge.first;
         let (source, target) = (&ids[f.subject], &ids[f.object]);
         edge_head(
             buf,
@@ -191,7 +192,7 @@ pub(crate) fn analysis_line(
             &f.predicate,
             &edge.attributes,
         );
-        separated(buf, edge.evidence.iter(), |buf, ev| {
+        separated(buf, edge.evidence(), |buf, ev| {
             buf.extend_from_slice(&doc_start);
             uint(buf, ev.evidence.start as u64);
             buf.extend_from_slice(br#","end":"#);
@@ -440,9 +441,18 @@ struct PlannedEdge<'a> {
     key: usize,
     /// The attributes of the first relation, with those only later ones have.
     attributes: Cow<'a, BTreeMap<String, String>>,
-    /// The relations, one per evidence span (a span two rules found counts once); the
-    /// first gives the edge.
-    evidence: Vec<&'a Found>,
+    /// The first relation, which gives the edge and its first evidence.
+    first: &'a Found,
+    /// The later relations with evidence spans of their own (a span two rules found counts
+    /// once): most edges have none, and then no vector is allocated.
+    more: Vec<&'a Found>,
+}
+
+impl<'a> PlannedEdge<'a> {
+    /// The relations, one per evidence span, in order.
+    fn evidence(&self) -> impl Iterator<Item = &'a Found> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
+    }
 }
 
 /// The edges of the relations, in order of first relation (`node_of`: each entity's node).
@@ -458,31 +468,32 @@ fn plan_edges<'a>(relations: &'a [Found], node_of: &[usize]) -> Vec<PlannedEdge<
         FxHashSet::with_capacity_and_hasher(n, Default::default());
     for f in relations {
         let pair = (node_of[f.subject], node_of[f.object]);
-        let ix = match by_relation.get(&(pair.0, pair.1, f.predicate.as_str())) {
-            Some(&ix) => {
+        match by_relation.entry((pair.0, pair.1, f.predicate.as_str())) {
+            MapEntry::Occupied(found) => {
+                let ix = *found.get();
                 let edge = &mut edges[ix];
                 for (k, v) in &f.attributes {
                     if !edge.attributes.contains_key(k) {
                         edge.attributes.to_mut().insert(k.clone(), v.clone());
                     }
                 }
-                ix
+                if seen.insert((ix, f.evidence.clone())) {
+                    edge.more.push(f);
+                }
             }
-            None => {
+            MapEntry::Vacant(slot) => {
                 let ix = edges.len();
-                by_relation.insert((pair.0, pair.1, &f.predicate), ix);
+                slot.insert(ix);
+                seen.insert((ix, f.evidence.clone()));
                 let key = per_pair.entry(pair).or_insert(0);
                 edges.push(PlannedEdge {
                     key: *key,
                     attributes: Cow::Borrowed(&f.attributes),
-                    evidence: Vec::new(),
+                    first: f,
+                    more: Vec::new(),
                 });
                 *key += 1;
-                ix
             }
-        };
-        if seen.insert((ix, f.evidence.clone())) {
-            edges[ix].evidence.push(f);
         }
     }
     edges
