@@ -1093,7 +1093,9 @@ impl<'g> Resolver<'g, '_> {
                 continue;
             }
             // A person of the gazetteer has its entry's name: its parts are known.
-            let entry = e.entry.filter(|&x| gazetteer.entries()[x].name == e.name);
+            let entry = e
+                .entry
+                .filter(|&x| same_str(&gazetteer.entries()[x].name, &e.name));
             match entry.and_then(|x| roles.facts(gazetteer, x)) {
                 Some(facts) => {
                     for p in &facts.name_parts {
@@ -1291,7 +1293,9 @@ impl<'g> Resolver<'g, '_> {
             }
             // An organisation of the gazetteer has its entry's name: its short name and
             // that name's slug are known.
-            let entry = e.entry.filter(|&x| gazetteer.entries()[x].name == e.name);
+            let entry = e
+                .entry
+                .filter(|&x| same_str(&gazetteer.entries()[x].name, &e.name));
             let (first, first_slug) = match entry.and_then(|x| roles.facts(gazetteer, x)) {
                 Some(facts) => match &facts.short_name {
                     Some((first, first_slug)) => (&**first, Cow::Borrowed(&**first_slug)),
@@ -1502,6 +1506,12 @@ impl<'g> Resolver<'g, '_> {
 /// from [`Gazetteer::get`] (which gives the entry, not its index).
 pub(crate) fn entry_key(entry: &crate::gazetteer::Entry) -> usize {
     entry.id.as_ptr() as usize
+}
+
+/// `a == b`, answered without reading the bytes when both are the same memory (an
+/// entity's name mostly borrows its entry's).
+fn same_str(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
 }
 
 /// Adds `alias` to `aliases`, copying it only when it is new.
@@ -1918,6 +1928,15 @@ mod tests {
         assert_ne!(group, one);
         assert_eq!(format!("{group:?}"), format!("{:?}", vec![1, 2]));
         assert!(EntityIndices::from(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn same_str_is_equality_shared_or_not() {
+        let text = String::from("Lee Lee");
+        assert!(same_str(&text[..3], &text[..3]));
+        assert!(same_str(&text[..3], &text[4..]));
+        assert!(!same_str(&text[..3], &text[..2]));
+        assert!(!same_str(&text[..3], "Lea"));
     }
 
     #[test]
