@@ -692,7 +692,34 @@ fn plain(buf: &mut Vec<u8>, s: &'static str) {
 /// A JSON string with serde_json's escapes: `\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, and
 /// `\u00xx` (lower-case hex) for the other control characters; everything else, `/`, DEL
 /// and non-ASCII included, as is.
+///
+/// The most common strings (ids, names and mentions of 8 to 16 bytes without escapes) are
+/// read and written inline as two overlapping words each: the call and the general path
+/// cost about twice as much (measured: 0.46 M fewer instructions on 500 articles; with a
+/// plain `#[inline]` the compiler kept the call).
+#[inline(always)]
 fn string(buf: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let n = bytes.len();
+    if (8..=16).contains(&n) {
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+        let (head, tail) = (word(0), word(n - 8));
+        if !special_in_word(head) && !special_in_word(tail) {
+            let at = buf.len();
+            // Quotes for the longest, the words written over them, cut to length.
+            buf.extend_from_slice(&[b'"'; 18]);
+            buf[at + 1..at + 9].copy_from_slice(&head.to_le_bytes());
+            buf[at + n - 7..at + n + 1].copy_from_slice(&tail.to_le_bytes());
+            buf.truncate(at + n + 2);
+            return;
+        }
+    }
+    any_string(buf, s);
+}
+
+/// [`string`] of any string.
+#[inline(never)]
+fn any_string(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if needs_escape(bytes) {
         buf.reserve(bytes.len() + 2);
