@@ -272,7 +272,7 @@ impl Pipeline {
         }
         let ids = node_ids(&analysis.resolved);
         crate::export::json::analysis_line(
-            self.inner.gazetteer.entries(),
+            &self.inner.gazetteer,
             &self.inner.node_heads,
             analysis,
             &ids,

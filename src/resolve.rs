@@ -443,25 +443,11 @@ impl RoleClasses {
     }
 }
 
-/// The `role` and `gender` attributes of an entry, read in one pass over its pairs (the
-/// gazetteer keeps them sorted by key, one value per key, so the pass stops at `role`):
-/// looking each up by itself walked the pairs twice, which cost the most of the first use
-/// of an entry.
+/// The `role` and `gender` attributes of an entry: two look-ups, each one pass over the
+/// attribute text eight bytes at a time (walking the pairs once, splitting each, cost
+/// twice as much).
 fn role_and_gender(e: &crate::gazetteer::Entry) -> (Option<&str>, Option<&str>) {
-    let (mut role, mut gender) = (None, None);
-    for (key, value) in e.attributes.iter() {
-        match key {
-            "gender" => gender = Some(value),
-            "role" => {
-                role = Some(value);
-                break;
-            }
-            _ if key > "role" => break,
-            _ => {}
-        }
-    }
-    debug_assert_eq!((role, gender), (e.attr("role"), e.attr("gender")));
-    (role, gender)
+    (e.attr("role"), e.attr("gender"))
 }
 
 /// The lexicon categories (bits) of a subtype: the recognizer's reading of the subtype
@@ -499,26 +485,29 @@ pub fn resolve_with<'d>(
         // At most one entity per mention: room for all, so that the (large) entities are
         // never moved to grow the vector.
         entities: Vec::with_capacity(tagged.mentions.len()),
-        by_id: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
+        by_entry: FxHashMap::with_capacity_and_hasher(tagged.mentions.len(), Default::default()),
+        by_id: FxHashMap::default(),
         mentions: Vec::with_capacity(tagged.mentions.len()),
         covered: vec![false; doc.tokens.len()],
         lex_flags,
         hit_categories,
         token_lists: TokenLists::new(doc),
+        unsorted: false,
     };
     for m in &tagged.mentions {
         r.add_named(m);
     }
+    r.unsorted = !r.mentions.is_sorted_by_key(|m| m.tokens.start);
     r.merge_partial_names();
     r.link_acronyms();
     r.link_name_parts();
-    r.mentions.sort_by_key(|m| m.tokens.start);
+    r.sort_mentions();
     r.link_org_short_names();
     r.assign_roles(&tagged);
     r.link_definite_titles(&tagged);
     r.link_groups(&tagged);
     r.link_pronouns();
-    r.mentions.sort_by_key(|m| m.tokens.start);
+    r.sort_mentions();
     r.retype_teams();
     let home_country = r
         .home_country()
@@ -537,7 +526,12 @@ struct Resolver<'g, 'd> {
     roles: &'g RoleClasses,
     doc: &'d Document,
     entities: Vec<Entity<'g>>,
-    /// Entity by id; the ids of gazetteer entities borrowed from the gazetteer.
+    /// Entity by gazetteer entry, for the entities whose id is their entry's, keyed by
+    /// [`entry_key`]: hashing one word instead of the id's bytes (most entities are
+    /// entries, and most are named once).
+    by_entry: FxHashMap<usize, usize>,
+    /// Entity by id, for the other entities (names found in the text, sports teams). With
+    /// `by_entry`, every entity's id: see [`Resolver::entity_with_id`].
     by_id: FxHashMap<Cow<'g, str>, usize>,
     mentions: Vec<ResolvedMention>,
     /// Per token: whether a mention covers it.
@@ -550,6 +544,8 @@ struct Resolver<'g, 'd> {
     hit_categories: Vec<u8>,
     /// The few tokens the later passes visit, found in one pass over the tokens.
     token_lists: TokenLists,
+    /// Whether mentions were added since they were last sorted ([`Resolver::sort_mentions`]).
+    unsorted: bool,
 }
 
 /// The tokens some pass of resolution may act on, listed in one pass over the document so
@@ -567,14 +563,25 @@ struct TokenLists {
 
 impl TokenLists {
     fn new(doc: &Document) -> TokenLists {
-        let mut lists = TokenLists::default();
+        // Sized for news text (about one token in five a capitalised word, one in fifty a
+        // pronoun), so that the lists seldom grow.
+        let n = doc.tokens.len();
+        let mut lists = TokenLists {
+            name_words: Vec::with_capacity(n / 4),
+            pronouns: Vec::with_capacity(n / 32),
+        };
         for (i, t) in doc.tokens.iter().enumerate() {
-            if t.kind == TokenKind::Word && (t.capitalized || t.norm == "n't") {
+            // Numbers and punctuation are neither (most tokens are not words of these).
+            if t.kind != TokenKind::Word {
+                continue;
+            }
+            let norm = t.norm.as_bytes();
+            if t.capitalized || norm == b"n't" {
                 lists.name_words.push(i);
             }
-            let gender = match t.norm.as_str() {
-                "he" | "him" | "his" => 'm',
-                "she" | "her" => 'f',
+            let gender = match norm {
+                b"he" | b"him" | b"his" => 'm',
+                b"she" | b"her" => 'f',
                 _ => continue,
             };
             lists.pronouns.push((i, gender));
@@ -597,6 +604,9 @@ const LEX_HONORIFIC: u8 = 32;
 
 /// Per token, the categories (the bits above) of the lexicon hits that cover it; and per
 /// hit, the categories of its entries.
+// Out of line: inlined into `resolve_with` it measured 0.9 M instructions more on 500
+// articles.
+#[inline(never)]
 fn lexicon_flags(
     gazetteer: &Gazetteer,
     roles: &RoleClasses,
@@ -604,6 +614,7 @@ fn lexicon_flags(
     lexicon: &[LexHit],
 ) -> (Vec<u8>, Vec<u8>) {
     let mut per_token = vec![0u8; doc.tokens.len()];
+    let n = per_token.len();
     let mut per_hit = Vec::with_capacity(lexicon.len());
     for h in lexicon {
         let flags = h
@@ -611,11 +622,10 @@ fn lexicon_flags(
             .iter()
             .fold(0, |f, &e| f | roles.categories(gazetteer, e));
         per_hit.push(flags);
-        if flags == 0 {
-            continue;
-        }
-        for t in h.tokens.clone() {
-            if let Some(slot) = per_token.get_mut(t) {
+        if flags != 0 {
+            // Hits lie within the document; clamped all the same.
+            let end = h.tokens.end.min(n);
+            for slot in &mut per_token[h.tokens.start.min(end)..end] {
                 *slot |= flags;
             }
         }
@@ -627,11 +637,19 @@ impl<'g> Resolver<'g, '_> {
     fn entity_for_entry(&mut self, entry: usize) -> usize {
         let gazetteer: &'g Gazetteer = self.gazetteer;
         let e = &gazetteer.entries()[entry];
-        // One look-up for both finding the entity and taking the id for a new one.
+        // One look-up for both finding the entity and claiming the entry for a new one.
         let idx = self.entities.len();
-        match self.by_id.entry(Cow::Borrowed(e.id.as_str())) {
+        match self.by_entry.entry(entry_key(e)) {
             MapEntry::Occupied(found) => return *found.get(),
-            MapEntry::Vacant(slot) => slot.insert(idx),
+            MapEntry::Vacant(slot) => {
+                // A name found in the text may have taken the entry's id first: the entry
+                // is that entity (as when all ids shared one map).
+                if let Some(&taken) = self.by_id.get(e.id.as_str()) {
+                    slot.insert(taken);
+                    return taken;
+                }
+                slot.insert(idx)
+            }
         };
         let etype = e.entity_type().unwrap_or(EntityType::Misc);
         // Read once per entry and kept, unless these role classes were made for another
@@ -659,17 +677,25 @@ impl<'g> Resolver<'g, '_> {
         idx
     }
 
+    /// Adds an entity that is not a gazetteer entry as it stands (a name found in the text).
     fn push_entity(&mut self, e: Entity<'g>) -> usize {
         let i = self.entities.len();
-        self.by_id.insert(Self::id_key(&e), i);
+        self.by_id.insert(e.id.clone(), i);
         self.entities.push(e);
         i
     }
 
-    /// The key of an entity in `by_id`: its id, borrowed when the entity borrows it (no
-    /// copy), else a copy.
-    fn id_key(e: &Entity<'g>) -> Cow<'g, str> {
-        e.id.clone()
+    /// The entity with id `id`: one found in the text, or the entity of the gazetteer entry
+    /// with that id.
+    fn entity_with_id(&self, id: &str) -> Option<usize> {
+        if let Some(&i) = self.by_id.get(id) {
+            return Some(i);
+        }
+        if self.by_entry.is_empty() {
+            return None;
+        }
+        let entry = self.gazetteer.get(id)?;
+        self.by_entry.get(&entry_key(entry)).copied()
     }
 
     fn add_named(&mut self, m: &Mention) {
@@ -690,12 +716,12 @@ impl<'g> Resolver<'g, '_> {
                     return;
                 }
                 let key = slug(name);
-                match self.by_id.get(key.as_str()) {
-                    Some(&i) if self.entities[i].etype == *etype => i,
+                match self.entity_with_id(&key) {
+                    Some(i) if self.entities[i].etype == *etype => i,
                     Some(_) => {
                         let key = format!("{key}-{}", etype.as_str().to_lowercase());
-                        match self.by_id.get(key.as_str()) {
-                            Some(&i) => i,
+                        match self.entity_with_id(&key) {
+                            Some(i) => i,
                             None => self.push_entity(new_entity(key, name, *etype)),
                         }
                     }
@@ -903,14 +929,18 @@ impl<'g> Resolver<'g, '_> {
         }
     }
 
-    /// Rebuilds the id index after entities were renumbered or renamed.
+    /// Rebuilds the id indexes after entities were renumbered or renamed. (Ids may repeat
+    /// after a rename, "x-team"; the passes after one only ask whether an id is taken.)
     fn reindex(&mut self) {
-        self.by_id = self
-            .entities
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (Self::id_key(e), i))
-            .collect();
+        let entries = self.gazetteer.entries();
+        self.by_entry.clear();
+        self.by_id.clear();
+        for (i, e) in self.entities.iter().enumerate() {
+            match e.entry.map(|x| &entries[x]) {
+                Some(entry) if *e.id == entry.id => self.by_entry.insert(entry_key(entry), i),
+                _ => self.by_id.insert(e.id.clone(), i),
+            };
+        }
     }
 
     fn covered(&self, tok: usize) -> bool {
@@ -922,7 +952,18 @@ impl<'g> Resolver<'g, '_> {
         for m in &added {
             self.mark(m.tokens.clone());
         }
+        self.unsorted |= !added.is_empty();
         self.mentions.extend(added);
+    }
+
+    /// Sorts the mentions by their first token (stably), unless no mention came since they
+    /// were last sorted: most passes add none, and sorting a sorted list still cost a
+    /// pass and a buffer.
+    fn sort_mentions(&mut self) {
+        if self.unsorted {
+            self.mentions.sort_by_key(|m| m.tokens.start);
+            self.unsorted = false;
+        }
     }
 
     fn mark(&mut self, tokens: Range<usize>) {
@@ -1001,7 +1042,15 @@ impl<'g> Resolver<'g, '_> {
         // Per name part: the one person it names, or `SEVERAL`. Parts borrow the names
         // (no copy per word), and a number is enough where a list of people was kept.
         const SEVERAL: usize = usize::MAX;
-        fn add<'a>(parts: &mut FxHashMap<Cow<'a, str>, usize>, part: Cow<'a, str>, person: usize) {
+        fn add<'a>(
+            parts: &mut FxHashMap<Cow<'a, str>, usize>,
+            wanted: &impl Fn(&str) -> bool,
+            part: Cow<'a, str>,
+            person: usize,
+        ) {
+            if !wanted(&part) {
+                return;
+            }
             parts
                 .entry(part)
                 .and_modify(|p| {
@@ -1012,30 +1061,51 @@ impl<'g> Resolver<'g, '_> {
                 .or_insert(person);
         }
         let (gazetteer, roles) = (self.gazetteer, self.roles);
-        // Sized once: growing it entry by entry cost more than the entries.
-        let people = self
-            .entities
+        let doc = self.doc;
+        let toks = &doc.tokens;
+        let lexicon_word = |i: usize| self.lex_flags[i] & LEX_NOT_A_NAME != 0;
+        // The words a part may start at, found first: parts that start with none of their
+        // first bytes cannot match and stay out of the table (most do: a document has
+        // many people and few free capitalised words). The single-spaced text a part is
+        // compared with starts with its word's first byte; a non-ASCII one may be a space
+        // that single spacing drops, so then every part is kept.
+        let starts: Vec<usize> = self
+            .token_lists
+            .name_words
             .iter()
-            .filter(|e| e.etype == EntityType::Person)
-            .count();
-        let mut parts: FxHashMap<Cow<'_, str>, usize> =
-            FxHashMap::with_capacity_and_hasher(4 * people, Default::default());
+            .copied()
+            .filter(|&i| toks[i].capitalized && !self.covered(i) && !lexicon_word(i))
+            .collect();
+        if starts.is_empty() {
+            return;
+        }
+        let mut start_bytes = ByteSet::default();
+        let mut any_part = false;
+        for &i in &starts {
+            let b = doc.text.as_bytes()[toks[i].start];
+            any_part |= !b.is_ascii();
+            start_bytes.insert(b);
+        }
+        let wanted = |p: &str| any_part || start_bytes.contains(p.as_bytes()[0]);
+        let mut parts: FxHashMap<Cow<'_, str>, usize> = FxHashMap::default();
         for (i, e) in self.entities.iter().enumerate() {
             if e.etype != EntityType::Person {
                 continue;
             }
             // A person of the gazetteer has its entry's name: its parts are known.
-            let entry = e.entry.filter(|&x| gazetteer.entries()[x].name == e.name);
+            let entry = e
+                .entry
+                .filter(|&x| same_str(&gazetteer.entries()[x].name, &e.name));
             match entry.and_then(|x| roles.facts(gazetteer, x)) {
                 Some(facts) => {
                     for p in &facts.name_parts {
-                        add(&mut parts, Cow::Borrowed(p), i);
+                        add(&mut parts, &wanted, Cow::Borrowed(p), i);
                     }
                 }
-                None => name_parts(&e.name, true, |p| add(&mut parts, p, i)),
+                None => name_parts(&e.name, true, |p| add(&mut parts, &wanted, p, i)),
             }
             for a in e.aliases.iter().filter(|a| **a != e.name) {
-                name_parts(a, false, |p| add(&mut parts, p, i));
+                name_parts(a, false, |p| add(&mut parts, &wanted, p, i));
             }
         }
         if parts.is_empty() {
@@ -1045,12 +1115,8 @@ impl<'g> Resolver<'g, '_> {
         for p in parts.keys() {
             first_bytes.insert(p.as_bytes()[0]);
         }
-        let doc = self.doc;
-        let toks = &doc.tokens;
-        let lexicon_word = |i: usize| self.lex_flags[i] & LEX_NOT_A_NAME != 0;
-        // Whether a part may start with the first byte of token `i`: the single-spaced text
-        // a part is compared with starts with the token's first character (tokens never
-        // start with white space; non-ASCII characters take the look-ups all the same).
+        // Whether a part may start with the first byte of token `i` (non-ASCII characters
+        // take the look-ups all the same).
         let may_start = |i: usize| {
             let b = doc.text.as_bytes()[toks[i].start];
             !b.is_ascii() || first_bytes.contains(b)
@@ -1058,13 +1124,8 @@ impl<'g> Resolver<'g, '_> {
         let mut added = Vec::new();
         // The first token a found part has not taken.
         let mut free = 0;
-        for &i in &self.token_lists.name_words {
-            if i < free
-                || !toks[i].capitalized
-                || self.covered(i)
-                || lexicon_word(i)
-                || !may_start(i)
-            {
+        for &i in &starts {
+            if i < free || !may_start(i) {
                 continue;
             }
             // Longest name part starting here (compound surnames span several tokens).
@@ -1076,9 +1137,7 @@ impl<'g> Resolver<'g, '_> {
                 if (i..i + len).any(|k| self.covered(k)) {
                     continue;
                 }
-                let s = toks[i].start;
-                let e = toks[i + len - 1].end;
-                let text = single_spaced(&doc.text[s..e]);
+                let text = tokens_text(doc, i..i + len);
                 // The word must end there: "Lee" is not part of "Leeds".
                 if let Some(&person) = parts.get(&*text)
                     && person != SEVERAL
@@ -1113,17 +1172,14 @@ impl<'g> Resolver<'g, '_> {
         let entries = self.gazetteer.entries();
         let (gazetteer, roles) = (self.gazetteer, self.roles);
         let is = |e: usize, category: u8| roles.categories(gazetteer, e) & category != 0;
-        // The first lexicon hit ending at each token, looked up per mention: a linear search
-        // per mention made this quadratic in the length of the document.
-        let mut ending_at: Vec<usize> = vec![usize::MAX; self.doc.tokens.len() + 1];
-        for (i, h) in tagged.lexicon.iter().enumerate() {
-            if let Some(slot) = ending_at.get_mut(h.tokens.end)
-                && *slot == usize::MAX
-            {
-                *slot = i;
-            }
-        }
-        let hit_ending_at = |k: usize| ending_at.get(k).and_then(|&i| tagged.lexicon.get(i));
+        // The lexicon hit ending at token `k`: hits are sorted and never overlap, so their
+        // ends rise and a binary search finds it (a table over every token cost more than
+        // the few people it served; a linear search per mention was quadratic).
+        let lexicon = &tagged.lexicon;
+        let hit_ending_at = |k: usize| {
+            let at = lexicon.partition_point(|h| h.tokens.end < k);
+            lexicon.get(at).filter(|h| h.tokens.end == k)
+        };
         for m in &self.mentions {
             if m.entities.len() != 1 || self.entities[m.entities[0]].etype != EntityType::Person {
                 continue;
@@ -1218,14 +1274,17 @@ impl<'g> Resolver<'g, '_> {
             }
         }
         self.add_mentions(added);
-        self.mentions.sort_by_key(|m| m.tokens.start);
+        self.sort_mentions();
     }
 
     /// "Samsung" after "Samsung Electronics Co.": the first word of a longer organisation
     /// name, when it is distinctive and names no other entity.
     fn link_org_short_names(&mut self) {
         let (gazetteer, roles) = (self.gazetteer, self.roles);
-        let mut short: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        // Per short name, the one organisation it names, or `SEVERAL` (a number where a list
+        // was kept: only a name of one organisation is linked).
+        const SEVERAL: usize = usize::MAX;
+        let mut short: FxHashMap<&str, usize> = FxHashMap::default();
         // The first bytes of the short names: most words need no look-up.
         let mut first_bytes = ByteSet::default();
         for (i, e) in self.entities.iter().enumerate() {
@@ -1234,7 +1293,9 @@ impl<'g> Resolver<'g, '_> {
             }
             // An organisation of the gazetteer has its entry's name: its short name and
             // that name's slug are known.
-            let entry = e.entry.filter(|&x| gazetteer.entries()[x].name == e.name);
+            let entry = e
+                .entry
+                .filter(|&x| same_str(&gazetteer.entries()[x].name, &e.name));
             let (first, first_slug) = match entry.and_then(|x| roles.facts(gazetteer, x)) {
                 Some(facts) => match &facts.short_name {
                     Some((first, first_slug)) => (&**first, Cow::Borrowed(&**first_slug)),
@@ -1245,11 +1306,14 @@ impl<'g> Resolver<'g, '_> {
                     None => continue,
                 },
             };
-            if self.by_id.contains_key(&*first_slug) {
+            if self.entity_with_id(&first_slug).is_some() {
                 continue;
             }
             first_bytes.insert(first.as_bytes()[0]);
-            short.entry(first).or_default().push(i);
+            short
+                .entry(first)
+                .and_modify(|org| *org = SEVERAL)
+                .or_insert(i);
         }
         if short.is_empty() {
             return;
@@ -1268,11 +1332,13 @@ impl<'g> Resolver<'g, '_> {
                 continue;
             }
             let text = &self.doc.text[t.start..t.end];
-            if let Some([e]) = short.get(text).map(|v| &v[..]) {
+            if let Some(&e) = short.get(text)
+                && e != SEVERAL
+            {
                 added.push(ResolvedMention {
                     span: t.start..t.end,
                     tokens: i..i + 1,
-                    entities: EntityIndices::one(*e),
+                    entities: EntityIndices::one(e),
                     via: Via::Alias,
                 });
             }
@@ -1282,7 +1348,7 @@ impl<'g> Resolver<'g, '_> {
             insert_alias(&mut self.entities[m.entities[0]].aliases, text);
         }
         self.add_mentions(added);
-        self.mentions.sort_by_key(|m| m.tokens.start);
+        self.sort_mentions();
     }
 
     /// "the two top diplomats", "both leaders": the two most recent people whose role fits.
@@ -1358,7 +1424,7 @@ impl<'g> Resolver<'g, '_> {
             }
         }
         self.add_mentions(added);
-        self.mentions.sort_by_key(|m| m.tokens.start);
+        self.sort_mentions();
     }
 
     /// "he", "she", "his", "her", "him": the most salient fitting person before them: in the
@@ -1435,6 +1501,19 @@ impl<'g> Resolver<'g, '_> {
     }
 }
 
+/// The key of a gazetteer entry in [`Resolver::by_entry`]: the address of its id. Gazetteer
+/// ids are unique, so it names the entry, and it is found both from an entry index and
+/// from [`Gazetteer::get`] (which gives the entry, not its index).
+pub(crate) fn entry_key(entry: &crate::gazetteer::Entry) -> usize {
+    entry.id.as_ptr() as usize
+}
+
+/// `a == b`, answered without reading the bytes when both are the same memory (an
+/// entity's name mostly borrows its entry's).
+fn same_str(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
+}
+
 /// Adds `alias` to `aliases`, copying it only when it is new.
 fn insert_alias(aliases: &mut BTreeSet<String>, alias: &str) {
     if !aliases.contains(alias) {
@@ -1457,6 +1536,21 @@ fn new_entity<'a>(id: String, name: &str, etype: EntityType) -> Entity<'a> {
     }
 }
 
+/// The text of tokens `tokens` of `doc`, single-spaced ([`single_spaced`]). Tokens hold no
+/// white space, so tokens one space apart are that already: only the gaps are read.
+fn tokens_text(doc: &Document, tokens: Range<usize>) -> Cow<'_, str> {
+    let toks = &doc.tokens[tokens];
+    let (s, e) = (toks[0].start, toks[toks.len() - 1].end);
+    let one_space_apart = toks
+        .windows(2)
+        .all(|w| w[1].start == w[0].end + 1 && doc.text.as_bytes()[w[0].end] == b' ');
+    if !one_space_apart {
+        return single_spaced(&doc.text[s..e]);
+    }
+    debug_assert_eq!(&doc.text[s..e], single_spaced(&doc.text[s..e]));
+    Cow::Borrowed(&doc.text[s..e])
+}
+
 /// `text` with each run of whitespace made one space and none at either end, as
 /// `split_whitespace` and `join(" ")` make it; borrowed when it is so already.
 fn single_spaced(text: &str) -> std::borrow::Cow<'_, str> {
@@ -1464,9 +1558,11 @@ fn single_spaced(text: &str) -> std::borrow::Cow<'_, str> {
     // common case. Anything else, including any non-ASCII space, takes the slow way.
     let b = text.as_bytes();
     let plain = b.iter().all(|&c| c.is_ascii() && !(9..=13).contains(&c))
-        && !text.starts_with(' ')
-        && !text.ends_with(' ')
-        && !text.contains("  ");
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        // Pairs of bytes rather than `contains("  ")`, whose searcher costs more to set up
+        // than these short texts cost to read.
+        && !b.windows(2).any(|w| w == b"  ");
     if plain {
         std::borrow::Cow::Borrowed(text)
     } else {
@@ -1570,6 +1666,11 @@ mod tests {
             "a\tb",
             "a\u{a0}b",
             "Ñu x",
+            "Lee ",
+            "",
+            " ",
+            "a b  c",
+            "a b c",
         ] {
             assert_eq!(
                 single_spaced(t),
@@ -1577,6 +1678,50 @@ mod tests {
                 "{t:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_text_of_tokens_is_single_spaced() {
+        let doc = Document::new(
+            "d",
+            "Luiz da  Silva met von der\nLeyen and Ñuño Pérez, Jr. here.",
+        );
+        let n = doc.tokens.len();
+        for start in 0..n {
+            for end in start + 1..=(start + 4).min(n) {
+                let text = &doc.text[doc.tokens[start].start..doc.tokens[end - 1].end];
+                assert_eq!(
+                    tokens_text(&doc, start..end),
+                    single_spaced(text),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    /// A first word shared by two organisations names neither.
+    #[test]
+    fn short_names_link_only_one_organisation() {
+        let g = Gazetteer::bundled();
+        let roles = RoleClasses::new(g);
+        let doc = Document::new("d", "Later Zandoria said no.");
+        let said = |orgs: &[&str]| {
+            let mut r = empty_resolver(g, &roles, &doc);
+            for &name in orgs {
+                r.push_entity(new_entity(slug(name), name, EntityType::Organization));
+            }
+            r.link_org_short_names();
+            r.mentions
+                .iter()
+                .map(|m| (&doc.text[m.span.clone()], m.entities[0]))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(said(&["Zandoria Electronics"]), [("Zandoria", 0)]);
+        assert_eq!(said(&["Zandoria Electronics", "Zandoria Heavy"]), []);
+        assert_eq!(
+            said(&["Zandoria Electronics", "Other Heavy"]),
+            [("Zandoria", 0)]
+        );
     }
 
     fn parts_of(name: &str, whole_name: bool) -> Vec<String> {
@@ -1697,6 +1842,78 @@ mod tests {
         assert!(matches!(owned.entities[0].role_classes, Cow::Owned(_)));
     }
 
+    /// A resolver over `doc` with no entities yet.
+    fn empty_resolver<'g, 'd>(
+        gazetteer: &'g Gazetteer,
+        roles: &'g RoleClasses,
+        doc: &'d Document,
+    ) -> Resolver<'g, 'd> {
+        Resolver {
+            gazetteer,
+            roles,
+            doc,
+            entities: Vec::new(),
+            by_entry: FxHashMap::default(),
+            by_id: FxHashMap::default(),
+            mentions: Vec::new(),
+            covered: vec![false; doc.tokens.len()],
+            lex_flags: vec![0; doc.tokens.len()],
+            hit_categories: Vec::new(),
+            token_lists: TokenLists::new(doc),
+            unsorted: false,
+        }
+    }
+
+    /// Entities of entries are found by entry, others by id, and an id is one entity
+    /// whichever way it came first.
+    #[test]
+    fn ids_name_one_entity_whether_entry_or_found() {
+        let g = Gazetteer::bundled();
+        let roles = RoleClasses::new(g);
+        let doc = Document::new("d", "Russia and Moscow.");
+        let index = |id: &str| g.entries().iter().position(|e| e.id == id).unwrap();
+        let mut r = empty_resolver(g, &roles, &doc);
+        // A name found in the text took the id "russia" before the entry was named.
+        let found = r.push_entity(new_entity("russia".into(), "Russia", EntityType::Person));
+        assert_eq!(r.entity_for_entry(index("russia")), found);
+        let moscow = r.entity_for_entry(index("moscow"));
+        assert_ne!(moscow, found);
+        assert_eq!(r.entity_for_entry(index("moscow")), moscow);
+        assert_eq!(r.entities.len(), 2);
+        for _ in 0..2 {
+            assert_eq!(r.entity_with_id("russia"), Some(found));
+            assert_eq!(r.entity_with_id("moscow"), Some(moscow));
+            assert_eq!(r.entity_with_id("kremlin"), None);
+            assert_eq!(r.entity_with_id("no-such-id"), None);
+            // The same after the indexes are rebuilt.
+            r.reindex();
+        }
+    }
+
+    /// A surname links to the one person named in full, also when a word of the same
+    /// first letter and other free capitalised words are about.
+    #[test]
+    fn surnames_link_to_the_person_named_in_full() {
+        let g = Gazetteer::bundled();
+        let recognizer = crate::ner::Recognizer::new(g).unwrap();
+        let roles = RoleClasses::new(g);
+        let doc = Document::new(
+            "d",
+            "Kremlin spokesman Dmitry Peskov spoke on Monday. Later Peskov said Pesky Parrots \
+             were no topic.",
+        );
+        let r = resolve_with(g, &roles, recognizer.tag(g, &doc));
+        let surnames: Vec<&str> = r
+            .mentions
+            .iter()
+            .filter(|m| m.via == Via::Surname)
+            .map(|m| &doc.text[m.span.clone()])
+            .collect();
+        assert_eq!(surnames, ["Peskov"]);
+        let m = r.mentions.iter().find(|m| m.via == Via::Surname).unwrap();
+        assert_eq!(r.entities[m.entities[0]].id, "dmitry-peskov");
+    }
+
     #[test]
     fn entity_indices_read_as_the_vector_they_replace() {
         let mut one = EntityIndices::one(3);
@@ -1711,6 +1928,15 @@ mod tests {
         assert_ne!(group, one);
         assert_eq!(format!("{group:?}"), format!("{:?}", vec![1, 2]));
         assert!(EntityIndices::from(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn same_str_is_equality_shared_or_not() {
+        let text = String::from("Lee Lee");
+        assert!(same_str(&text[..3], &text[..3]));
+        assert!(same_str(&text[..3], &text[4..]));
+        assert!(!same_str(&text[..3], &text[..2]));
+        assert!(!same_str(&text[..3], "Lea"));
     }
 
     #[test]

@@ -9,17 +9,18 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::collections::hash_map::Entry as MapEntry;
 use std::io::Write;
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use crate::error::Error;
 use crate::fxhash::{FxHashMap, FxHashSet};
-use crate::gazetteer::{EntityType, Entry};
+use crate::gazetteer::{EntityType, Entry, Gazetteer};
 use crate::graph::{Edge, Evidence, FORMAT_VERSION, KnowledgeGraph, Mention, Node};
 use crate::ner::Via;
 use crate::pipeline::Analysis;
-use crate::resolve::Entity;
+use crate::resolve::{Entity, entry_key};
 use crate::rules::Found;
 
 /// Writes the graph as pretty JSON followed by a newline.
@@ -80,12 +81,13 @@ pub fn json_line(graph: &KnowledgeGraph, buf: &mut Vec<u8>) -> Result<(), Error>
 /// `add_relation` merge them. A node of one entity that is its gazetteer entry as it
 /// stands starts with the bytes `heads` keeps for that entry.
 pub(crate) fn analysis_line(
-    entries: &[Entry],
+    gazetteer: &Gazetteer,
     heads: &NodeHeads,
     analysis: &Analysis<'_>,
     ids: &[Cow<'_, str>],
     buf: &mut Vec<u8>,
 ) {
+    let entries = gazetteer.entries();
     let r = &analysis.resolved;
     let doc = r.doc;
     buf.extend_from_slice(
@@ -102,7 +104,7 @@ pub(crate) fn analysis_line(
     doc_start.extend_from_slice(br#"{"doc":"#);
     string(&mut doc_start, &doc.id);
     doc_start.extend_from_slice(br#","start":"#);
-    let nodes = NodePlan::new(analysis, ids);
+    let nodes = NodePlan::new(gazetteer, analysis, ids);
     let mut aliases = Vec::new();
     let mut more = Vec::new();
     for (k, &first) in nodes.first.iter().enumerate() {
@@ -180,7 +182,7 @@ pub(crate) fn analysis_line(
     buf.extend_from_slice(br#"],"edges":["#);
     let edges = plan_edges(&analysis.relations, &nodes.node_of);
     separated(buf, edges.iter(), |buf, edge| {
-        let f = edge.evidence[0];
+        let f = edge.first;
         let (source, target) = (&ids[f.subject], &ids[f.object]);
         edge_head(
             buf,
@@ -190,7 +192,7 @@ pub(crate) fn analysis_line(
             &f.predicate,
             &edge.attributes,
         );
-        separated(buf, edge.evidence.iter(), |buf, ev| {
+        separated(buf, edge.evidence(), |buf, ev| {
             buf.extend_from_slice(&doc_start);
             uint(buf, ev.evidence.start as u64);
             buf.extend_from_slice(br#","end":"#);
@@ -350,7 +352,8 @@ struct NodePlan {
 }
 
 impl NodePlan {
-    fn new(analysis: &Analysis<'_>, ids: &[Cow<'_, str>]) -> NodePlan {
+    fn new(gazetteer: &Gazetteer, analysis: &Analysis<'_>, ids: &[Cow<'_, str>]) -> NodePlan {
+        let entries = gazetteer.entries();
         let r = &analysis.resolved;
         let n = r.entities.len();
         let mut node_of = Vec::with_capacity(n);
@@ -358,22 +361,30 @@ impl NodePlan {
         let mut next = vec![usize::MAX; n];
         // Per node, its last entity so far.
         let mut last: Vec<usize> = Vec::with_capacity(n);
-        let mut by_id: FxHashMap<&str, usize> =
+        // Nodes by id: an id a gazetteer entry has by that entry (`entry_key`, one word to
+        // hash: most ids are their entity's entry's), any other by its text.
+        let mut by_entry: FxHashMap<usize, usize> =
             FxHashMap::with_capacity_and_hasher(n, Default::default());
+        let mut by_text: FxHashMap<&str, usize> = FxHashMap::default();
         for (e, id) in ids.iter().enumerate() {
-            match by_id.get(id.as_ref()) {
-                Some(&k) => {
-                    next[last[k]] = e;
-                    last[k] = e;
-                    node_of.push(k);
-                }
-                None => {
-                    by_id.insert(id, first.len());
-                    node_of.push(first.len());
-                    first.push(e);
-                    last.push(e);
-                }
+            let own_entry = r.entities[e].entry.map(|x| &entries[x]);
+            let entry = match own_entry {
+                Some(entry) if same_str(id, &entry.id) => Some(entry),
+                _ => gazetteer.get(id),
+            };
+            let new = first.len();
+            let node = match entry {
+                Some(entry) => *by_entry.entry(entry_key(entry)).or_insert(new),
+                None => *by_text.entry(id).or_insert(new),
+            };
+            if node == new {
+                first.push(e);
+                last.push(e);
+            } else {
+                next[last[node]] = e;
+                last[node] = e;
             }
+            node_of.push(node);
         }
         // Counting sort of the mentions by (entity, names or references), keeping text
         // order within each group; a group mention counts for each of its entities.
@@ -430,9 +441,18 @@ struct PlannedEdge<'a> {
     key: usize,
     /// The attributes of the first relation, with those only later ones have.
     attributes: Cow<'a, BTreeMap<String, String>>,
-    /// The relations, one per evidence span (a span two rules found counts once); the
-    /// first gives the edge.
-    evidence: Vec<&'a Found>,
+    /// The first relation, which gives the edge and its first evidence.
+    first: &'a Found,
+    /// The later relations with evidence spans of their own (a span two rules found counts
+    /// once): most edges have none, and then no vector is allocated.
+    more: Vec<&'a Found>,
+}
+
+impl<'a> PlannedEdge<'a> {
+    /// The relations, one per evidence span, in order.
+    fn evidence(&self) -> impl Iterator<Item = &'a Found> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
+    }
 }
 
 /// The edges of the relations, in order of first relation (`node_of`: each entity's node).
@@ -448,31 +468,32 @@ fn plan_edges<'a>(relations: &'a [Found], node_of: &[usize]) -> Vec<PlannedEdge<
         FxHashSet::with_capacity_and_hasher(n, Default::default());
     for f in relations {
         let pair = (node_of[f.subject], node_of[f.object]);
-        let ix = match by_relation.get(&(pair.0, pair.1, f.predicate.as_str())) {
-            Some(&ix) => {
+        match by_relation.entry((pair.0, pair.1, f.predicate.as_str())) {
+            MapEntry::Occupied(found) => {
+                let ix = *found.get();
                 let edge = &mut edges[ix];
                 for (k, v) in &f.attributes {
                     if !edge.attributes.contains_key(k) {
                         edge.attributes.to_mut().insert(k.clone(), v.clone());
                     }
                 }
-                ix
+                if seen.insert((ix, f.evidence.clone())) {
+                    edge.more.push(f);
+                }
             }
-            None => {
+            MapEntry::Vacant(slot) => {
                 let ix = edges.len();
-                by_relation.insert((pair.0, pair.1, &f.predicate), ix);
+                slot.insert(ix);
+                seen.insert((ix, f.evidence.clone()));
                 let key = per_pair.entry(pair).or_insert(0);
                 edges.push(PlannedEdge {
                     key: *key,
                     attributes: Cow::Borrowed(&f.attributes),
-                    evidence: Vec::new(),
+                    first: f,
+                    more: Vec::new(),
                 });
                 *key += 1;
-                ix
             }
-        };
-        if seen.insert((ix, f.evidence.clone())) {
-            edges[ix].evidence.push(f);
         }
     }
     edges
@@ -671,7 +692,34 @@ fn plain(buf: &mut Vec<u8>, s: &'static str) {
 /// A JSON string with serde_json's escapes: `\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, and
 /// `\u00xx` (lower-case hex) for the other control characters; everything else, `/`, DEL
 /// and non-ASCII included, as is.
+///
+/// The most common strings (ids, names and mentions of 8 to 16 bytes without escapes) are
+/// read and written inline as two overlapping words each: the call and the general path
+/// cost about twice as much (measured: 0.46 M fewer instructions on 500 articles; with a
+/// plain `#[inline]` the compiler kept the call).
+#[inline(always)]
 fn string(buf: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let n = bytes.len();
+    if (8..=16).contains(&n) {
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+        let (head, tail) = (word(0), word(n - 8));
+        if !special_in_word(head) && !special_in_word(tail) {
+            let at = buf.len();
+            // Quotes for the longest, the words written over them, cut to length.
+            buf.extend_from_slice(&[b'"'; 18]);
+            buf[at + 1..at + 9].copy_from_slice(&head.to_le_bytes());
+            buf[at + n - 7..at + n + 1].copy_from_slice(&tail.to_le_bytes());
+            buf.truncate(at + n + 2);
+            return;
+        }
+    }
+    any_string(buf, s);
+}
+
+/// [`string`] of any string.
+#[inline(never)]
+fn any_string(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if needs_escape(bytes) {
         buf.reserve(bytes.len() + 2);
