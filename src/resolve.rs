@@ -526,9 +526,9 @@ struct Resolver<'g, 'd> {
     roles: &'g RoleClasses,
     doc: &'d Document,
     entities: Vec<Entity<'g>>,
-    /// Entity by gazetteer entry, for the entities whose id is their entry's, keyed by
-    /// [`entry_key`]: hashing one word instead of the id's bytes (most entities are
-    /// entries, and most are named once).
+    /// Entity by gazetteer entry index, for the entities whose id is their entry's:
+    /// hashing one word instead of the id's bytes (most entities are entries, and most are
+    /// named once).
     by_entry: FxHashMap<usize, usize>,
     /// Entity by id, for the other entities (names found in the text, sports teams). With
     /// `by_entry`, every entity's id: see [`Resolver::entity_with_id`].
@@ -639,7 +639,7 @@ impl<'g> Resolver<'g, '_> {
         let e = &gazetteer.entries()[entry];
         // One look-up for both finding the entity and claiming the entry for a new one.
         let idx = self.entities.len();
-        match self.by_entry.entry(entry_key(e)) {
+        match self.by_entry.entry(entry) {
             MapEntry::Occupied(found) => return *found.get(),
             MapEntry::Vacant(slot) => {
                 // A name found in the text may have taken the entry's id first: the entry
@@ -694,8 +694,8 @@ impl<'g> Resolver<'g, '_> {
         if self.by_entry.is_empty() {
             return None;
         }
-        let entry = self.gazetteer.get(id)?;
-        self.by_entry.get(&entry_key(entry)).copied()
+        let entry = self.gazetteer.index_of(id)?;
+        self.by_entry.get(&entry).copied()
     }
 
     fn add_named(&mut self, m: &Mention) {
@@ -936,8 +936,8 @@ impl<'g> Resolver<'g, '_> {
         self.by_entry.clear();
         self.by_id.clear();
         for (i, e) in self.entities.iter().enumerate() {
-            match e.entry.map(|x| &entries[x]) {
-                Some(entry) if *e.id == entry.id => self.by_entry.insert(entry_key(entry), i),
+            match e.entry {
+                Some(entry) if *e.id == entries[entry].id => self.by_entry.insert(entry, i),
                 _ => self.by_id.insert(e.id.clone(), i),
             };
         }
@@ -1501,16 +1501,9 @@ impl<'g> Resolver<'g, '_> {
     }
 }
 
-/// The key of a gazetteer entry in [`Resolver::by_entry`]: the address of its id. Gazetteer
-/// ids are unique, so it names the entry, and it is found both from an entry index and
-/// from [`Gazetteer::get`] (which gives the entry, not its index).
-pub(crate) fn entry_key(entry: &crate::gazetteer::Entry) -> usize {
-    entry.id.as_ptr() as usize
-}
-
 /// `a == b`, answered without reading the bytes when both are the same memory (an
 /// entity's name mostly borrows its entry's).
-fn same_str(a: &str, b: &str) -> bool {
+pub(crate) fn same_str(a: &str, b: &str) -> bool {
     a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
 }
 

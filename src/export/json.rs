@@ -20,7 +20,7 @@ use crate::gazetteer::{EntityType, Entry, Gazetteer};
 use crate::graph::{Edge, Evidence, FORMAT_VERSION, KnowledgeGraph, Mention, Node};
 use crate::ner::Via;
 use crate::pipeline::Analysis;
-use crate::resolve::{Entity, entry_key};
+use crate::resolve::{Entity, same_str};
 use crate::rules::Found;
 
 /// Writes the graph as pretty JSON followed by a newline.
@@ -284,12 +284,6 @@ fn is_entry_as_is(entry: &Entry, e: &Entity, id: &str) -> bool {
         && same_str(&e.subtype, &entry.subtype)
 }
 
-/// `a == b`, answered without reading the bytes when both are the same piece of memory
-/// (an entity's id, name and subtype mostly borrow their entry's).
-fn same_str(a: &str, b: &str) -> bool {
-    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
-}
-
 /// The aliases of an entity's node: its gazetteer entry's, then those the text gave it.
 fn entity_aliases<'a>(entries: &'a [Entry], e: &'a Entity, out: &mut Vec<&'a str>) {
     if let Some(entry) = e.entry.map(|x| &entries[x]) {
@@ -361,20 +355,19 @@ impl NodePlan {
         let mut next = vec![usize::MAX; n];
         // Per node, its last entity so far.
         let mut last: Vec<usize> = Vec::with_capacity(n);
-        // Nodes by id: an id a gazetteer entry has by that entry (`entry_key`, one word to
-        // hash: most ids are their entity's entry's), any other by its text.
+        // Nodes by id: an id a gazetteer entry has by that entry's index (one word to hash:
+        // most ids are their entity's entry's), any other by its text.
         let mut by_entry: FxHashMap<usize, usize> =
             FxHashMap::with_capacity_and_hasher(n, Default::default());
         let mut by_text: FxHashMap<&str, usize> = FxHashMap::default();
         for (e, id) in ids.iter().enumerate() {
-            let own_entry = r.entities[e].entry.map(|x| &entries[x]);
-            let entry = match own_entry {
-                Some(entry) if same_str(id, &entry.id) => Some(entry),
-                _ => gazetteer.get(id),
+            let entry = match r.entities[e].entry {
+                Some(entry) if same_str(id, &entries[entry].id) => Some(entry),
+                _ => gazetteer.index_of(id),
             };
             let new = first.len();
             let node = match entry {
-                Some(entry) => *by_entry.entry(entry_key(entry)).or_insert(new),
+                Some(entry) => *by_entry.entry(entry).or_insert(new),
                 None => *by_text.entry(id).or_insert(new),
             };
             if node == new {
@@ -864,17 +857,6 @@ mod tests {
             super::uint(&mut got, n);
             assert_eq!(got[1..], serde_json::to_vec(&n).unwrap(), "{n}");
         }
-    }
-
-    #[test]
-    fn same_str_is_equality_shared_or_not() {
-        let text = String::from("paris paris");
-        let (a, b) = (&text[..5], &text[6..]);
-        assert!(super::same_str(a, a));
-        assert!(super::same_str(a, b));
-        assert!(super::same_str("", &text[..0]));
-        assert!(!super::same_str(a, &text[..4]));
-        assert!(!super::same_str(a, "parit"));
     }
 
     #[test]

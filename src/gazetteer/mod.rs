@@ -500,7 +500,12 @@ impl Gazetteer {
 
     /// The entry with this id.
     pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.by_id.get(&self.entries, id).map(|i| &self.entries[i])
+        self.index_of(id).map(|i| &self.entries[i])
+    }
+
+    /// The index in [`Gazetteer::entries`] of the entry with id `id`.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(&self.entries, id)
     }
 
     /// Number of entries.
@@ -1750,6 +1755,15 @@ mod compiled_tests {
             .unwrap_or_default();
         v.sort();
         v
+    }
+
+    #[test]
+    fn every_entry_is_found_at_its_index_by_id() {
+        let g = Gazetteer::bundled();
+        for (i, e) in g.entries().iter().enumerate() {
+            assert_eq!(g.index_of(&e.id), Some(i), "{}", e.id);
+        }
+        assert_eq!(g.index_of("no such id"), None);
     }
 
     #[test]
