@@ -124,6 +124,9 @@ pub struct LexHit {
     ///
     /// Shared with every other hit of the same surface form (as [`Hit::alternatives`]).
     pub entries: Arc<[usize]>,
+    /// The lexicon matcher's pattern (surface form) of the hit: the rules look up what the
+    /// form offers them in a table made once per pipeline rather than at every hit.
+    pub pattern: usize,
 }
 
 /// A document with its mentions and lexicon hits.
@@ -409,6 +412,11 @@ impl Recognizer {
         })
     }
 
+    /// The matcher of the gazetteer's lexicon (whose patterns [`LexHit::pattern`] names).
+    pub(crate) fn lexicon_matcher(&self) -> &Matcher {
+        &self.lexicon
+    }
+
     /// Whether the category tables are those of `gazetteer` (the one this recognizer was
     /// built from); if not, [`Recognizer::categories_of`] reads the entries themselves.
     fn tables_fit(&self, gazetteer: &Gazetteer) -> bool {
@@ -452,6 +460,7 @@ impl Recognizer {
                 span: tokens[h.start].start..tokens[h.end - 1].end,
                 tokens: h.start..h.end,
                 entries: Arc::clone(&entry_lists[h.pattern]),
+                pattern: h.pattern,
             })
             .collect();
         let lex_cats: Vec<u32> = found

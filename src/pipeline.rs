@@ -13,7 +13,7 @@ use crate::gazetteer::{EntityType, Gazetteer};
 use crate::graph::{Ambiguity, DocumentInfo, Evidence, KnowledgeGraph, Mention, Node};
 use crate::ner::{Recognizer, Via};
 use crate::resolve::{self, Resolved, RoleClasses};
-use crate::rules::{Found, RuleSet, RuleSources};
+use crate::rules::{Found, LexPatterns, RuleSet, RuleSources};
 use crate::text::Document;
 
 /// Configures a [`Pipeline`]: which gazetteer and which rules.
@@ -145,6 +145,7 @@ impl PipelineBuilder {
         }
         let rules = sources.compile(&gazetteer)?;
         let recognizer = Recognizer::new(&gazetteer)?;
+        let lex_patterns = rules.lex_patterns(&gazetteer, &recognizer);
         let roles = RoleClasses::new(&gazetteer);
         let node_heads = NodeHeads::new(gazetteer.len());
         Ok(Pipeline {
@@ -154,6 +155,7 @@ impl PipelineBuilder {
                 gazetteer,
                 recognizer,
                 rules,
+                lex_patterns,
                 background: self.background,
             }),
         })
@@ -168,6 +170,8 @@ struct Inner {
     node_heads: NodeHeads,
     recognizer: Recognizer,
     rules: RuleSet,
+    /// What each pattern of the recognizer's lexicon offers the rules.
+    lex_patterns: LexPatterns,
     background: bool,
 }
 
@@ -220,7 +224,10 @@ impl Pipeline {
         let mut tagged = self.inner.recognizer.tag(&self.inner.gazetteer, doc);
         let choices = disambiguate::choose_entries(&self.inner.gazetteer, &mut tagged);
         let resolved = resolve::resolve_with(&self.inner.gazetteer, &self.inner.roles, tagged);
-        let relations = self.inner.rules.run(&self.inner.gazetteer, &resolved);
+        let relations =
+            self.inner
+                .rules
+                .run_with(&self.inner.gazetteer, &self.inner.lex_patterns, &resolved);
         Analysis {
             resolved,
             relations,

@@ -1980,6 +1980,8 @@ mod tests {
             span: doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end,
             tokens,
             entries: entries.into(),
+            // Not read here: only the rules look patterns up.
+            pattern: 0,
         };
         let lexicon = [
             hit(2..3, vec![of("group_noun")]),

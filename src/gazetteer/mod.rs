@@ -1267,13 +1267,22 @@ impl Matcher {
     /// pattern's candidate entries, best first: a table indexed by the patterns that
     /// [`Matcher::find_patterns`] reports.
     pub(crate) fn pattern_table<T>(&self, mut of: impl FnMut(&[usize]) -> T) -> Vec<T> {
+        self.pattern_table_with_forms(|_, entries| of(entries))
+    }
+
+    /// As [`Matcher::pattern_table`], `of` also given the pattern's text (the exact
+    /// bytes of the document text a hit of the pattern covers).
+    pub(crate) fn pattern_table_with_forms<T>(
+        &self,
+        mut of: impl FnMut(&[u8], &[usize]) -> T,
+    ) -> Vec<T> {
         let Some(compiled) = &self.forms else {
             return Vec::new();
         };
         let bytes = compiled.bytes();
         let layout = &compiled.layout;
         (0..layout.n)
-            .map(|p| of(&layout.candidate_entries(bytes, p)))
+            .map(|p| of(layout.form(bytes, p), &layout.candidate_entries(bytes, p)))
             .collect()
     }
 

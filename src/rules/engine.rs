@@ -24,8 +24,8 @@ use crate::ner::Via;
 use crate::resolve::Resolved;
 use crate::rules::compile::Rule;
 use crate::rules::program::{
-    Attr, BitRows, Branch, Elem, EntityTest, IdSet, LexTable, NONE, Object, Pattern, Predicate,
-    Program, Slot, StartKey, bit_ids, type_bit,
+    Attr, BitRows, Branch, Elem, EntityTest, IdSet, LexPatterns, LexTable, NONE, Object, Pattern,
+    Predicate, Program, Slot, StartKey, bit_ids, type_bit,
 };
 use crate::rules::structure::Scope;
 use crate::text::Token;
@@ -202,7 +202,7 @@ pub fn run(
     resolved: &Resolved<'_>,
 ) -> Vec<Found> {
     let program = Program::new(rules, gazetteer);
-    run_compiled(rules, &program, symmetric, gazetteer, resolved)
+    run_compiled(rules, &program, symmetric, gazetteer, None, resolved)
 }
 
 /// Runs the rules (with `program`, their runtime form) over every sentence of a resolved
@@ -212,6 +212,7 @@ pub(crate) fn run_compiled(
     program: &Program,
     symmetric: &dyn Fn(&str) -> bool,
     gazetteer: &Gazetteer,
+    lex_patterns: Option<&LexPatterns>,
     resolved: &Resolved<'_>,
 ) -> Vec<Found> {
     if program.patterns.is_empty() {
@@ -271,6 +272,7 @@ pub(crate) fn run_compiled(
         let tables = Tables {
             program,
             lexicon: &lexicon,
+            lex_patterns,
             types: &types,
             subtypes: &subtypes,
         };
@@ -508,6 +510,8 @@ fn country_object(gazetteer: &Gazetteer, resolved: &Resolved<'_>, person: usize)
 struct Tables<'c> {
     program: &'c Program,
     lexicon: &'c LexTable,
+    /// The table of the lexicon matcher whose patterns the document's hits name, if known.
+    lex_patterns: Option<&'c LexPatterns>,
     types: &'c [u32],
     subtypes: &'c [u32],
 }
@@ -591,11 +595,36 @@ fn split_and_scan<'a>(
         if next_lex == i {
             let h = &lexicon[li];
             if h.tokens.end <= next_mention.min(tokens.end) {
-                let word = words_id(program, &doc.tokens[i..h.tokens.end], scratch);
                 let entries = &h.entries[..];
-                let unit = token_unit(token, h.tokens.end == i + 1, Kind::Lex { entries }, word);
+                let one_token = h.tokens.end == i + 1;
+                let word = match tables.lex_patterns.and_then(|t| t.get(h.pattern)) {
+                    Some((form_word, categories, keys)) => {
+                        for &c in categories {
+                            scan.features.insert(c);
+                        }
+                        for &k in keys {
+                            scan.pass(k, u);
+                        }
+                        // A one-token hit's text is the form's: its norm is the form's.
+                        if one_token {
+                            form_word
+                        } else {
+                            words_id(program, &doc.tokens[i..h.tokens.end], scratch)
+                        }
+                    }
+                    None => {
+                        scan_lex(tables, scan, u, entries);
+                        words_id(program, &doc.tokens[i..h.tokens.end], scratch)
+                    }
+                };
+                debug_assert_eq!(
+                    word,
+                    words_id(program, &doc.tokens[i..h.tokens.end], scratch),
+                    "the word id of lexicon pattern {}",
+                    h.pattern
+                );
+                let unit = token_unit(token, one_token, Kind::Lex { entries }, word);
                 units.push(unit);
-                scan_lex(tables, scan, u, entries);
                 scan_plain(program, scan, u, &unit);
                 i = h.tokens.end.max(i + 1);
                 continue;
@@ -1068,6 +1097,34 @@ fn guarded(cx: &Cx<'_, '_>, pattern: &Pattern, start: usize, end: usize) -> bool
 mod tests {
     use super::{BitRows, NONE, Program, Scan, Via, ViaIds, bit_ids, number_value};
     use crate::pipeline::PipelineBuilder;
+
+    /// The per-pattern lexicon table gives each one-token hit the word id of its norm (with
+    /// folded apostrophes, capitals, split negations), and the rules find the same with it
+    /// as without.
+    #[test]
+    fn lexicon_patterns_answer_as_the_hits() {
+        let p = crate::Pipeline::new().unwrap();
+        let (g, rules) = (p.gazetteer(), p.rules());
+        let patterns = rules.lex_patterns(g, p.recognizer());
+        let text = "The Chancellor didn\u{2019}t say so. Chancellor Olaf Scholz met French \
+                    President Emmanuel Macron in Paris on Monday, officials said. He DIDN'T \
+                    resign as prime minister; the minister of foreign affairs said \u{201c}no\u{201d}.";
+        let doc = crate::Document::new("d", text);
+        let analysis = p.analyze(&doc);
+        let lexicon = &analysis.resolved.lexicon;
+        assert!(lexicon.len() > 10);
+        let mut one_token = 0;
+        for h in lexicon.iter().filter(|h| h.tokens.len() == 1) {
+            let (word, _, _) = patterns.get(h.pattern).unwrap();
+            let norm = &doc.tokens[h.tokens.start].norm;
+            assert_eq!(word, rules.program.words.get(norm), "{norm}");
+            one_token += 1;
+        }
+        assert!(one_token > 10);
+        let found = rules.run_with(g, &patterns, &analysis.resolved);
+        assert!(!found.is_empty());
+        assert_eq!(found, rules.run(g, &analysis.resolved));
+    }
 
     /// A rule's starts: the units that pass a first key and whose next unit passes a
     /// lookahead key, the same with one word per row (up to 64 units) as with more.

@@ -19,11 +19,14 @@ use std::path::Path;
 
 use crate::error::Error;
 use crate::gazetteer::Gazetteer;
+use crate::ner::Recognizer;
 use crate::resolve::Resolved;
 
 pub use compile::Rule;
 pub use engine::Found;
 pub use structure::{PredicateDef, RuleFile};
+
+pub(crate) use program::LexPatterns;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 
@@ -140,6 +143,37 @@ impl RuleSet {
             &self.program,
             &|p: &str| self.is_symmetric(p),
             gazetteer,
+            None,
+            resolved,
+        )
+    }
+
+    /// What each pattern of `recognizer`'s lexicon offers these rules, for
+    /// [`RuleSet::run_with`]; `recognizer` and the rules are of `gazetteer`.
+    pub(crate) fn lex_patterns(
+        &self,
+        gazetteer: &Gazetteer,
+        recognizer: &Recognizer,
+    ) -> LexPatterns {
+        let table = self.program.lexicon_for(gazetteer);
+        LexPatterns::new(&self.program, &table, recognizer.lexicon_matcher())
+    }
+
+    /// [`RuleSet::run`] over a document whose lexicon hits are those of the recognizer
+    /// `patterns` was made for (see [`RuleSet::lex_patterns`]): a hit's word id, categories
+    /// and start keys are read from the table, not worked out again.
+    pub(crate) fn run_with(
+        &self,
+        gazetteer: &Gazetteer,
+        patterns: &LexPatterns,
+        resolved: &Resolved<'_>,
+    ) -> Vec<Found> {
+        engine::run_compiled(
+            &self.rules,
+            &self.program,
+            &|p: &str| self.is_symmetric(p),
+            gazetteer,
+            Some(patterns),
             resolved,
         )
     }

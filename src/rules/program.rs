@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::gazetteer::{EntityType, Gazetteer};
+use crate::gazetteer::{EntityType, Gazetteer, Matcher};
 use crate::rules::compile::Rule;
 use crate::rules::structure::{AttrSource, Element, Scope};
 
@@ -982,6 +982,79 @@ impl LexTable {
                 let t = t as usize;
                 self.attrs[e * self.stride + t / 64] >> (t % 64) & 1 == 1
             })
+    }
+}
+
+/// Per pattern (surface form) of the gazetteer's lexicon matcher, what a lexicon unit of
+/// that form offers the rules, worked out once per pipeline rather than at every hit (half
+/// of all tokens are lexicon hits): the word id of its text, and its entries' categories
+/// and `Lex` start keys.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LexPatterns {
+    patterns: Vec<PatternUnit>,
+    /// The patterns' categories and start keys, one pattern after another.
+    ids: Vec<u32>,
+}
+
+/// What one lexicon pattern offers the rules (see [`LexPatterns`]).
+#[derive(Clone, Copy, Debug)]
+struct PatternUnit {
+    /// The word id of the pattern's text normalised: what the rules get from the norm of
+    /// a one-token hit, whose text is the pattern's text.
+    word: u32,
+    /// Where its categories start in [`LexPatterns::ids`].
+    start: u32,
+    /// Where its start keys start (its categories end).
+    keys: u32,
+    /// Where its start keys end.
+    end: u32,
+}
+
+impl LexPatterns {
+    /// The table for the patterns of `lexicon` (a lexicon matcher of the gazetteer that
+    /// `table`, the lexicon table of `program`, was built for).
+    pub(crate) fn new(program: &Program, table: &LexTable, lexicon: &Matcher) -> LexPatterns {
+        let mut ids: Vec<u32> = Vec::new();
+        let push_new = |ids: &mut Vec<u32>, from: usize, id: u32| {
+            if !ids[from..].contains(&id) {
+                ids.push(id);
+            }
+        };
+        let patterns = lexicon.pattern_table_with_forms(|form, entries| {
+            // A hit's text is the form's bytes, which are UTF-8 as the document's text is.
+            let word = program
+                .words
+                .get(&crate::text::normalize(&String::from_utf8_lossy(form)));
+            let start = ids.len();
+            let named = || entries.iter().filter(|&&e| table.category(e) != NONE);
+            for &e in named() {
+                push_new(&mut ids, start, table.category(e));
+            }
+            let keys = ids.len();
+            for &e in named() {
+                for &k in table.start_keys(e) {
+                    push_new(&mut ids, keys, k);
+                }
+            }
+            let at = |n: usize| u32::try_from(n).expect("fewer than 2^32 lexicon ids");
+            PatternUnit {
+                word,
+                start: at(start),
+                keys: at(keys),
+                end: at(ids.len()),
+            }
+        });
+        LexPatterns { patterns, ids }
+    }
+
+    /// Of pattern `p`: its word id (see [`PatternUnit::word`]), the categories of its
+    /// entries that the rules name, and the `Lex` start keys its entries pass; `None` for
+    /// a pattern the table does not know.
+    #[inline]
+    pub(crate) fn get(&self, p: usize) -> Option<(u32, &[u32], &[u32])> {
+        let u = self.patterns.get(p)?;
+        let (start, keys, end) = (u.start as usize, u.keys as usize, u.end as usize);
+        Some((u.word, &self.ids[start..keys], &self.ids[keys..end]))
     }
 }
 
