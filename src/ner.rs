@@ -8,7 +8,6 @@
 //! entity).
 
 use std::ops::Range;
-use std::sync::Arc;
 
 use crate::gazetteer::{
     EntityType, EntryKind, Gazetteer, Hit, HitVia, Matcher, MatcherEngine, TokenLeads,
@@ -113,17 +112,18 @@ pub struct Mention {
     pub via: Via,
 }
 
-/// A lexicon hit.
+/// A lexicon hit, borrowing its candidate entries from the recognizer that found it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LexHit {
+pub struct LexHit<'r> {
     /// Byte span.
     pub span: Range<usize>,
     /// Token range.
     pub tokens: Range<usize>,
     /// Candidate lexicon entries (all entries sharing this surface form).
     ///
-    /// Shared with every other hit of the same surface form (as [`Hit::alternatives`]).
-    pub entries: Arc<[usize]>,
+    /// The recognizer's list for the surface form, shared by every hit of it: borrowed, so
+    /// that a hit costs no reference count.
+    pub entries: &'r [usize],
     /// The lexicon matcher's pattern (surface form) of the hit: the rules look up what the
     /// form offers them in a table made once per pipeline rather than at every hit.
     pub pattern: usize,
@@ -137,7 +137,7 @@ pub struct Tagged<'d> {
     /// Entity mentions, sorted, non-overlapping.
     pub mentions: Vec<Mention>,
     /// Lexicon hits, sorted, non-overlapping.
-    pub lexicon: Vec<LexHit>,
+    pub lexicon: Vec<LexHit<'d>>,
     /// Per token, the index in `lexicon` of the hit starting there ([`NO_HIT`] if none), so
     /// that the name passes in [`Recognizer::tag`] find it without a search.
     lex_starts: Vec<u32>,
@@ -324,7 +324,7 @@ pub(crate) mod cat {
 /// A lexicon hit with its category bits (see `Tagged::lex_cats`).
 #[derive(Clone, Copy)]
 struct Lex<'a> {
-    hit: &'a LexHit,
+    hit: &'a LexHit<'a>,
     cats: u32,
 }
 
@@ -335,14 +335,14 @@ impl Lex<'_> {
     }
 }
 
-impl std::ops::Deref for Lex<'_> {
-    type Target = LexHit;
-    fn deref(&self) -> &LexHit {
+impl<'a> std::ops::Deref for Lex<'a> {
+    type Target = LexHit<'a>;
+    fn deref(&self) -> &LexHit<'a> {
         self.hit
     }
 }
 
-impl LexHit {
+impl LexHit<'_> {
     /// Whether one of the hit's entries belongs to lexicon `category`.
     pub fn has_category(&self, gazetteer: &Gazetteer, category: &str) -> bool {
         self.entries
@@ -440,8 +440,9 @@ impl Recognizer {
         }
     }
 
-    /// Finds mentions and lexicon hits in `doc`.
-    pub fn tag<'d>(&self, gazetteer: &Gazetteer, doc: &'d Document) -> Tagged<'d> {
+    /// Finds mentions and lexicon hits in `doc`. The lexicon hits borrow their entries
+    /// from the recognizer, which is borrowed as long as the document.
+    pub fn tag<'d>(&'d self, gazetteer: &Gazetteer, doc: &'d Document) -> Tagged<'d> {
         // About every other token of news text is a lexicon word (function words, verbs).
         // The matcher only records (tokens, pattern); the hits are built here, in one loop
         // the compiler can see whole.
@@ -454,19 +455,19 @@ impl Recognizer {
         let tokens = &doc.tokens[..];
         // Each table collected from a slice's iterator: one allocation of the exact size,
         // and no capacity test per push.
-        let lexicon: Vec<LexHit> = found
+        let lexicon: Vec<LexHit<'d>> = found
             .iter()
             .map(|h| LexHit {
                 span: tokens[h.start].start..tokens[h.end - 1].end,
                 tokens: h.start..h.end,
-                entries: Arc::clone(&entry_lists[h.pattern]),
+                entries: &entry_lists[h.pattern],
                 pattern: h.pattern,
             })
             .collect();
         let lex_cats: Vec<u32> = found
             .iter()
             .zip(&lexicon)
-            .map(|(h, hit)| self.categories_of(gazetteer, tables_fit, h.pattern, &hit.entries))
+            .map(|(h, hit)| self.categories_of(gazetteer, tables_fit, h.pattern, hit.entries))
             .collect();
         let cue_hits: Vec<usize> = (0..lex_cats.len())
             .filter(|&k| lex_cats[k] & cat::CUES != 0)
@@ -940,7 +941,7 @@ fn find_elections(
 }
 
 /// The lexicon hit ending at token `i` (inclusive), if any.
-fn lex_at_end<'a>(tagged: &'a Tagged<'_>, i: usize) -> Option<&'a LexHit> {
+fn lex_at_end<'a>(tagged: &'a Tagged<'_>, i: usize) -> Option<&'a LexHit<'a>> {
     let k = tagged.lexicon.partition_point(|h| h.tokens.end <= i);
     tagged
         .lexicon
@@ -1727,7 +1728,7 @@ mod tests {
         for (k, h) in lex_hits(&t).enumerate() {
             // The fallback reads the entries, not the pattern.
             assert!(!r.tables_fit(&other));
-            let fallback = r.categories_of(&other, false, usize::MAX, &h.entries);
+            let fallback = r.categories_of(&other, false, usize::MAX, h.entries);
             for (name, bit) in names {
                 assert_eq!(h.has(bit), h.has_category(&g, name), "{name} at {k}");
                 assert_eq!(fallback & bit != 0, h.has(bit), "{name} at {k}");

@@ -180,7 +180,7 @@ pub struct Resolved<'d> {
     /// Mentions, sorted.
     pub mentions: Vec<ResolvedMention>,
     /// Lexicon hits, as tagged.
-    pub lexicon: Vec<LexHit>,
+    pub lexicon: Vec<LexHit<'d>>,
     /// The article's home country (the country of its dateline), when the document names
     /// it: index into `entities`.
     pub home_country: Option<usize>,
@@ -238,13 +238,16 @@ fn ascii_slug(name: &str) -> String {
 pub fn resolve<'d>(gazetteer: &'d Gazetteer, tagged: Tagged<'d>) -> Resolved<'d> {
     let doc = tagged.doc;
     let roles = RoleClasses::new(gazetteer);
+    // Resolution passes the hits on as tagged; this copy keeps their borrow of the
+    // recognizer, which the result of `resolve_with` ties to `roles`.
+    let lexicon = tagged.lexicon.clone();
     let r = resolve_with(gazetteer, &roles, tagged);
     // The entities borrow from `roles`, which ends here: they take copies.
     Resolved {
         doc,
         entities: r.entities.into_iter().map(Entity::into_owned).collect(),
         mentions: r.mentions,
-        lexicon: r.lexicon,
+        lexicon,
         home_country: r.home_country,
     }
 }
@@ -611,7 +614,7 @@ fn lexicon_flags(
     gazetteer: &Gazetteer,
     roles: &RoleClasses,
     doc: &Document,
-    lexicon: &[LexHit],
+    lexicon: &[LexHit<'_>],
 ) -> (Vec<u8>, Vec<u8>) {
     let mut per_token = vec![0u8; doc.tokens.len()];
     let n = per_token.len();
@@ -1976,17 +1979,22 @@ mod tests {
                 .unwrap()
         };
         let doc = Document::new("d", "the two leaders said the chancellor");
-        let hit = |tokens: Range<usize>, entries: Vec<usize>| LexHit {
+        let (group, verb, title) = (
+            [of("group_noun")],
+            [of("reporting_verb")],
+            [of("title"), of("honorific")],
+        );
+        let hit = |tokens: Range<usize>, entries| LexHit {
             span: doc.tokens[tokens.start].start..doc.tokens[tokens.end - 1].end,
             tokens,
-            entries: entries.into(),
+            entries,
             // Not read here: only the rules look patterns up.
             pattern: 0,
         };
         let lexicon = [
-            hit(2..3, vec![of("group_noun")]),
-            hit(3..4, vec![of("reporting_verb")]),
-            hit(5..6, vec![of("title"), of("honorific")]),
+            hit(2..3, &group[..]),
+            hit(3..4, &verb[..]),
+            hit(5..6, &title[..]),
         ];
         let (per_token, per_hit) = lexicon_flags(g, &roles, &doc, &lexicon);
         assert_eq!(

@@ -595,7 +595,7 @@ fn split_and_scan<'a>(
         if next_lex == i {
             let h = &lexicon[li];
             if h.tokens.end <= next_mention.min(tokens.end) {
-                let entries = &h.entries[..];
+                let entries = h.entries;
                 let one_token = h.tokens.end == i + 1;
                 let word = match tables.lex_patterns.and_then(|t| t.get(h.pattern)) {
                     Some((form_word, categories, keys)) => {
