@@ -126,17 +126,21 @@ fn month_number(word: &str) -> Option<u32> {
         "november",
         "december",
     ];
-    let w = word.trim_end_matches('.');
-    // No two months share their first three letters, so those pick the one candidate:
-    // its full name, its three-letter form, or "sept". Compared as numbers, not slices.
-    let key = |s: &[u8]| {
-        s.get(..3)
-            .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0]))
-    };
-    let prefix = key(w.as_bytes())?;
+    // No two months share their first three letters, so those pick the one candidate: its
+    // full name, its three-letter form, or "sept". Most capitalised words asked about are
+    // names: they fail on the first letter or on those three, before anything is trimmed
+    // (a month's first three letters are not dots, so trimming leaves them as they are).
+    let prefix = word.as_bytes().first_chunk::<3>()?;
+    if !matches!(
+        prefix[0],
+        b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd'
+    ) {
+        return None;
+    }
     let p = MONTHS
         .iter()
-        .position(|m| key(m.as_bytes()) == Some(prefix))?;
+        .position(|m| m.as_bytes().first_chunk::<3>() == Some(prefix))?;
+    let w = word.trim_end_matches('.');
     let month = MONTHS[p];
     let ok = month == w || (month.starts_with(w) && (w.len() == 3 || w == "sept"));
     ok.then_some(p as u32 + 1)
