@@ -154,6 +154,11 @@ pub fn normalize(s: &str) -> String {
     if s.is_ascii() {
         return normalize_ascii(s);
     }
+    normalize_non_ascii(s)
+}
+
+/// [`normalize`] of text known to hold a non-ASCII character.
+fn normalize_non_ascii(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     loop {
@@ -179,7 +184,8 @@ pub fn normalize(s: &str) -> String {
     // No fold or lowercase mapping above writes an ASCII capital or a backquote: these are
     // the copied runs'.
     out.make_ascii_lowercase();
-    if out.as_bytes().contains(&b'`') {
+    // A short loop: a token is too short for `memchr` to pay.
+    if out.bytes().any(|x| x == b'`') {
         out = out.replace('`', "'");
     }
     out
@@ -634,7 +640,7 @@ fn general_token(
         (true, false) if raw == "`" => String::from("'"),
         (true, false) => String::from(raw),
         (true, true) => raw.to_ascii_lowercase(),
-        (false, _) => normalize(raw),
+        (false, _) => normalize_non_ascii(raw),
     };
     tokens.push(Token {
         start: b,
