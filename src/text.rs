@@ -665,20 +665,39 @@ fn general_token(
 #[inline(always)]
 fn ascii_word(bytes: &[u8], start: usize, first: u8) -> Option<(usize, TokenKind, Case)> {
     let numeric = first & NUMERIC != 0;
-    let plain = if numeric { NUMERIC } else { ALNUM };
+    // Most words go on in lowercase: a run of lowercase letters and digits, read with no
+    // flags gathered, ends the word unless a capital stops it.
+    let lower_run = if numeric { NUMERIC } else { LOWER | NUMERIC };
     let mut end = start + 1;
-    // The flags of all bytes of the run but the first, or-ed together.
-    let mut seen = 0;
-    while let Some(&x) = bytes.get(end) {
+    let stop = loop {
+        let Some(&x) = bytes.get(end) else {
+            break 0;
+        };
         let class = byte_class(x);
-        if class & plain == 0 {
-            if !x.is_ascii() || class & APOSTROPHE != 0 {
-                return None;
-            }
-            break;
+        if class & lower_run == 0 {
+            break class;
         }
-        seen |= class;
         end += 1;
+    };
+    // The flags of the bytes of the run from the first capital after the first byte on,
+    // or-ed together. Only a word whose second byte is a capital asks whether it has a
+    // lowercase letter (the byline test below), and such a word has no lowercase run.
+    let mut seen = 0;
+    if !numeric && stop & UPPER != 0 {
+        while let Some(&x) = bytes.get(end) {
+            let class = byte_class(x);
+            if class & ALNUM == 0 {
+                break;
+            }
+            seen |= class;
+            end += 1;
+        }
+    }
+    if bytes
+        .get(end)
+        .is_some_and(|&x| byte_class(x) & (NON_ASCII | APOSTROPHE) != 0)
+    {
+        return None;
     }
     if numeric {
         return Some((end, TokenKind::Number, Case::Lower));
