@@ -111,7 +111,23 @@ enum Written {
     Weekday(u32),
 }
 
+/// The month `word` names (a lowercase norm: full, three letters, "sept", dots after).
+#[inline]
 fn month_number(word: &str) -> Option<u32> {
+    // Most capitalised words asked about are names: inline, most fail on the first letter
+    // of every month form without a call.
+    let prefix = word.as_bytes().first_chunk::<3>()?;
+    if !matches!(
+        prefix[0],
+        b'j' | b'f' | b'm' | b'a' | b's' | b'o' | b'n' | b'd'
+    ) {
+        return None;
+    }
+    month_with_prefix(word, prefix)
+}
+
+/// [`month_number`] of a word that starts with `prefix`, its first three bytes.
+fn month_with_prefix(word: &str, prefix: &[u8; 3]) -> Option<u32> {
     const MONTHS: [&str; 12] = [
         "january",
         "february",
@@ -126,17 +142,13 @@ fn month_number(word: &str) -> Option<u32> {
         "november",
         "december",
     ];
-    let w = word.trim_end_matches('.');
-    // No two months share their first three letters, so those pick the one candidate:
-    // its full name, its three-letter form, or "sept". Compared as numbers, not slices.
-    let key = |s: &[u8]| {
-        s.get(..3)
-            .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0]))
-    };
-    let prefix = key(w.as_bytes())?;
+    // No two months share their first three letters, so those pick the one candidate: its
+    // full name, its three-letter form, or "sept". They are compared before anything is
+    // trimmed (a month's first three letters are not dots, so trimming leaves them be).
     let p = MONTHS
         .iter()
-        .position(|m| key(m.as_bytes()) == Some(prefix))?;
+        .position(|m| m.as_bytes().first_chunk::<3>() == Some(prefix))?;
+    let w = word.trim_end_matches('.');
     let month = MONTHS[p];
     let ok = month == w || (month.starts_with(w) && (w.len() == 3 || w == "sept"));
     ok.then_some(p as u32 + 1)

@@ -8,7 +8,7 @@
 //! starts and end where a token ends, so "US" never fires inside "USA" or "Russian".
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU16, Ordering};
 
 /// What a token is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,18 +154,73 @@ pub fn normalize(s: &str) -> String {
     if s.is_ascii() {
         return normalize_ascii(s);
     }
+    normalize_non_ascii(s)
+}
+
+/// [`normalize`] of text known to hold a non-ASCII character.
+fn normalize_non_ascii(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut rest = s;
+    loop {
+        // The ASCII letters of a name around an accented one: copied as a run, lowercased
+        // with the rest below.
+        let run = rest
+            .bytes()
+            .position(|x| !x.is_ascii())
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        let mut chars = rest[run..].chars();
+        let Some(c) = chars.next() else {
+            break;
+        };
         match c {
-            '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' | '\u{00b4}' => out.push('\''),
+            '\u{2018}' | '\u{2019}' | '\u{02bc}' | '\u{00b4}' => out.push('\''),
             '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{00ab}' | '\u{00bb}' => out.push('"'),
             '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
-            // The letters of names around an accented one: no table to search.
-            _ if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            _ => out.extend(c.to_lowercase()),
+            _ => push_lowercase(&mut out, c),
         }
+        rest = chars.as_str();
+    }
+    // No fold or lowercase mapping above writes an ASCII capital or a backquote: these are
+    // the copied runs'.
+    out.make_ascii_lowercase();
+    // A short loop: a token is too short for `memchr` to pay.
+    if out.bytes().any(|x| x == b'`') {
+        out = out.replace('`', "'");
     }
     out
+}
+
+/// Lowercase forms of U+0080..U+07FF (the accented letters of names), filled on first use
+/// like [`CHAR_CLASS_CACHE`], since `char::to_lowercase` searches a table: the code point of
+/// the one character a character lowercases to, [`SEVERAL_CHARS`] if it lowercases to more
+/// than one, 0 while unknown (no character in that range lowercases to U+0000).
+static LOWERCASE_CACHE: [AtomicU16; CACHE_TWO_BYTE] = [const { AtomicU16::new(0) }; CACHE_TWO_BYTE];
+/// A slot of [`LOWERCASE_CACHE`] for a character that lowercases to several.
+const SEVERAL_CHARS: u16 = u16::MAX;
+
+/// Pushes the lowercase form of non-ASCII `c`.
+fn push_lowercase(out: &mut String, c: char) {
+    let slot = (u32::from(c) as usize)
+        .checked_sub(0x80)
+        .and_then(|i| LOWERCASE_CACHE.get(i));
+    let Some(slot) = slot else {
+        out.extend(c.to_lowercase());
+        return;
+    };
+    let mut lower = slot.load(Ordering::Relaxed);
+    if lower == 0 {
+        let mut forms = c.to_lowercase();
+        lower = match (forms.next(), forms.next()) {
+            (Some(one), None) => u16::try_from(u32::from(one)).unwrap_or(SEVERAL_CHARS),
+            _ => SEVERAL_CHARS,
+        };
+        slot.store(lower, Ordering::Relaxed);
+    }
+    match char::from_u32(u32::from(lower)).filter(|_| lower != SEVERAL_CHARS) {
+        Some(one) => out.push(one),
+        None => out.extend(c.to_lowercase()),
+    }
 }
 
 fn is_space(c: char) -> bool {
@@ -475,11 +530,14 @@ fn tokenize_with<const FAST: bool>(text: &str) -> (Vec<Token>, Vec<Sentence>) {
         }
         let next = tokens.len();
         let was_mark = last_is_mark;
-        let fast = if !FAST {
+        // The byte itself is tested for ASCII (not its class, which says the same): that
+        // tells the compiler the token starts on a character boundary, so slicing the text
+        // below checks one end only.
+        let fast = if !FAST || !x.is_ascii() {
             None
         } else if class & ALNUM != 0 {
             ascii_word(bytes, b, class)
-        } else if class & (NON_ASCII | APOSTROPHE) == 0 {
+        } else if class & APOSTROPHE == 0 {
             // ASCII punctuation: a token of one byte.
             Some((b + 1, TokenKind::Punct, Case::Lower))
         } else {
@@ -582,7 +640,7 @@ fn general_token(
         (true, false) if raw == "`" => String::from("'"),
         (true, false) => String::from(raw),
         (true, true) => raw.to_ascii_lowercase(),
-        (false, _) => normalize(raw),
+        (false, _) => normalize_non_ascii(raw),
     };
     tokens.push(Token {
         start: b,
@@ -607,20 +665,39 @@ fn general_token(
 #[inline(always)]
 fn ascii_word(bytes: &[u8], start: usize, first: u8) -> Option<(usize, TokenKind, Case)> {
     let numeric = first & NUMERIC != 0;
-    let plain = if numeric { NUMERIC } else { ALNUM };
+    // Most words go on in lowercase: a run of lowercase letters and digits, read with no
+    // flags gathered, ends the word unless a capital stops it.
+    let lower_run = if numeric { NUMERIC } else { LOWER | NUMERIC };
     let mut end = start + 1;
-    // The flags of all bytes of the run but the first, or-ed together.
-    let mut seen = 0;
-    while let Some(&x) = bytes.get(end) {
+    let stop = loop {
+        let Some(&x) = bytes.get(end) else {
+            break 0;
+        };
         let class = byte_class(x);
-        if class & plain == 0 {
-            if class & (NON_ASCII | APOSTROPHE) != 0 {
-                return None;
-            }
-            break;
+        if class & lower_run == 0 {
+            break class;
         }
-        seen |= class;
         end += 1;
+    };
+    // The flags of the bytes of the run from the first capital after the first byte on,
+    // or-ed together. Only a word whose second byte is a capital asks whether it has a
+    // lowercase letter (the byline test below), and such a word has no lowercase run.
+    let mut seen = 0;
+    if !numeric && stop & UPPER != 0 {
+        while let Some(&x) = bytes.get(end) {
+            let class = byte_class(x);
+            if class & ALNUM == 0 {
+                break;
+            }
+            seen |= class;
+            end += 1;
+        }
+    }
+    if bytes
+        .get(end)
+        .is_some_and(|&x| byte_class(x) & (NON_ASCII | APOSTROPHE) != 0)
+    {
+        return None;
     }
     if numeric {
         return Some((end, TokenKind::Number, Case::Lower));
@@ -960,6 +1037,51 @@ mod tests {
         let d = Document::new("t", "They left. \u{2bc}n't x");
         assert_eq!(d.tokens[3].norm, "'");
         assert_eq!(d.sentences.len(), 2);
+    }
+
+    /// [`normalize`] as it was first written: character by character.
+    fn normalize_char_by_char(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' | '\u{00b4}' => out.push('\''),
+                '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{00ab}' | '\u{00bb}' => out.push('"'),
+                '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
+                _ => out.extend(c.to_lowercase()),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn cached_lowercase_agrees_with_char() {
+        let cached = (0x80..0x800).filter_map(char::from_u32);
+        // Twice: the first call fills the cache, the second reads it.
+        for _ in 0..2 {
+            for c in cached.clone().chain(['\u{1e9e}', '\u{10400}']) {
+                let mut out = String::new();
+                push_lowercase(&mut out, c);
+                assert_eq!(out, c.to_lowercase().collect::<String>(), "{c:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn normalize_agrees_with_char_by_char(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "a", "Z", "`", "'", "-", " ", "é", "É", "\u{130}", "ß", "Σ", "\u{2019}",
+                    "\u{201c}", "\u{2014}", "\u{2212}", "\u{b4}", "\u{ab}", "\u{1e9e}", "½",
+                    "\u{2bc}", "Ǆ", "Ⅻ", "\u{10400}",
+                ][..]),
+                0..12,
+            )
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(normalize(&text), normalize_char_by_char(&text));
+        }
     }
 
     #[test]
