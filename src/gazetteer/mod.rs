@@ -1051,7 +1051,8 @@ pub struct Matcher {
     entry_lists: OnceLock<Box<[Arc<[usize]>]>>,
     /// The token map's lead filter (empty for aho-corasick).
     lead_filter: compiled::LeadFilter,
-    /// The token map's keys of up to four bytes (empty for aho-corasick).
+    /// The token map's keys of up to eight bytes, looked up whole (empty for aho-corasick
+    /// and for matchers of many forms).
     short_keys: compiled::ShortKeys,
 }
 

@@ -643,6 +643,11 @@ impl Features {
     }
 }
 
+/// The largest `features * terms` for which [`NeedTable`] groups features by eight: its
+/// table then takes at most 4 MB (the default rules need about 40 KB); beyond, by four
+/// (an eighth of the memory per feature and term).
+const NEED_TABLE_BYTE_GROUPS_UP_TO: usize = 1 << 20;
+
 /// Every rule's [`Needs::terms`], numbered together, as bit sets over the terms: once per
 /// sentence, the terms the sentence meets are found for all rules at once (a term fails by
 /// a feature it needs that the sentence lacks, or by too few entity units); a rule's needs
@@ -655,11 +660,14 @@ pub(crate) struct NeedTable {
     of_rule: BitRows,
     /// Per term, its rule.
     rule_of_term: Vec<u32>,
-    /// Row `256 * n + v`: the terms failed when the features `8 * n` to `8 * n + 7` present
-    /// in a sentence are the bits of `v` (the terms that need one of the others). A
-    /// sentence's failed terms are then one row per eight features, not one per lacking
-    /// feature (with four features a row, twice the steps for a sixteenth of the table).
-    failed_by_byte: BitRows,
+    /// Row `2^g * n + v`, for groups of `g` = [`NeedTable::group_bits`] features: the
+    /// terms failed when the features `g * n` to `g * n + g - 1` present in a sentence are
+    /// the bits of `v` (the terms that need one of the others). A sentence's failed terms
+    /// are then one row per group, not one per lacking feature.
+    failed_by_group: BitRows,
+    /// Features per group: eight (half the steps of four) unless the table would grow
+    /// large, as with thousands of user rules (it takes `features * terms * 2^g / g` bits).
+    group_bits: usize,
     /// Row `n`: the terms that need more than `n` entity units (the last row for more).
     too_few: BitRows,
     /// The fewest entity units any term needs.
@@ -668,14 +676,26 @@ pub(crate) struct NeedTable {
 
 impl NeedTable {
     fn new(patterns: &[Pattern], features: usize) -> NeedTable {
+        let terms: usize = patterns.iter().map(|p| p.needs.terms.len()).sum();
+        let group_bits = if features * terms <= NEED_TABLE_BYTE_GROUPS_UP_TO {
+            8
+        } else {
+            4
+        };
+        NeedTable::with_group_bits(patterns, features, group_bits)
+    }
+
+    /// [`NeedTable::new`] with features grouped by `group_bits`, 4 or 8.
+    fn with_group_bits(patterns: &[Pattern], features: usize, group_bits: usize) -> NeedTable {
         let all: Vec<&Term> = patterns.iter().flat_map(|p| &p.needs.terms).collect();
         let most_entities = all.iter().map(|t| t.entities).max().unwrap_or(0);
-        let bytes = features.div_ceil(8);
+        let groups = features.div_ceil(group_bits);
         let mut table = NeedTable {
             terms: all.len(),
             of_rule: BitRows::new(patterns.len(), all.len()),
             rule_of_term: Vec::with_capacity(all.len()),
-            failed_by_byte: BitRows::new(bytes * 256, all.len()),
+            failed_by_group: BitRows::new(groups << group_bits, all.len()),
+            group_bits,
             too_few: BitRows::new(most_entities + 1, all.len()),
             fewest_entities: all.iter().map(|t| t.entities).min().unwrap_or(0),
         };
@@ -686,9 +706,9 @@ impl NeedTable {
                 table.of_rule.insert(r, id);
                 table.rule_of_term.push(r as u32);
                 for f in t.required.ids() {
-                    let (byte, bit) = (f as usize / 8, f % 8);
-                    for v in (0..256).filter(|v| v >> bit & 1 == 0) {
-                        table.failed_by_byte.insert(byte * 256 + v, id);
+                    let (group, bit) = (f as usize / group_bits, f as usize % group_bits);
+                    for v in (0..1 << group_bits).filter(|v| v >> bit & 1 == 0) {
+                        table.failed_by_group.insert((group << group_bits) + v, id);
                     }
                 }
                 for n in 0..t.entities {
@@ -704,7 +724,7 @@ impl NeedTable {
     /// meets. `features` must have room for every feature ([`IdSet::with_universe`] of
     /// [`Features::len`]).
     pub(crate) fn terms_met(&self, entities: usize, features: &IdSet, met: &mut Vec<u64>) {
-        let stride = self.failed_by_byte.stride;
+        let stride = self.failed_by_group.stride;
         let too_few = self
             .too_few
             .row(entities.min(self.too_few.rows().saturating_sub(1)));
@@ -715,18 +735,22 @@ impl NeedTable {
         {
             *last &= (1 << (self.terms % 64)) - 1;
         }
-        let failed = &self.failed_by_byte.words;
-        // Rows of one or two words (up to 128 terms) with the row width known to the
-        // compiler, wider ones word by word.
-        match stride {
-            1 => fail_terms::<1>(failed, &features.bits, met),
-            2 => fail_terms::<2>(failed, &features.bits, met),
-            _ => {
+        let failed = &self.failed_by_group.words;
+        // Rows of one or two words (up to 128 terms) with the row width and group size
+        // known to the compiler, wider ones word by word.
+        match (stride, self.group_bits) {
+            (1, 8) => fail_terms::<1, 8>(failed, &features.bits, met),
+            (2, 8) => fail_terms::<2, 8>(failed, &features.bits, met),
+            (1, _) => fail_terms::<1, 4>(failed, &features.bits, met),
+            (2, _) => fail_terms::<2, 4>(failed, &features.bits, met),
+            (_, g) => {
+                let rows = 1 << g;
+                let groups = failed.len() / (rows * stride);
                 for (w, m) in met.iter_mut().enumerate() {
-                    let bytes = failed.len() / (256 * stride);
-                    for n in 0..bytes {
-                        let v = (features.bits[n / 8] >> (n % 8 * 8) & 255) as usize;
-                        *m &= !failed[(n * 256 + v) * stride + w];
+                    for n in 0..groups {
+                        let v = (features.bits[n * g / 64] >> (n * g % 64) & (rows as u64 - 1))
+                            as usize;
+                        *m &= !failed[(n * rows + v) * stride + w];
                     }
                 }
             }
@@ -759,12 +783,12 @@ impl NeedTable {
     }
 }
 
-/// Removes from `met` (`W` words) the terms failed by the features: for each group of eight
-/// features, the row of [`NeedTable::failed_by_byte`] picked by those present.
-fn fail_terms<const W: usize>(failed: &[u64], features: &[u64], met: &mut [u64]) {
+/// Removes from `met` (`W` words) the terms failed by the features: for each group of `G`
+/// features, the row of [`NeedTable::failed_by_group`] picked by those present.
+fn fail_terms<const W: usize, const G: usize>(failed: &[u64], features: &[u64], met: &mut [u64]) {
     let mut fails = [0u64; W];
-    for (n, group) in failed.chunks_exact(256 * W).enumerate() {
-        let v = (features[n / 8] >> (n % 8 * 8) & 255) as usize;
+    for (n, group) in failed.chunks_exact((1 << G) * W).enumerate() {
+        let v = (features[n * G / 64] >> (n * G % 64) & ((1 << G) - 1)) as usize;
         let row = &group[v * W..(v + 1) * W];
         fails.iter_mut().zip(row).for_each(|(f, r)| *f |= r);
     }
@@ -2140,11 +2164,11 @@ mod tests {
     }
 
     /// Rule sets of 1 to 5 patterns of 32 terms each (rows of one, two and three words):
-    /// the terms met, found eight features at a time, are those whose entities and
+    /// the terms met, found four or eight features at a time, are those whose entities and
     /// features the sentence has.
     #[test]
     fn terms_met_as_each_term_alone() {
-        for rules in 1..=5 {
+        for (rules, group_bits) in (1..=5).flat_map(|r| [(r, 4), (r, 8)]) {
             let mut p = Program::default();
             let mut patterns: Vec<Pattern> = (0..rules)
                 .map(|r| {
@@ -2163,7 +2187,7 @@ mod tests {
                 })
                 .collect();
             let f = Features::new(&mut patterns, p.categories.len(), p.words.len());
-            let table = NeedTable::new(&patterns, f.len);
+            let table = NeedTable::with_group_bits(&patterns, f.len, group_bits);
             for seed in 0..40u64 {
                 let mut features = IdSet::with_universe(f.len);
                 (0..f.len as u64)
@@ -2179,7 +2203,7 @@ mod tests {
                     assert_eq!(
                         met[t / 64] >> (t % 64) & 1 == 1,
                         expect,
-                        "{rules} {seed} {t}"
+                        "{rules} {group_bits} {seed} {t}"
                     );
                 }
                 // The rules met at once are those with a term met.
