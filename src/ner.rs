@@ -736,16 +736,6 @@ fn cue_hits<'a>(tagged: &'a Tagged<'_>) -> impl Iterator<Item = Lex<'a>> {
     tagged.cue_hits.iter().filter_map(|&k| lex_hit(tagged, k))
 }
 
-/// All lexicon hits with their categories, in order.
-#[cfg(test)]
-fn lex_hits<'a>(tagged: &'a Tagged<'_>) -> impl Iterator<Item = Lex<'a>> {
-    tagged
-        .lexicon
-        .iter()
-        .zip(&tagged.lex_cats)
-        .map(|(hit, &cats)| Lex { hit, cats })
-}
-
 fn mention_covering(mentions: &[Mention], i: usize) -> Option<&Mention> {
     let k = mentions.partition_point(|m| m.tokens.end <= i);
     mentions.get(k).filter(|m| m.tokens.start <= i)
@@ -1641,6 +1631,15 @@ fn find_organizations(
 mod tests {
     use super::*;
     use std::path::Path;
+
+    /// All lexicon hits with their categories, in order.
+    fn lex_hits<'a>(tagged: &'a Tagged<'_>) -> impl Iterator<Item = Lex<'a>> {
+        tagged
+            .lexicon
+            .iter()
+            .zip(&tagged.lex_cats)
+            .map(|(hit, &cats)| Lex { hit, cats })
+    }
 
     #[test]
     fn a_shape_answers_as_the_character_tests_do() {
